@@ -1,0 +1,172 @@
+import { type ComponentType, componentCliName, isComponentType } from './component-types.js'
+import { StrataError } from './errors.js'
+import { type AnyFlavor, flavorId, type PluginDefinition, SUPPORTED_API_VERSIONS } from './flavor.js'
+import { flavorConfigJsonSchema } from './flavor-config.js'
+import { type JsonSchema, toFlavorJsonSchema } from './json-schema.js'
+
+/** Where a flavor came from. */
+export interface FlavorSource {
+  /** The npm package (or module path, for custom flavors). */
+  package: string
+  version: string
+  kind: 'builtin' | 'dependency' | 'config' | 'custom' | 'inline'
+}
+
+/**
+ * A flavor as the registry knows it: enough to list and describe it without importing its code, and a
+ * `load()` that imports the code on first use.
+ */
+export interface FlavorEntry {
+  type: ComponentType
+  name: string
+  apiVersion: number
+  description: string
+  isLocal: boolean
+  isRemote: boolean
+  source: FlavorSource
+  /** JSON Schema of the config, secret fields marked `"secret": true`. */
+  configSchema: JsonSchema
+  settingsSchema?: JsonSchema
+  /**
+   * The flavor definition, imported on first call.
+   * @throws StrataError `PLUGIN_LOAD_FAILED` when the package cannot be imported
+   */
+  load(): Promise<AnyFlavor>
+}
+
+function checkApiVersion(type: ComponentType, name: string, apiVersion: unknown, source: FlavorSource): void {
+  const supported = SUPPORTED_API_VERSIONS[type] as readonly unknown[]
+  if (supported.includes(apiVersion)) return
+  const newest = Math.max(...(supported as number[]))
+  const fix =
+    typeof apiVersion === 'number' && apiVersion > newest
+      ? `upgrade Strata (@strata/cli and @strata/sdk), or install a ${source.package} release built for ${type} v${newest}`
+      : `upgrade ${source.package} to a release built for ${type} v${newest}`
+  throw new StrataError(
+    'UNSUPPORTED_API_VERSION',
+    `flavor ${flavorId(type, name)} from ${source.package}@${source.version} implements the ${type} interface v${String(apiVersion)}, but this Strata supports v${supported.join(', v')} — ${fix}`,
+    { details: { flavor: flavorId(type, name), apiVersion, supported } },
+  )
+}
+
+/** Builds a registry entry from a flavor definition already in memory. */
+export function flavorEntryFromDefinition(flavor: AnyFlavor, source: FlavorSource): FlavorEntry {
+  if (typeof flavor !== 'object' || flavor === null || !isComponentType(String(flavor.type))) {
+    throw new StrataError(
+      'INVALID_FLAVOR',
+      `${source.package} exports a flavor with an unknown component type '${String(flavor?.type)}' — use one of the component types, e.g. 'artifact_store'`,
+    )
+  }
+  if (typeof flavor.name !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(flavor.name)) {
+    throw new StrataError(
+      'INVALID_FLAVOR',
+      `${source.package} exports a ${flavor.type} flavor with an invalid name '${String(flavor.name)}' — use lower-case letters, digits, '-' and '_'`,
+    )
+  }
+  if (typeof flavor.create !== 'function' || typeof flavor.config?.safeParse !== 'function') {
+    throw new StrataError(
+      'INVALID_FLAVOR',
+      `flavor ${flavorId(flavor.type, flavor.name)} from ${source.package} needs a zod 'config' schema and a 'create' function — declare it with defineFlavor()`,
+    )
+  }
+  checkApiVersion(flavor.type, flavor.name, flavor.apiVersion, source)
+  return {
+    type: flavor.type,
+    name: flavor.name,
+    apiVersion: flavor.apiVersion,
+    description: flavor.description,
+    isLocal: flavor.isLocal ?? false,
+    isRemote: flavor.isRemote ?? false,
+    source,
+    configSchema: flavorConfigJsonSchema(flavor),
+    ...(flavor.settings ? { settingsSchema: toFlavorJsonSchema(flavor.settings) } : {}),
+    load: async () => flavor,
+  }
+}
+
+/**
+ * The flavors one runtime knows. Built by the runtime and handed plugins; there is no global registry, so
+ * two copies of `@strata/core` cannot split the world.
+ */
+export class FlavorRegistry {
+  readonly #entries = new Map<string, FlavorEntry>()
+
+  /**
+   * Adds one flavor. The same flavor reached twice through the same package is kept once.
+   * @throws StrataError `UNSUPPORTED_API_VERSION` for an interface version this Strata cannot host
+   * @throws StrataError `FLAVOR_CONFLICT` when another package already provides the flavor
+   */
+  register(entry: FlavorEntry): void {
+    checkApiVersion(entry.type, entry.name, entry.apiVersion, entry.source)
+    const id = flavorId(entry.type, entry.name)
+    const existing = this.#entries.get(id)
+    if (existing) {
+      if (existing.source.package === entry.source.package) return
+      throw new StrataError(
+        'FLAVOR_CONFLICT',
+        `flavor ${id} is provided by both ${existing.source.package} and ${entry.source.package} — remove one of them from the project, or give the custom flavor another name`,
+        { details: { flavor: id, packages: [existing.source.package, entry.source.package] } },
+      )
+    }
+    this.#entries.set(id, entry)
+  }
+
+  /** Adds every flavor of a plugin object. */
+  registerPlugin(
+    plugin: PluginDefinition,
+    source: Omit<FlavorSource, 'package'> & { package?: string },
+  ): void {
+    if (typeof plugin !== 'object' || plugin === null || !Array.isArray(plugin.flavors)) {
+      throw new StrataError(
+        'INVALID_PLUGIN',
+        `${source.package ?? 'a plugin'} does not export a plugin object — export default definePlugin({ name, flavors: [...] })`,
+      )
+    }
+    const fullSource: FlavorSource = { ...source, package: source.package ?? plugin.name }
+    for (const flavor of plugin.flavors) this.register(flavorEntryFromDefinition(flavor, fullSource))
+  }
+
+  /** The flavor, or `undefined`. */
+  find(type: ComponentType, name: string): FlavorEntry | undefined {
+    return this.#entries.get(flavorId(type, name))
+  }
+
+  /**
+   * The flavor.
+   * @throws StrataError `UNKNOWN_FLAVOR` listing the flavors of that type
+   */
+  get(type: ComponentType, name: string): FlavorEntry {
+    const entry = this.find(type, name)
+    if (entry) return entry
+    const available = this.list(type).map((flavor) => flavor.name)
+    throw new StrataError(
+      'UNKNOWN_FLAVOR',
+      `unknown ${type} flavor '${name}' — available: ${available.join(', ') || 'none'}; see 'strata ${componentCliName(type)} flavor list' or install an integration`,
+      { details: { type, flavor: name, available } },
+    )
+  }
+
+  /**
+   * Imports the flavor's code and checks it is what the manifest promised.
+   * @throws StrataError `UNKNOWN_FLAVOR`, `PLUGIN_LOAD_FAILED`, `UNSUPPORTED_API_VERSION`
+   */
+  async load(type: ComponentType, name: string): Promise<AnyFlavor> {
+    const entry = this.get(type, name)
+    const flavor = await entry.load()
+    if (flavor.type !== type || flavor.name !== name) {
+      throw new StrataError(
+        'INVALID_PLUGIN',
+        `${entry.source.package} declares flavor ${flavorId(type, name)} in its manifest but its code exports ${flavorId(flavor.type, flavor.name)} — rebuild or reinstall ${entry.source.package}`,
+      )
+    }
+    checkApiVersion(type, name, flavor.apiVersion, entry.source)
+    return flavor
+  }
+
+  /** Every flavor, or those of one type, sorted by type and name. */
+  list(type?: ComponentType): FlavorEntry[] {
+    return [...this.#entries.values()]
+      .filter((entry) => type === undefined || entry.type === type)
+      .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))
+  }
+}

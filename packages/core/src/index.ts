@@ -1,0 +1,114 @@
+export { joinArtifactKey, normalizeArtifactKey, normalizeArtifactPrefix } from './artifact-key.js'
+export type {
+  ArtifactBody,
+  ArtifactCallOptions,
+  ArtifactListEntry,
+  ArtifactListOptions,
+  ArtifactListPage,
+  ArtifactStat,
+  ArtifactStoreV1,
+} from './artifact-store.js'
+export { ArtifactStoreHost, type ArtifactStoreHostOptions, artifactNotFound } from './artifact-store-host.js'
+export {
+  COMPONENT_TYPES,
+  type ComponentCliName,
+  type ComponentType,
+  componentCliName,
+  isComponentType,
+  parseComponentType,
+  REQUIRED_COMPONENT_TYPES,
+} from './component-types.js'
+export {
+  errorMessage,
+  isStrataError,
+  StrataError,
+  type StrataErrorCode,
+  type StrataErrorOptions,
+} from './errors.js'
+export type {
+  ExperimentTrackerV1,
+  PipelineTracking,
+  StepTracking,
+  TrackedPipelineRun,
+  TrackedStepRun,
+} from './experiment-tracker.js'
+export {
+  type AnyFlavor,
+  type ComponentInterfaces,
+  type ConfigSchema,
+  defineFlavor,
+  definePlugin,
+  type FlavorContext,
+  type FlavorDefinition,
+  flavorId,
+  type PluginDefinition,
+  type StackIssue,
+  SUPPORTED_API_VERSIONS,
+} from './flavor.js'
+export {
+  flavorConfigJsonSchema,
+  maskConfig,
+  type ParseFlavorConfigOptions,
+  parseFlavorConfig,
+  resolveConfigSecrets,
+  secretReferencesOf,
+  secretValuesOf,
+} from './flavor-config.js'
+export {
+  type FlavorEntry,
+  FlavorRegistry,
+  type FlavorSource,
+  flavorEntryFromDefinition,
+} from './flavor-registry.js'
+export {
+  describeJsonSchemaFields,
+  type JsonSchema,
+  type JsonSchemaField,
+  secretFieldPaths,
+  toFlavorJsonSchema,
+} from './json-schema.js'
+export type { JsonObject, JsonValue } from './json-value.js'
+export { type Logger, type LogLevel, silentLogger } from './logger.js'
+export type {
+  OrchestratorRunContext,
+  OrchestratorRunResult,
+  OrchestratorV1,
+  ProcessExit,
+  StepCommand,
+  StepFinalStatus,
+  StepOutcome,
+  StepRunState,
+} from './orchestrator.js'
+export type * from './placeholder-components.js'
+export {
+  formatSecretReference,
+  isSecretSchema,
+  looksLikeSecretReference,
+  MASK,
+  parseSecretReference,
+  resolveSecretReference,
+  SECRET_KEYWORD,
+  type SecretReference,
+  type SecretResolver,
+  secret,
+} from './secret.js'
+export {
+  type ArtifactKind,
+  type FailureMode,
+  type ModelReference,
+  type PipelineSnapshot,
+  type RetryPolicy,
+  SNAPSHOT_SCHEMA_VERSION,
+  type StepInputSource,
+  type StepOutputSpec,
+  type StepSnapshot,
+} from './snapshot.js'
+export type {
+  StackComponentSpec,
+  StackComponentView,
+  StackSpec,
+  StackView,
+  ValidateStackOptions,
+} from './stack.js'
+export { validateStack } from './stack.js'
+export type { MetadataValue, StepContext, StepModelContext } from './step-context.js'

@@ -1,0 +1,98 @@
+import { z } from 'zod'
+import { StrataError } from './errors.js'
+
+const NAME = '[A-Za-z0-9_][A-Za-z0-9_-]*'
+const REFERENCE = new RegExp(`^\\{\\{\\s*(${NAME})\\.(${NAME})\\s*\\}\\}$`)
+const REFERENCE_SCHEMA = z.string().regex(REFERENCE)
+
+/** The JSON Schema keyword (and zod metadata key) that marks a secret field. */
+export const SECRET_KEYWORD = 'secret'
+
+/** What shows in place of a secret value. */
+export const MASK = '********'
+
+/**
+ * Marks a config field as secret. Its value is masked in every output, error, log and export, and it may
+ * hold a `{{secret_name.key}}` reference instead of the value itself, resolved from the secrets store at
+ * run time (then checked against `schema`).
+ *
+ * The mark lives in zod's global metadata registry and in the JSON Schema the plugin's build writes, so
+ * masking works without importing the plugin and across duplicate module copies.
+ */
+export function secret<T extends z.ZodType<string>>(
+  schema: T,
+): z.ZodUnion<readonly [typeof REFERENCE_SCHEMA, T]> {
+  const description = z.globalRegistry.get(schema)?.description
+  return z.union([REFERENCE_SCHEMA, schema]).meta({
+    [SECRET_KEYWORD]: true,
+    ...(description === undefined ? {} : { description }),
+  })
+}
+
+/** True when zod metadata marks the schema (or what it wraps) as secret. */
+export function isSecretSchema(schema: z.ZodType): boolean {
+  let current: z.ZodType | undefined = schema
+  while (current) {
+    if (z.globalRegistry.get(current)?.[SECRET_KEYWORD] === true) return true
+    const def = current.def as { innerType?: z.ZodType }
+    current = def.innerType
+  }
+  return false
+}
+
+export interface SecretReference {
+  /** The secret's name in the secrets store. */
+  secret: string
+  /** The key inside the secret. */
+  key: string
+}
+
+/** Looks like an attempt at a reference (`{{…}}`), valid or not. */
+export function looksLikeSecretReference(value: unknown): value is string {
+  return typeof value === 'string' && value.includes('{{') && value.includes('}}')
+}
+
+/** Parses `{{name.key}}`; `undefined` for anything else. */
+export function parseSecretReference(value: unknown): SecretReference | undefined {
+  if (typeof value !== 'string') return undefined
+  const match = REFERENCE.exec(value)
+  if (!match) return undefined
+  return { secret: match[1]!, key: match[2]! }
+}
+
+export function formatSecretReference(reference: SecretReference): string {
+  return `{{${reference.secret}.${reference.key}}}`
+}
+
+/** Where references get their values: the secrets store, or whatever an orchestrator hands a step. */
+export interface SecretResolver {
+  /** The secret's key/value pairs, or `undefined` when no secret has that name. */
+  getSecret(name: string): Promise<Readonly<Record<string, string>> | undefined>
+}
+
+/**
+ * Resolves one reference.
+ * @throws StrataError `SECRET_NOT_FOUND` naming the secret (and key) and how to create it
+ */
+export async function resolveSecretReference(
+  reference: SecretReference,
+  resolver: SecretResolver,
+): Promise<string> {
+  const values = await resolver.getSecret(reference.secret)
+  if (values === undefined) {
+    throw new StrataError(
+      'SECRET_NOT_FOUND',
+      `secret '${reference.secret}' referenced as ${formatSecretReference(reference)} does not exist — create it with 'strata secret create ${reference.secret} --${reference.key}=...' or 'strata stack register-secrets'`,
+      { details: { secret: reference.secret, key: reference.key } },
+    )
+  }
+  const value = values[reference.key]
+  if (value === undefined) {
+    throw new StrataError(
+      'SECRET_NOT_FOUND',
+      `secret '${reference.secret}' has no key '${reference.key}' (referenced as ${formatSecretReference(reference)}) — add it with 'strata secret update ${reference.secret} --${reference.key}=...'`,
+      { details: { secret: reference.secret, key: reference.key } },
+    )
+  }
+  return value
+}

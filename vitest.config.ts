@@ -1,0 +1,32 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { defineConfig } from 'vitest/config'
+
+// Tests read source: each workspace package's "source" export is aliased for code Vite transforms.
+// (Not as a resolve condition: Vitest hands those to Node too, and installed plugins must load built code.)
+function workspaceSourceAliases(): Array<{ find: RegExp; replacement: string }> {
+  const aliases: Array<{ find: RegExp; replacement: string }> = []
+  for (const group of ['packages', 'plugins', 'apps']) {
+    if (!existsSync(group)) continue
+    for (const name of readdirSync(group)) {
+      const manifest = join(group, name, 'package.json')
+      if (!existsSync(manifest)) continue
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8'))
+      const source = pkg.exports?.['.']?.source
+      const escaped = pkg.name.replaceAll(/[/.]/g, (char: string) => `\\${char}`)
+      if (source)
+        aliases.push({ find: new RegExp(`^${escaped}$`), replacement: resolve(group, name, source) })
+    }
+  }
+  return aliases
+}
+
+export default defineConfig({
+  resolve: { alias: workspaceSourceAliases() },
+  test: {
+    include: ['{packages,plugins,apps}/*/{src,test}/**/*.test.ts', 'bench/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    typecheck: { enabled: true, include: ['**/*.test-d.ts'], tsconfig: './tsconfig.typetests.json' },
+  },
+})
