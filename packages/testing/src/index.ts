@@ -1,2 +1,10 @@
 export { type ArtifactStoreSuiteOptions, artifactStoreConformance } from './artifact-store-suite.js'
 export { collectBytes, patternStream } from './streams.js'
+export {
+  freePort,
+  type SpawnServerOptions,
+  spawnServer,
+  startTestServer,
+  type TestServer,
+  type TestServerResult,
+} from './test-server.js'
