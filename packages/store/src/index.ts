@@ -1,0 +1,5 @@
+export { resolveConfigDir } from './config-dir.js'
+export { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
+export { refuseNetworkFilesystem } from './network-filesystem.js'
+export { assertSupportedNode, MINIMUM_NODE_MAJOR } from './node-version.js'
+export { type Database, now, type OpenStoreOptions, type Row, SqliteStore } from './sqlite-store.js'
