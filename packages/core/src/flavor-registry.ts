@@ -27,6 +27,8 @@ export interface FlavorEntry {
   /** JSON Schema of the config, secret fields marked `"secret": true`. */
   configSchema: JsonSchema
   settingsSchema?: JsonSchema
+  /** The module `load()` imports, when the flavor comes from a file (manifest or custom flavors). */
+  entryUrl?: string
   /**
    * The flavor definition, imported on first call.
    * @throws StrataError `PLUGIN_LOAD_FAILED` when the package cannot be imported

@@ -18,6 +18,7 @@ export {
   parseComponentType,
   REQUIRED_COMPONENT_TYPES,
 } from './component-types.js'
+export { type DagNode, type ExecuteDagOptions, executeDag } from './dag-executor.js'
 export {
   errorMessage,
   isStrataError,

@@ -21,6 +21,8 @@ export interface StepCommand {
 export interface ProcessExit {
   exitCode: number | null
   signal: string | null
+  /** The end of the process's output, quoted when it died without recording an outcome. */
+  output?: string
 }
 
 /** What the runtime hands an orchestrator for one run. */
@@ -32,6 +34,11 @@ export interface OrchestratorRunContext {
   readonly cached: ReadonlySet<string>
   /** Runs one step in this process through the shared step runner (retries included). */
   runStep(stepId: string, signal: AbortSignal): Promise<StepOutcome>
+  /**
+   * Before starting a step in another process: resolves it from the cache (returning its outcome), or
+   * stages what the step process needs in the artifact store (returning `undefined`).
+   */
+  prepareStep(stepId: string): Promise<StepOutcome | undefined>
   /** The command that runs one step in a fresh process, for process-isolated and remote orchestrators. */
   stepCommand(stepId: string): StepCommand
   /** Called after a step process exits: ingests what it recorded and returns its outcome. */

@@ -42,8 +42,8 @@ export interface StepSnapshot {
   id: string
   /** The step definition's name. */
   step: string
-  /** Where the step function is exported, relative to the code root. */
-  source: { module: string; exportName: string }
+  /** The module that defines (and exports) the step, relative to the code root. */
+  source: { module: string }
   inputs: Record<string, StepInputSource>
   parameters: JsonObject
   /** Invocations that must finish first: data dependencies and `after:` ordering. */
@@ -73,7 +73,17 @@ export interface PipelineSnapshot {
   failureMode: FailureMode
   settings: JsonObject
   stack: { name: string; components: Partial<Record<ComponentType, { name: string; flavor: string }>> }
-  code: { root: string; entry: string; bundleKey?: string }
+  code: {
+    /** The project root on the machine that compiled the run. */
+    root: string
+    /** Per step module: its fingerprint and what it is made of. */
+    modules: Record<
+      string,
+      { digest: string; files: Record<string, string>; packages: Record<string, string> }
+    >
+    /** Key of the code bundle in the artifact store, for steps that run in other processes. */
+    bundleKey?: string
+  }
   model?: ModelReference & { versionId?: string; number?: number }
   /** State from the experiment tracker's pipeline-level run, for steps in other processes. */
   experimentTrackerState?: JsonValue

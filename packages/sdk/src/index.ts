@@ -1,3 +1,21 @@
+export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
+export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
+export {
+  type CompiledInput,
+  type CompiledPipeline,
+  type CompiledStep,
+  type CompileSources,
+  compilePipeline,
+  type PipelineDefinition,
+} from './compiler/compile.js'
+export {
+  loadRunConfig,
+  parseRunConfig,
+  type RunConfig,
+  runConfigJsonSchema,
+  runConfigSchema,
+  type StepRunConfig,
+} from './compiler/run-config.js'
 export {
   BUILTIN_PLUGINS,
   type CustomFlavorRecord,
@@ -13,3 +31,66 @@ export {
   parsePluginManifest,
 } from './discovery/plugin-manifest.js'
 export { findProjectRoot } from './discovery/project-root.js'
+export {
+  type ArtifactHandle,
+  artifact,
+  type InputHandle,
+  type OutputHandle,
+  type StepInvocation,
+} from './dsl/handles.js'
+export {
+  isPipeline,
+  type Pipeline,
+  type PipelineOptions,
+  type PipelineRunOptions,
+  pipeline,
+} from './dsl/pipeline.js'
+export {
+  type AnyStep,
+  type ExecutionConfig,
+  type FailureHook,
+  type HookContext,
+  type InvocationOptions,
+  isStep,
+  type OutputConfig,
+  type Settings,
+  type Step,
+  type StepDefinition,
+  type StepOptions,
+  type StepOutputs,
+  type SuccessHook,
+  step,
+} from './dsl/step.js'
+export { BUILTIN_MATERIALIZERS } from './materializers/builtin.js'
+export { ArtifactDirectory, ArtifactFile, directory, file } from './materializers/files.js'
+export {
+  type ArtifactSource,
+  type ArtifactTarget,
+  defineMaterializer,
+  type Materializer,
+} from './materializers/materializer.js'
+export {
+  type ArtifactVersionInfo,
+  artifactSource,
+  loadArtifact,
+  saveArtifact,
+} from './runtime/artifact-io.js'
+export { ingestJournal, readJournal, runKeys } from './runtime/journal.js'
+export {
+  createComponent,
+  type OpenRunEnvironmentOptions,
+  openRunEnvironment,
+  type RunComponent,
+  type RunEnvironment,
+} from './runtime/run-environment.js'
+export type { RunEvent, RunRecorder } from './runtime/run-events.js'
+export { abandonedReason, currentOwner } from './runtime/run-owner.js'
+export {
+  executeRun,
+  type PipelineRun,
+  type RunOptions,
+  reconcileAbandonedRuns,
+  runPipeline,
+} from './runtime/run-pipeline.js'
+export { insideStepProcess, runStepProcess } from './runtime/step-process.js'
+export { applyRunEvent, type RunRepositories, StoreRecorder } from './runtime/store-recorder.js'

@@ -134,8 +134,10 @@ CREATE TABLE artifact_versions (
   digest TEXT NOT NULL,
   size INTEGER NOT NULL,
   producer_step_run_id TEXT REFERENCES step_runs (id) ON DELETE SET NULL,
+  save_type TEXT NOT NULL CHECK (save_type IN ('step_output', 'manual', 'preexisting')),
   created_at TEXT NOT NULL,
-  UNIQUE (artifact_id, version)
+  UNIQUE (artifact_id, version),
+  UNIQUE (artifact_store_uri, prefix)
 ) STRICT;
 CREATE INDEX artifact_versions_producer ON artifact_versions (producer_step_run_id);
 
@@ -150,6 +152,7 @@ CREATE INDEX step_run_artifacts_version ON step_run_artifacts (artifact_version_
 
 CREATE TABLE metadata (
   id INTEGER PRIMARY KEY,
+  event_id TEXT UNIQUE,
   entity_type TEXT NOT NULL,
   entity_id TEXT NOT NULL,
   key TEXT NOT NULL,

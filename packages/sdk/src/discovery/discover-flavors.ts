@@ -156,6 +156,7 @@ function manifestEntry(flavor: FlavorManifest, packageDir: string, source: Flavo
     get settingsSchema() {
       return settingsSchema?.()
     },
+    entryUrl: url,
     load: once(() => importFlavor(url, flavor.type, flavor.name, source)),
   }
 }
@@ -181,6 +182,7 @@ function customEntry(record: CustomFlavorRecord): FlavorEntry {
     source,
     configSchema: record.configSchema,
     ...(record.settingsSchema ? { settingsSchema: record.settingsSchema } : {}),
+    entryUrl: pathToFileURL(record.module).href,
     load,
   }
 }

@@ -1,0 +1,356 @@
+import {
+  type FailureMode,
+  type JsonObject,
+  type ModelReference,
+  type RetryPolicy,
+  type StepOutputSpec,
+  StrataError,
+} from '@strata/core'
+import type { z } from 'zod'
+import { Compilation } from '../dsl/compilation.js'
+import type { RuntimeHandle } from '../dsl/handles.js'
+import type { ExecutionConfig, FailureHook, Settings, StepDefinition, SuccessHook } from '../dsl/step.js'
+import { findNonJson } from '../util/json.js'
+import type { RunConfig } from './run-config.js'
+
+/** What `pipeline()` records. */
+export interface PipelineDefinition {
+  name: string
+  params: z.ZodObject | undefined
+  body: (params: Record<string, unknown>) => unknown
+  config: ExecutionConfig & { failureMode?: FailureMode; onSuccess?: SuccessHook; onFailure?: FailureHook }
+  module: string | undefined
+}
+
+/** A step input before the run resolves artifact references. */
+export type CompiledInput =
+  | { kind: 'step'; step: string; output: string }
+  | { kind: 'artifact'; name: string; version: number | undefined }
+
+export interface CompiledStep {
+  id: string
+  definition: StepDefinition
+  inputs: Record<string, CompiledInput>
+  parameters: JsonObject
+  upstream: string[]
+  outputs: Record<string, StepOutputSpec>
+  settings: JsonObject
+  retry: RetryPolicy
+  cache: { enabled: boolean; version?: string }
+  experimentTracker: boolean | string
+  model: ModelReference | undefined
+  env: string[]
+  secrets: string[]
+}
+
+export interface CompiledPipeline {
+  pipelineName: string
+  parameters: JsonObject
+  failureMode: FailureMode
+  settings: JsonObject
+  model: ModelReference | undefined
+  runName: string | undefined
+  /** In topological order. */
+  steps: CompiledStep[]
+}
+
+/** The sources of configuration, lowest precedence first after the code: file, then `run()` arguments. */
+export interface CompileSources {
+  /** The pipeline's parameters as given to `run()`. */
+  params?: Record<string, unknown>
+  /** The run configuration file, already validated. */
+  file?: { config: RunConfig; source: string }
+  /** `run()` overrides. */
+  args?: RunConfig
+}
+
+const DEFAULT_RETRY: RetryPolicy = { maxRetries: 0, delay: 0, backoff: 1 }
+const DEFAULT_FAILURE_MODE: FailureMode = 'continue_on_failure'
+
+function zodProblems(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`).join('; ')
+}
+
+function mergeSettings(...layers: Array<Settings | undefined>): Settings {
+  const merged: Settings = {}
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer ?? {})) merged[key] = { ...merged[key], ...value }
+  }
+  return merged
+}
+
+/** The last defined value. */
+function pick<T>(...values: Array<T | undefined>): T | undefined {
+  let result: T | undefined
+  for (const value of values) if (value !== undefined) result = value
+  return result
+}
+
+function asJson(value: unknown, what: string): JsonObject {
+  const problem = findNonJson(value)
+  if (problem) {
+    throw new StrataError(
+      'INVALID_PARAMETERS',
+      `${what}: ${problem.path} is ${problem.found}, which is not JSON — ${problem.hint}`,
+    )
+  }
+  return value as JsonObject
+}
+
+function topologicalOrder(
+  compilation: Compilation,
+  upstream: Map<string, string[]>,
+  pipelineName: string,
+): string[] {
+  const ids = compilation.invocations.map((invocation) => invocation.id)
+  const waiting = new Map<string, number>()
+  const downstream = new Map<string, string[]>()
+  for (const id of ids) {
+    const parents = upstream.get(id) ?? []
+    waiting.set(id, parents.length)
+    for (const parent of parents) {
+      const children = downstream.get(parent)
+      if (children) children.push(id)
+      else downstream.set(parent, [id])
+    }
+  }
+  const order: string[] = []
+  const queue = ids.filter((id) => waiting.get(id) === 0)
+  for (let index = 0; index < queue.length; index++) {
+    const id = queue[index]!
+    order.push(id)
+    for (const child of downstream.get(id) ?? []) {
+      const left = waiting.get(child)! - 1
+      waiting.set(child, left)
+      if (left === 0) queue.push(child)
+    }
+  }
+  if (order.length < ids.length) {
+    // Walk upstream edges from any step left over until one repeats: that is a cycle.
+    const done = new Set(order)
+    let current = ids.find((id) => !done.has(id))!
+    const seen: string[] = []
+    while (!seen.includes(current)) {
+      seen.push(current)
+      current = (upstream.get(current) ?? []).find((parent) => !done.has(parent))!
+    }
+    const cycle = [...seen.slice(seen.indexOf(current)), current].reverse()
+    throw new StrataError(
+      'PIPELINE_CYCLE',
+      `pipeline '${pipelineName}' has a cycle: ${cycle.join(' → ')} — remove one of these 'after' dependencies`,
+      { details: { cycle } },
+    )
+  }
+  return order
+}
+
+/**
+ * Runs a pipeline body once with placeholders and merges its configuration into compiled steps in
+ * topological order. Precedence, lowest first: pipeline definition < step definition < run config file
+ * (pipeline level < step level) < `run()` arguments (pipeline level < step level). A step parameter set in
+ * code and differently in configuration is an error. Linear in the number of steps and edges.
+ * @throws StrataError naming the pipeline, the step and the fix
+ */
+export function compilePipeline(
+  definition: PipelineDefinition,
+  sources: CompileSources = {},
+): CompiledPipeline {
+  const name = definition.name
+  const file = sources.file?.config ?? {}
+  const args = sources.args ?? {}
+
+  const rawParams = { ...file.parameters, ...args.parameters, ...sources.params }
+  let params: Record<string, unknown> = rawParams
+  if (definition.params) {
+    const parsed = definition.params.safeParse(rawParams)
+    if (!parsed.success) {
+      throw new StrataError(
+        'INVALID_PARAMETERS',
+        `pipeline '${name}' parameters are invalid: ${zodProblems(parsed.error)} — pass them with run({ params }) or 'parameters:' in the run config`,
+      )
+    }
+    params = parsed.data as Record<string, unknown>
+  } else if (Object.keys(rawParams).length > 0) {
+    throw new StrataError(
+      'INVALID_PARAMETERS',
+      `pipeline '${name}' takes no parameters but got ${Object.keys(rawParams).join(', ')} — declare them with pipeline({ params: z.object({...}) })`,
+    )
+  }
+  const parameters = asJson(params, `pipeline '${name}' parameters`)
+
+  const compilation = new Compilation(name)
+  const result = compilation.run(() => definition.body(params))
+  if (typeof (result as { then?: unknown } | undefined)?.then === 'function') {
+    throw new StrataError(
+      'ASYNC_PIPELINE_BODY',
+      `pipeline '${name}': the body returned a promise — pipeline bodies are synchronous: call steps without await and do async work inside steps`,
+    )
+  }
+  if (compilation.invocations.length === 0) {
+    throw new StrataError(
+      'EMPTY_PIPELINE',
+      `pipeline '${name}' calls no steps — call at least one step in its body`,
+    )
+  }
+
+  for (const configured of [...Object.keys(file.steps ?? {}), ...Object.keys(args.steps ?? {})]) {
+    if (!compilation.get(configured)) {
+      throw new StrataError(
+        'UNKNOWN_STEP',
+        `run config names step '${configured}', which pipeline '${name}' does not have — its steps are: ${compilation.invocations.map((i) => i.id).join(', ')}`,
+      )
+    }
+  }
+
+  const upstream = new Map<string, string[]>()
+  for (const invocation of compilation.invocations) {
+    const parents = new Set<string>()
+    for (const input of Object.values(invocation.inputs)) if (input.kind === 'output') parents.add(input.step)
+    for (const id of invocation.after) {
+      if (!compilation.get(id)) {
+        throw new StrataError(
+          'DANGLING_INPUT',
+          `step '${invocation.id}' in pipeline '${name}' runs after '${id}', which is not a step of this pipeline — use the id of a step called in the body`,
+        )
+      }
+      if (id === invocation.id) {
+        throw new StrataError(
+          'PIPELINE_CYCLE',
+          `step '${id}' in pipeline '${name}' runs after itself — remove it from its own 'after'`,
+        )
+      }
+      parents.add(id)
+    }
+    upstream.set(invocation.id, [...parents])
+  }
+  const order = topologicalOrder(compilation, upstream, name)
+  const pipelineConfig = definition.config
+
+  const steps = order.map((id): CompiledStep => {
+    const invocation = compilation.get(id)!
+    const step = invocation.definition
+    const config = step.config
+    const fileStep = file.steps?.[id] ?? {}
+    const argsStep = args.steps?.[id] ?? {}
+    const where = `step '${id}' in pipeline '${name}'`
+
+    const codeParams = invocation.params ?? {}
+    for (const [source, configured] of [
+      [sources.file?.source ?? 'the run config', fileStep.parameters],
+      ['run() arguments', argsStep.parameters],
+    ] as const) {
+      for (const [key, value] of Object.entries(configured ?? {})) {
+        if (key in codeParams && JSON.stringify(codeParams[key]) !== JSON.stringify(value)) {
+          throw new StrataError(
+            'CONFLICTING_PARAMETER',
+            `${where}: parameter '${key}' is ${JSON.stringify(codeParams[key])} in code but ${JSON.stringify(value)} in ${source} — set it in one place`,
+          )
+        }
+      }
+    }
+    const rawStepParams = { ...codeParams, ...fileStep.parameters, ...argsStep.parameters }
+    let stepParams: Record<string, unknown> = rawStepParams
+    if (step.params) {
+      const parsed = step.params.safeParse(rawStepParams)
+      if (!parsed.success) {
+        throw new StrataError(
+          'INVALID_PARAMETERS',
+          `${where}: parameters are invalid: ${zodProblems(parsed.error)}`,
+        )
+      }
+      stepParams = parsed.data as Record<string, unknown>
+    } else if (Object.keys(rawStepParams).length > 0) {
+      throw new StrataError(
+        'INVALID_PARAMETERS',
+        `${where} takes no parameters but got ${Object.keys(rawStepParams).join(', ')} — declare them with step({ params: z.object({...}) })`,
+      )
+    }
+
+    const inputs: Record<string, CompiledInput> = {}
+    for (const [input, handle] of Object.entries(invocation.inputs) as Array<[string, RuntimeHandle]>) {
+      inputs[input] =
+        handle.kind === 'output'
+          ? { kind: 'step', step: handle.step, output: handle.output }
+          : { kind: 'artifact', name: handle.artifactName, version: handle.version }
+    }
+
+    const outputs: Record<string, StepOutputSpec> = {}
+    for (const output of step.outputs ?? ['output']) {
+      const artifact = config.artifacts?.[output] ?? {}
+      outputs[output] = {
+        artifactName: artifact.name ?? `${name}::${id}::${output}`,
+        kind: artifact.kind ?? 'data',
+        ...(artifact.materializer ? { materializer: artifact.materializer } : {}),
+      }
+    }
+
+    const retry = {
+      ...DEFAULT_RETRY,
+      ...pipelineConfig.retry,
+      ...config.retry,
+      ...file.retry,
+      ...fileStep.retry,
+      ...args.retry,
+      ...argsStep.retry,
+    }
+    const cacheVersion = pick(
+      pipelineConfig.cacheVersion,
+      config.cacheVersion,
+      file.cacheVersion,
+      fileStep.cacheVersion,
+      args.cacheVersion,
+      argsStep.cacheVersion,
+    )
+    return {
+      id,
+      definition: step,
+      inputs,
+      parameters: asJson(stepParams, `${where} parameters`),
+      upstream: upstream.get(id)!,
+      outputs,
+      settings: asJson(
+        mergeSettings(
+          pipelineConfig.settings,
+          config.settings,
+          file.settings,
+          fileStep.settings,
+          args.settings,
+          argsStep.settings,
+        ),
+        `${where} settings`,
+      ),
+      retry,
+      cache: {
+        enabled:
+          pick(pipelineConfig.cache, config.cache, file.cache, fileStep.cache, args.cache, argsStep.cache) ??
+          true,
+        ...(cacheVersion === undefined ? {} : { version: cacheVersion }),
+      },
+      experimentTracker:
+        pick(
+          pipelineConfig.experimentTracker,
+          config.experimentTracker,
+          file.experimentTracker,
+          fileStep.experimentTracker,
+          args.experimentTracker,
+          argsStep.experimentTracker,
+        ) ?? false,
+      model: pick(pipelineConfig.model, config.model, file.model, fileStep.model, args.model, argsStep.model),
+      env: [...new Set([...(pipelineConfig.env ?? []), ...(config.env ?? [])])].sort(),
+      secrets: [...new Set([...(pipelineConfig.secrets ?? []), ...(config.secrets ?? [])])].sort(),
+    }
+  })
+
+  return {
+    pipelineName: name,
+    parameters,
+    failureMode: pick(pipelineConfig.failureMode, file.failureMode, args.failureMode) ?? DEFAULT_FAILURE_MODE,
+    settings: asJson(
+      mergeSettings(pipelineConfig.settings, file.settings, args.settings),
+      `pipeline '${name}' settings`,
+    ),
+    model: pick(pipelineConfig.model, file.model, args.model),
+    runName: pick(file.runName, args.runName),
+    steps,
+  }
+}

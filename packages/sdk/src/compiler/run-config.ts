@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { StrataError, toFlavorJsonSchema } from '@strata/core'
+import { z } from 'zod'
+
+const FAILURE_MODES = ['fail_fast', 'stop_on_failure', 'continue_on_failure'] as const
+
+const retrySchema = z
+  .object({
+    maxRetries: z.number().int().min(0).describe('Attempts after the first'),
+    delay: z.number().min(0).describe('Milliseconds before the first retry'),
+    backoff: z.number().min(1).describe('Multiplier applied to the delay after each retry'),
+  })
+  .partial()
+  .strict()
+
+const settingsSchema = z
+  .record(z.string().regex(/^[a-z_]+\.[a-z0-9_-]+$/), z.record(z.string(), z.unknown()))
+  .describe("Component settings keyed '<component type>.<flavor>', e.g. 'orchestrator.local'")
+
+const modelSchema = z
+  .object({
+    name: z.string(),
+    version: z
+      .union([z.string(), z.number().int()])
+      .optional()
+      .describe('Number, name, stage or "latest"; absent = a new version'),
+  })
+  .strict()
+
+const executionSchema = {
+  cache: z.boolean().optional().describe('Reuse outputs of an identical earlier execution'),
+  cacheVersion: z.string().optional().describe('Bump to invalidate cached results'),
+  retry: retrySchema.optional(),
+  settings: settingsSchema.optional(),
+  experimentTracker: z.union([z.boolean(), z.string()]).optional(),
+  model: modelSchema.optional(),
+}
+
+export const stepRunConfigSchema = z
+  .object({
+    parameters: z.record(z.string(), z.unknown()).optional().describe("The step's parameters"),
+    ...executionSchema,
+  })
+  .strict()
+
+/** The run configuration file (`--config run.yaml`), and the shape of `run()` overrides. */
+export const runConfigSchema = z
+  .object({
+    runName: z.string().optional().describe('Name of the run; default <pipeline>-<date>-<time>-<random>'),
+    parameters: z.record(z.string(), z.unknown()).optional().describe("The pipeline's parameters"),
+    failureMode: z.enum(FAILURE_MODES).optional(),
+    ...executionSchema,
+    steps: z.record(z.string(), stepRunConfigSchema).optional().describe('Per invocation id'),
+  })
+  .strict()
+
+export type RunConfig = z.infer<typeof runConfigSchema>
+export type StepRunConfig = z.infer<typeof stepRunConfigSchema>
+
+/** The JSON Schema of run configuration files (`strata pipeline config-schema`). */
+export function runConfigJsonSchema(): Record<string, unknown> {
+  return { title: 'Strata run configuration', ...toFlavorJsonSchema(runConfigSchema) }
+}
+
+/**
+ * Validates a run configuration object.
+ * @throws StrataError `INVALID_RUN_CONFIG` naming the source and each bad field
+ */
+export function parseRunConfig(value: unknown, source: string): RunConfig {
+  const result = runConfigSchema.safeParse(value ?? {})
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.join('.') || '(top level)'
+    if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${issue.keys.join(', ')}`
+    return `${path}: ${issue.message}`
+  })
+  throw new StrataError(
+    'INVALID_RUN_CONFIG',
+    `run config ${source} is invalid: ${problems.join('; ')} — see 'strata pipeline config-schema' for the allowed keys`,
+  )
+}
+
+/**
+ * Reads and validates a YAML (or JSON) run configuration file.
+ * @throws StrataError `INVALID_RUN_CONFIG` for unreadable, malformed or invalid files
+ */
+export async function loadRunConfig(path: string, cwd: string = process.cwd()): Promise<RunConfig> {
+  const file = resolve(cwd, path)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new StrataError(
+      'INVALID_RUN_CONFIG',
+      `cannot read run config ${file}: ${(error as Error).message} — check the path`,
+      {
+        cause: error,
+      },
+    )
+  }
+  const { parse } = await import('yaml')
+  let value: unknown
+  try {
+    value = parse(text)
+  } catch (error) {
+    throw new StrataError(
+      'INVALID_RUN_CONFIG',
+      `run config ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]} — fix the syntax`,
+      { cause: error },
+    )
+  }
+  return parseRunConfig(value, file)
+}

@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { basename, join, relative } from 'node:path'
+import { canonicalJson, findNonJson } from '../util/json.js'
+import { ArtifactDirectory, ArtifactFile, isArtifactDirectory, isArtifactFile } from './files.js'
+import { defineMaterializer, type Materializer } from './materializer.js'
+
+export const stringMaterializer = defineMaterializer<string>({
+  id: 'strata.string',
+  version: 1,
+  canSave: (value) => typeof value === 'string',
+  dataType: () => 'string',
+  save: (value, target) => target.write('data.txt', value),
+  load: (source) => source.readText('data.txt'),
+})
+
+export const bytesMaterializer = defineMaterializer<Uint8Array>({
+  id: 'strata.bytes',
+  version: 1,
+  canSave: (value) =>
+    value instanceof Uint8Array && (value.constructor === Uint8Array || Buffer.isBuffer(value)),
+  dataType: (value) => (Buffer.isBuffer(value) ? 'Buffer' : 'Uint8Array'),
+  save: (value, target) => target.write('data.bin', value),
+  load: async (source) => {
+    const bytes = await source.readBytes('data.bin')
+    return source.dataType === 'Buffer' ? Buffer.from(bytes) : new Uint8Array(bytes)
+  },
+})
+
+const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+}
+
+/** Typed arrays keep their element type; bytes are stored in this machine's byte order (little-endian on x86 and ARM). */
+export const typedArrayMaterializer = defineMaterializer<ArrayBufferView>({
+  id: 'strata.typed-array',
+  version: 1,
+  canSave: (value) =>
+    ArrayBuffer.isView(value) &&
+    !(value instanceof DataView) &&
+    (value.constructor?.name ?? '') in TYPED_ARRAYS,
+  dataType: (value) => value.constructor.name,
+  save: (value, target) =>
+    target.write('data.bin', new Uint8Array(value.buffer, value.byteOffset, value.byteLength)),
+  load: async (source) => {
+    const Type = TYPED_ARRAYS[source.dataType]
+    if (!Type) throw new Error(`unknown typed array type '${source.dataType}'`)
+    const bytes = await source.readBytes('data.bin')
+    // A fresh, aligned buffer: the element type may need 8-byte alignment.
+    const buffer = new ArrayBuffer(bytes.byteLength)
+    new Uint8Array(buffer).set(bytes)
+    return new Type(buffer)
+  },
+})
+
+export const jsonMaterializer = defineMaterializer<unknown>({
+  id: 'strata.json',
+  version: 1,
+  canSave: (value) => findNonJson(value) === undefined,
+  dataType: (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value),
+  save: (value, target) => target.write('data.json', canonicalJson(value)),
+  load: async (source) => JSON.parse(await source.readText('data.json')),
+})
+
+export const fileMaterializer = defineMaterializer<ArtifactFile>({
+  id: 'strata.file',
+  version: 1,
+  canSave: isArtifactFile,
+  dataType: () => 'file',
+  save: (value, target) => target.write(`file/${basename(value.path)}`, createReadStream(value.path)),
+  load: async (source) => {
+    const [name] = await source.list()
+    if (!name) throw new Error('the file artifact has no file')
+    return new ArtifactFile(join(await source.localDirectory(), name))
+  },
+})
+
+/** Directories keep their files and relative paths (empty directories are not stored). */
+export const directoryMaterializer = defineMaterializer<ArtifactDirectory>({
+  id: 'strata.directory',
+  version: 1,
+  canSave: isArtifactDirectory,
+  dataType: () => 'directory',
+  save: async (value, target) => {
+    const entries = await readdir(value.path, { recursive: true, withFileTypes: true })
+    for (const entry of entries) {
+      if (!entry.isFile()) continue
+      const path = join(entry.parentPath, entry.name)
+      await target.write(`dir/${relative(value.path, path).split('\\').join('/')}`, createReadStream(path))
+    }
+  },
+  load: async (source) => new ArtifactDirectory(join(await source.localDirectory(), 'dir')),
+})
+
+/** Built-ins in the order they are tried. */
+export const BUILTIN_MATERIALIZERS: readonly Materializer[] = [
+  fileMaterializer,
+  directoryMaterializer,
+  stringMaterializer,
+  bytesMaterializer,
+  typedArrayMaterializer,
+  jsonMaterializer,
+] as readonly Materializer[]

@@ -1,0 +1,69 @@
+import type { ArtifactStoreHost } from '@strata/core'
+import type { RunEvent, RunRecorder } from './run-events.js'
+import { applyRunEvent, type RunRepositories } from './store-recorder.js'
+
+/** Where a run's files live in its artifact store. */
+export const runKeys = {
+  root: (runId: string) => `runs/${runId}/`,
+  snapshot: (runId: string) => `runs/${runId}/snapshot.json`,
+  bundle: (runId: string) => `runs/${runId}/code/bundle.mjs`,
+  stepInputs: (runId: string, step: string) => `runs/${runId}/steps/${step}/inputs.json`,
+  stepLogs: (runId: string, step: string) => `runs/${runId}/steps/${step}/logs.txt`,
+  journal: (runId: string, step: string) => `runs/${runId}/journal/${step}/`,
+}
+
+/**
+ * Records a step process's events as a journal in the artifact store: each flush writes the events since
+ * the previous one as a new, numbered object (object stores cannot append).
+ */
+export class JournalRecorder implements RunRecorder {
+  readonly #store: ArtifactStoreHost
+  readonly #prefix: string
+  #pending: RunEvent[] = []
+  #sequence = 0
+  #writing: Promise<void> = Promise.resolve()
+
+  constructor(store: ArtifactStoreHost, runId: string, step: string) {
+    this.#store = store
+    this.#prefix = runKeys.journal(runId, step)
+  }
+
+  record(event: RunEvent): void {
+    this.#pending.push(event)
+  }
+
+  flush(): Promise<void> {
+    if (this.#pending.length === 0) return this.#writing
+    const events = this.#pending
+    this.#pending = []
+    const key = `${this.#prefix}${String(++this.#sequence).padStart(6, '0')}.json`
+    this.#writing = this.#writing.then(() => this.#store.write(key, JSON.stringify(events)).then(() => {}))
+    return this.#writing
+  }
+}
+
+/** Reads a step's journal in order. */
+export async function readJournal(
+  store: ArtifactStoreHost,
+  runId: string,
+  step: string,
+): Promise<RunEvent[]> {
+  const keys: string[] = []
+  for await (const entry of store.listAll(runKeys.journal(runId, step))) keys.push(entry.key)
+  keys.sort()
+  const events: RunEvent[] = []
+  for (const key of keys) events.push(...(JSON.parse(await store.readText(key)) as RunEvent[]))
+  return events
+}
+
+/** Applies a step's journal to the store (idempotent); returns the events. */
+export async function ingestJournal(
+  repositories: RunRepositories,
+  store: ArtifactStoreHost,
+  runId: string,
+  step: string,
+): Promise<RunEvent[]> {
+  const events = await readJournal(store, runId, step)
+  for (const event of events) applyRunEvent(repositories, runId, event)
+  return events
+}

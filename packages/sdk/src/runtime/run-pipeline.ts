@@ -1,0 +1,549 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { join, relative } from 'node:path'
+import {
+  type ExperimentTrackerV1,
+  type OrchestratorRunContext,
+  type PipelineSnapshot,
+  type PipelineTracking,
+  type ProcessExit,
+  SNAPSHOT_SCHEMA_VERSION,
+  type StepCommand,
+  type StepOutcome,
+  type StepRunState,
+  type StepSnapshot,
+  StrataError,
+} from '@strata/core'
+import type { ArtifactVersionRecord, RunStatus } from '@strata/store'
+import { fingerprintModules, type ModuleFingerprint } from '../cache/code-fingerprint.js'
+import { type CompiledPipeline, compilePipeline, type PipelineDefinition } from '../compiler/compile.js'
+import { loadRunConfig, parseRunConfig, type RunConfig } from '../compiler/run-config.js'
+import type { StepDefinition } from '../dsl/step.js'
+import type { ArtifactVersionInfo } from './artifact-io.js'
+import { buildCodeBundle, sdkPackageDir } from './code-bundle.js'
+import { ingestJournal, runKeys } from './journal.js'
+import type { RunEnvironment } from './run-environment.js'
+import type { RunEvent } from './run-events.js'
+import { abandonedReason, currentOwner } from './run-owner.js'
+import { insideStepProcess, STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
+import { resolveFromCache, runStep, type StepRunnerHost } from './step-runner.js'
+import { StoreRecorder } from './store-recorder.js'
+
+export interface RunOptions extends Omit<RunConfig, 'parameters'> {
+  /** The pipeline's parameters (beat the run config file's `parameters`). */
+  params?: Record<string, unknown>
+  /** A run configuration file (YAML), or the configuration itself. */
+  config?: string | RunConfig
+  /** Use this environment (store + stack) instead of opening the active one. */
+  environment?: RunEnvironment
+  /** Where to print step logs and progress; `false` keeps the run quiet. @default process.stdout */
+  output?: ((line: string) => void) | false
+  /** Stops the run when aborted, like SIGINT. */
+  signal?: AbortSignal
+}
+
+/** The outcome of `pipeline.run()`. */
+export interface PipelineRun {
+  id: string
+  name: string
+  pipelineName: string
+  /** `skipped` only inside a step process, where `run()` does nothing. */
+  status: RunStatus | 'skipped'
+  steps: Record<string, StepRunState>
+  error?: string
+}
+
+/** How often a run renews its lease, and how long a lease lasts without renewal. */
+const HEARTBEAT_MS = 10_000
+const LEASE_MS = 60_000
+
+function defaultRunName(pipelineName: string): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replaceAll('-', '_')
+    .replace('T', '-')
+    .replaceAll(':', '_')
+  return `${pipelineName}-${stamp}-${randomBytes(3).toString('hex')}`
+}
+
+function toInfo(record: ArtifactVersionRecord): ArtifactVersionInfo {
+  const {
+    producerStepRunId: _producer,
+    saveType: _saveType,
+    createdAt: _createdAt,
+    artifactId: _artifactId,
+    version: _version,
+    ...info
+  } = record
+  return info
+}
+
+/** Marks runs whose owner is provably gone, or whose lease expired, as failed. Healthy runs are untouched. */
+export function reconcileAbandonedRuns(environment: Pick<RunEnvironment, 'repositories'>): void {
+  for (const run of environment.repositories.runs.active()) {
+    const reason = abandonedReason(run)
+    if (reason) environment.repositories.runs.markAbandoned(run.id, `run abandoned: ${reason}`)
+  }
+}
+
+function relativeModule(root: string, module: string | undefined, fallback: string): string {
+  return module ? relative(root, module).split('\\').join('/') : fallback
+}
+
+/** The snapshot an orchestrator receives. */
+function buildSnapshot(
+  compiled: CompiledPipeline,
+  environment: RunEnvironment,
+  run: { id: string; name: string },
+  fingerprints: Map<string, ModuleFingerprint>,
+  artifactInputs: Map<string, ArtifactVersionRecord>,
+): PipelineSnapshot {
+  const root = environment.projectRoot
+  const modules: PipelineSnapshot['code']['modules'] = {}
+  const steps: StepSnapshot[] = compiled.steps.map((step) => {
+    const module = relativeModule(root, step.definition.module, `<unknown>/${step.definition.name}`)
+    const fingerprint = step.definition.module ? fingerprints.get(step.definition.module) : undefined
+    if (fingerprint) modules[module] = fingerprint
+    const inputs: StepSnapshot['inputs'] = {}
+    for (const [name, input] of Object.entries(step.inputs)) {
+      if (input.kind === 'step') inputs[name] = input
+      else {
+        const version = artifactInputs.get(`${input.name}@${input.version ?? 'latest'}`)!
+        inputs[name] = {
+          kind: 'artifact',
+          artifactVersionId: version.id,
+          name: version.name,
+          version: version.version,
+        }
+      }
+    }
+    return {
+      id: step.id,
+      step: step.definition.name,
+      source: { module },
+      inputs,
+      parameters: step.parameters,
+      upstream: step.upstream,
+      outputs: step.outputs,
+      settings: step.settings,
+      retry: step.retry,
+      cache: step.cache,
+      // Without a module (e.g. defined in an eval), the function's source stands in for its code.
+      codeFingerprint:
+        fingerprint?.digest ??
+        `function:${step.definition.fn.toString().length}:${step.definition.fn.toString()}`,
+      experimentTracker: step.experimentTracker !== false,
+      ...(step.model ? { model: step.model } : {}),
+      env: step.env,
+      secrets: step.secrets,
+    }
+  })
+  const components = {
+    orchestrator: {
+      name: environment.orchestrator.component.name,
+      flavor: environment.orchestrator.component.flavor,
+    },
+    artifact_store: {
+      name: environment.artifactStore.component.name,
+      flavor: environment.artifactStore.component.flavor,
+    },
+    ...(environment.experimentTracker
+      ? {
+          experiment_tracker: {
+            name: environment.experimentTracker.component.name,
+            flavor: environment.experimentTracker.component.flavor,
+          },
+        }
+      : {}),
+  }
+  return {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    runId: run.id,
+    runName: run.name,
+    pipeline: { name: compiled.pipelineName, parameters: compiled.parameters },
+    steps,
+    failureMode: compiled.failureMode,
+    settings: compiled.settings,
+    stack: { name: environment.stackName, components },
+    code: { root, modules, bundleKey: runKeys.bundle(run.id) },
+    ...(compiled.model ? { model: compiled.model } : {}),
+    createdAt: new Date().toISOString(),
+  }
+}
+
+/** Runs a compiled snapshot: cache first, then the orchestrator; records the outcome. */
+export interface ExecuteRunOptions {
+  environment: RunEnvironment
+  snapshot: PipelineSnapshot
+  definitions: ReadonlyMap<string, StepDefinition>
+  pipeline: PipelineDefinition
+  /** Steps already done (completed or cached) in an earlier attempt of this run (resume). */
+  done?: ReadonlySet<string>
+  output: ((line: string) => void) | undefined
+  signal: AbortSignal | undefined
+}
+
+function checkTrackerUse(
+  steps: ReadonlyArray<{ id: string; experimentTracker: boolean | string }>,
+  environment: RunEnvironment,
+): void {
+  for (const step of steps) {
+    if (step.experimentTracker === false) continue
+    const tracker = environment.experimentTracker
+    if (!tracker) {
+      throw new StrataError(
+        'NO_EXPERIMENT_TRACKER',
+        `step '${step.id}' asks for an experiment tracker, but stack '${environment.stackName}' has none — add one with 'strata stack update ${environment.stackName} -e NAME', or drop experimentTracker from the step`,
+      )
+    }
+    if (typeof step.experimentTracker === 'string' && step.experimentTracker !== tracker.component.name) {
+      throw new StrataError(
+        'NO_EXPERIMENT_TRACKER',
+        `step '${step.id}' asks for experiment tracker '${step.experimentTracker}', but stack '${environment.stackName}' has '${tracker.component.name}' — switch stacks or change the step's experimentTracker`,
+      )
+    }
+  }
+}
+
+export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRun> {
+  const { environment, snapshot, definitions } = options
+  const { runs, artifacts } = environment.repositories
+  const store = environment.artifactStore.host
+  const runId = snapshot.runId
+  const say = options.output
+  const events = new StoreRecorder(environment.repositories, runId)
+  const recorder = {
+    record(event: RunEvent) {
+      events.record(event)
+      if (
+        say &&
+        (event.type === 'step_started' ||
+          event.type === 'step_cached' ||
+          event.type === 'step_completed' ||
+          event.type === 'step_failed')
+      ) {
+        const state =
+          event.type === 'step_started'
+            ? 'running'
+            : event.type === 'step_cached'
+              ? 'cached'
+              : event.type === 'step_completed'
+                ? 'completed'
+                : event.status
+        say(`step ${event.step}: ${state}${event.type === 'step_failed' ? ` — ${event.error}` : ''}`)
+      }
+    },
+    flush: () => events.flush(),
+  }
+  const redact = (text: string): string =>
+    environment.secretValues.reduce(
+      (masked, value) => (value ? masked.replaceAll(value, '********') : masked),
+      text,
+    )
+
+  let trackerInstance: Promise<ExperimentTrackerV1> | undefined
+  const tracker = environment.experimentTracker
+  const getTracker = tracker ? () => (trackerInstance ??= tracker.create()) : undefined
+  let pipelineTracking: PipelineTracking | undefined
+  if (getTracker && snapshot.steps.some((step) => step.experimentTracker)) {
+    const instance = await getTracker()
+    if (instance.startPipelineRun) {
+      pipelineTracking = await instance.startPipelineRun({
+        pipelineName: snapshot.pipeline.name,
+        runId,
+        runName: snapshot.runName,
+      })
+      snapshot.experimentTrackerState = pipelineTracking.state
+    }
+  }
+  runs.updateSnapshot(runId, snapshot)
+  await store.write(runKeys.snapshot(runId), JSON.stringify(snapshot))
+
+  const stepInputs = async (stepId: string): Promise<Record<string, ArtifactVersionInfo>> => {
+    const step = snapshot.steps.find((candidate) => candidate.id === stepId)!
+    const resolved: Record<string, ArtifactVersionInfo> = {}
+    for (const [name, input] of Object.entries(step.inputs)) {
+      if (input.kind === 'artifact') {
+        resolved[name] = toInfo(artifacts.requireVersionById(input.artifactVersionId))
+        continue
+      }
+      const upstream = runs.stepRun(runId, input.step)
+      const versionId = upstream ? runs.stepArtifacts(upstream.id, 'output')[input.output] : undefined
+      if (!versionId) {
+        throw new StrataError(
+          'MISSING_INPUT',
+          `step '${stepId}': its input '${name}' (output '${input.output}' of '${input.step}') was never produced`,
+        )
+      }
+      resolved[name] = toInfo(artifacts.requireVersionById(versionId))
+    }
+    return resolved
+  }
+
+  const host: StepRunnerHost = {
+    snapshot,
+    store,
+    recorder,
+    definition: (stepId) => {
+      const definition = definitions.get(stepId)
+      if (!definition) throw new StrataError('UNKNOWN_STEP', `no definition for step '${stepId}'`)
+      return definition
+    },
+    inputs: stepInputs,
+    findCached: async (key) => runs.findCacheHit(key),
+    materializers: options.pipeline.config.materializers ?? [],
+    ...(getTracker ? { experimentTracker: getTracker } : {}),
+    ...(say ? { echo: say } : {}),
+    redact,
+  }
+
+  const controller = new AbortController()
+  const stop = (): void => controller.abort(new Error('the run was interrupted (SIGINT)'))
+  options.signal?.addEventListener('abort', stop, { once: true })
+  process.on('SIGINT', stop)
+  const heartbeat = setInterval(() => runs.heartbeat(runId), HEARTBEAT_MS)
+  heartbeat.unref()
+
+  const done = new Set(options.done ?? [])
+  let states: Record<string, StepRunState> = {}
+  let failure: string | undefined
+  try {
+    // Resolve cache hits up front: a step whose upstream steps are all done can be checked now.
+    for (const step of snapshot.steps) {
+      if (done.has(step.id) || !step.cache.enabled || !step.upstream.every((id) => done.has(id))) continue
+      if (await resolveFromCache(host, step.id)) done.add(step.id)
+    }
+    if (done.size === snapshot.steps.length) {
+      states = Object.fromEntries(snapshot.steps.map((step) => [step.id, 'cached' as const]))
+      say?.(`all ${snapshot.steps.length} steps cached — the orchestrator was not called`)
+    } else {
+      runs.setStatus(runId, 'running')
+      let bundle: Promise<void> | undefined
+      const print = (message: string) => say?.(message)
+      const context: OrchestratorRunContext = {
+        logger: { debug: () => {}, info: print, warn: print, error: print },
+        signal: controller.signal,
+        cached: done,
+        runStep: (stepId, signal) => runStep(host, stepId, signal),
+        prepareStep: async (stepId) => {
+          if (await resolveFromCache(host, stepId)) return { status: 'cached' }
+          bundle ??= (async () => {
+            const modules: Record<string, string> = {}
+            for (const step of snapshot.steps) {
+              const definition = definitions.get(step.id)
+              if (definition?.module) modules[step.source.module] = definition.module
+            }
+            await store.write(runKeys.bundle(runId), await buildCodeBundle(modules, environment.projectRoot))
+          })()
+          await bundle
+          await store.write(runKeys.stepInputs(runId, stepId), JSON.stringify(await stepInputs(stepId)))
+          say?.(`step ${stepId}: running (own process)`)
+          return undefined
+        },
+        stepCommand: (stepId) => stepCommand(environment, snapshot, stepId),
+        collectStep: async (stepId, exit) => collectStep(environment, snapshot, stepId, exit, say),
+      }
+      const result = await environment.orchestrator.implementation.run(snapshot, context)
+      states = result.steps
+    }
+  } catch (error) {
+    failure = redact(error instanceof Error ? error.message : String(error))
+  } finally {
+    clearInterval(heartbeat)
+    process.off('SIGINT', stop)
+    options.signal?.removeEventListener('abort', stop)
+  }
+
+  const values = Object.values(states)
+  const status: RunStatus =
+    failure !== undefined || values.includes('failed')
+      ? 'failed'
+      : controller.signal.aborted || values.includes('stopped')
+        ? 'stopped'
+        : values.every((state) => state === 'completed' || state === 'cached')
+          ? 'completed'
+          : 'failed'
+  const failedSteps = Object.entries(states)
+    .filter(([, state]) => state === 'failed')
+    .map(([id]) => id)
+  const error =
+    failure ??
+    (failedSteps.length > 0
+      ? `step${failedSteps.length > 1 ? 's' : ''} ${failedSteps.join(', ')} failed — see 'strata pipeline runs logs ${snapshot.runName} --step ${failedSteps[0]}', fix it, then 'strata pipeline runs resume ${snapshot.runName}'`
+      : status === 'stopped'
+        ? 'stopped by the user'
+        : undefined)
+  for (const [stepId, state] of Object.entries(states)) {
+    if (state === 'skipped')
+      runs.upsertStepRun(runId, stepId, {
+        step: snapshot.steps.find((s) => s.id === stepId)!.step,
+        status: 'skipped',
+      })
+  }
+  runs.setStatus(runId, status, { ended: true, ...(error ? { error } : {}) })
+  await pipelineTracking?.end(status === 'completed' ? 'completed' : 'failed').catch(() => {})
+  const hookContext = { pipelineName: snapshot.pipeline.name, runId, runName: snapshot.runName }
+  const { onSuccess, onFailure } = options.pipeline.config
+  try {
+    if (status === 'completed') await onSuccess?.(hookContext)
+    else await onFailure?.(new Error(error ?? status), hookContext)
+  } catch (hookError) {
+    say?.(
+      `pipeline ${status === 'completed' ? 'onSuccess' : 'onFailure'} hook failed: ${(hookError as Error).message}`,
+    )
+  }
+  if (trackerInstance) await (await trackerInstance).close?.()
+  say?.(`run ${snapshot.runName}: ${status}${error ? ` — ${error}` : ''}`)
+  return {
+    id: runId,
+    name: snapshot.runName,
+    pipelineName: snapshot.pipeline.name,
+    status,
+    steps: states,
+    ...(error ? { error } : {}),
+  }
+}
+
+function componentForProcess(component: RunEnvironment['artifactStore']['component']): StepProcessComponent {
+  if (!component.entry) {
+    throw new StrataError(
+      'STEP_PROCESS_UNSUPPORTED',
+      `component '${component.name}' (${component.type}/${component.flavor}) was not installed from a package, so a step process cannot load it — install its plugin, or run steps in-process`,
+    )
+  }
+  return {
+    type: component.type,
+    name: component.name,
+    id: component.id,
+    flavor: component.flavor,
+    entry: component.entry,
+    config: component.config,
+  }
+}
+
+/** `strata step run --run <uri> --step <id>`, with what the process needs in its environment. */
+function stepCommand(environment: RunEnvironment, snapshot: PipelineSnapshot, stepId: string): StepCommand {
+  const env: Record<string, string> = {
+    [STEP_PROCESS_ENV.marker]: '1',
+    [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
+      componentForProcess(environment.artifactStore.component),
+    ),
+  }
+  if (environment.experimentTracker) {
+    env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
+      componentForProcess(environment.experimentTracker.component),
+    )
+  }
+  const runUri = `${environment.artifactStore.host.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
+  return {
+    command: process.execPath,
+    args: [join(sdkPackageDir(), 'bin', 'strata-step.mjs'), 'step', 'run', '--run', runUri, '--step', stepId],
+    env,
+  }
+}
+
+async function collectStep(
+  environment: RunEnvironment,
+  snapshot: PipelineSnapshot,
+  stepId: string,
+  exit: ProcessExit,
+  say: ((line: string) => void) | undefined,
+): Promise<StepOutcome> {
+  const { runs } = environment.repositories
+  await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
+  const stepRun = runs.stepRun(snapshot.runId, stepId)
+  if (
+    stepRun &&
+    (stepRun.status === 'completed' ||
+      stepRun.status === 'failed' ||
+      stepRun.status === 'stopped' ||
+      stepRun.status === 'cached')
+  ) {
+    say?.(`step ${stepId}: ${stepRun.status}${stepRun.error ? ` — ${stepRun.error}` : ''}`)
+    return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
+  }
+  const tail = exit.output?.trim().split('\n').slice(-3).join(' | ')
+  const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
+  runs.upsertStepRun(snapshot.runId, stepId, {
+    step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,
+    status: exit.signal ? 'stopped' : 'failed',
+    error,
+    endedAt: new Date().toISOString(),
+  })
+  say?.(`step ${stepId}: failed — ${error}`)
+  return { status: exit.signal ? 'stopped' : 'failed', error }
+}
+
+/**
+ * Compiles and runs a pipeline on the environment's stack: validates configuration, fingerprints code,
+ * records the run and its owner, resolves cached steps, and hands the rest to the orchestrator.
+ */
+export async function runPipeline(
+  pipeline: PipelineDefinition,
+  options: RunOptions = {},
+): Promise<PipelineRun> {
+  if (insideStepProcess())
+    return { id: '', name: '', pipelineName: pipeline.name, status: 'skipped', steps: {} }
+  const { params, config, environment: given, output, signal, ...overrides } = options
+  const file =
+    typeof config === 'string'
+      ? { config: await loadRunConfig(config), source: config }
+      : config
+        ? { config: parseRunConfig(config, 'run() config'), source: 'run() config' }
+        : undefined
+  const args = parseRunConfig(overrides, 'run() arguments')
+  const compiled = compilePipeline(pipeline, {
+    ...(params ? { params } : {}),
+    ...(file ? { file } : {}),
+    args,
+  })
+
+  const { openRunEnvironment } = await import('./run-environment.js')
+  const environment = given ?? (await openRunEnvironment())
+  try {
+    reconcileAbandonedRuns(environment)
+    checkTrackerUse(compiled.steps, environment)
+    const modules = [
+      ...new Set(
+        compiled.steps.map((step) => step.definition.module).filter((m): m is string => m !== undefined),
+      ),
+    ]
+    const fingerprints = await fingerprintModules(modules, environment.projectRoot)
+    const artifactInputs = new Map<string, ArtifactVersionRecord>()
+    for (const step of compiled.steps) {
+      for (const input of Object.values(step.inputs)) {
+        if (input.kind !== 'artifact') continue
+        artifactInputs.set(
+          `${input.name}@${input.version ?? 'latest'}`,
+          environment.repositories.artifacts.version(input.name, input.version),
+        )
+      }
+    }
+    const run = { id: randomUUID(), name: compiled.runName ?? defaultRunName(compiled.pipelineName) }
+    const snapshot = buildSnapshot(compiled, environment, run, fingerprints, artifactInputs)
+    environment.repositories.runs.create({
+      id: run.id,
+      name: run.name,
+      pipelineName: compiled.pipelineName,
+      stackName: environment.stackName,
+      artifactStoreUri: environment.artifactStore.host.uri,
+      snapshot,
+      parameters: compiled.parameters,
+      owner: currentOwner(),
+      leaseMs: LEASE_MS,
+    })
+    const say =
+      output === false ? undefined : (output ?? ((line: string) => process.stdout.write(`${line}\n`)))
+    say?.(`run ${run.name}: ${snapshot.steps.length} steps on stack '${environment.stackName}'`)
+    return await executeRun({
+      environment,
+      snapshot,
+      definitions: new Map(compiled.steps.map((step) => [step.id, step.definition])),
+      pipeline,
+      output: say,
+      signal,
+    })
+  } finally {
+    if (!given) await environment.close()
+  }
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type JsonObject,
+  type Logger,
+  type MetadataValue,
+  type PipelineSnapshot,
+  type StepContext,
+  type StepModelContext,
+  type StepTracking,
+  StrataError,
+} from '@strata/core'
+import { findNonJson } from '../util/json.js'
+import type { RunRecorder } from './run-events.js'
+
+export interface StepContextOptions {
+  snapshot: PipelineSnapshot
+  stepId: string
+  params: Record<string, unknown>
+  attempt: number
+  logger: Logger
+  signal: AbortSignal
+  recorder: RunRecorder
+  tracking: StepTracking | undefined
+  model: StepModelContext | undefined
+}
+
+/** The `ctx` a step function receives. */
+export function createStepContext(options: StepContextOptions): StepContext<Record<string, unknown>> {
+  const { snapshot, stepId } = options
+  const logMetadata = (metadata: Record<string, MetadataValue>): void => {
+    const problem = findNonJson(metadata)
+    if (problem) {
+      throw new StrataError(
+        'INVALID_METADATA',
+        `step '${stepId}': metadata ${problem.path} is ${problem.found}, which is not JSON — ${problem.hint}`,
+      )
+    }
+    options.recorder.record({
+      type: 'metadata',
+      id: randomUUID(),
+      step: stepId,
+      values: metadata as JsonObject,
+      ...(options.model ? { modelVersionId: options.model.versionId } : {}),
+    })
+  }
+  return {
+    params: options.params,
+    pipelineName: snapshot.pipeline.name,
+    runId: snapshot.runId,
+    runName: snapshot.runName,
+    stepName: stepId,
+    attempt: options.attempt,
+    logger: options.logger,
+    signal: options.signal,
+    logMetadata,
+    get experimentTracker(): StepTracking {
+      if (!options.tracking) {
+        throw new StrataError(
+          'NO_EXPERIMENT_TRACKER',
+          `step '${stepId}' has no experiment tracker — opt in with step({ experimentTracker: true }) on a stack that has one ('strata stack update -e NAME')`,
+        )
+      }
+      return options.tracking
+    },
+    get model(): StepModelContext {
+      if (!options.model) {
+        throw new StrataError(
+          'NO_MODEL',
+          `step '${stepId}' has no model — declare one with model: { name } on the step or the pipeline`,
+        )
+      }
+      return options.model
+    },
+  }
+}

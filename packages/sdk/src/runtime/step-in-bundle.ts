@@ -1,0 +1,68 @@
+import {
+  ArtifactStoreHost,
+  type ArtifactStoreV1,
+  type ExperimentTrackerV1,
+  type PipelineSnapshot,
+  type StepOutcome,
+  StrataError,
+} from '@strata/core'
+import { isPipeline } from '../dsl/pipeline.js'
+import { isStep, type StepDefinition } from '../dsl/step.js'
+import type { ArtifactVersionInfo } from './artifact-io.js'
+import { JournalRecorder } from './journal.js'
+import { runStep } from './step-runner.js'
+
+export interface BundledStepOptions {
+  /** The bundle's step modules: relative path → module namespace. */
+  modules: Record<string, Record<string, unknown>>
+  snapshot: PipelineSnapshot
+  stepId: string
+  /** The artifact store, created by the process that imported the bundle. */
+  store: ArtifactStoreV1
+  inputs: Record<string, ArtifactVersionInfo>
+  experimentTracker?: () => Promise<ExperimentTrackerV1>
+  echo?: (line: string) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Runs one step inside a step process from the code bundle: finds the step among its module's exports,
+ * records through a journal in the artifact store (the process has no metadata store).
+ */
+export async function runBundledStep(options: BundledStepOptions): Promise<StepOutcome> {
+  const { snapshot, stepId } = options
+  const step = snapshot.steps.find((candidate) => candidate.id === stepId)
+  if (!step) throw new StrataError('UNKNOWN_STEP', `run ${snapshot.runName} has no step '${stepId}'`)
+  const exports = Object.values(options.modules[step.source.module] ?? {})
+  const found = exports.find((value) => isStep(value) && value.definition.name === step.step)
+  const pipelineExport = Object.values(options.modules)
+    .flatMap(Object.values)
+    .find((value) => isPipeline(value) && value.name === snapshot.pipeline.name)
+  const store = new ArtifactStoreHost(options.store, {
+    name: snapshot.stack.components.artifact_store?.name ?? 'artifact_store',
+    flavor: snapshot.stack.components.artifact_store?.flavor ?? 'unknown',
+  })
+  const definition = (): StepDefinition => {
+    if (!isStep(found)) {
+      throw new StrataError(
+        'STEP_NOT_EXPORTED',
+        `step '${step.step}' is not exported from ${step.source.module} — steps must be module-level exports (export const ${step.step} = step(...))`,
+      )
+    }
+    return found.definition
+  }
+  return runStep(
+    {
+      snapshot,
+      store,
+      recorder: new JournalRecorder(store, snapshot.runId, stepId),
+      definition,
+      inputs: async () => options.inputs,
+      materializers: isPipeline(pipelineExport) ? (pipelineExport.definition.config.materializers ?? []) : [],
+      ...(options.experimentTracker ? { experimentTracker: options.experimentTracker } : {}),
+      ...(options.echo ? { echo: options.echo } : {}),
+    },
+    stepId,
+    options.signal ?? new AbortController().signal,
+  )
+}

@@ -1,0 +1,121 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  type AnyFlavor,
+  ArtifactStoreHost,
+  type ArtifactStoreV1,
+  type ComponentType,
+  type ExperimentTrackerV1,
+  type PipelineSnapshot,
+  StrataError,
+  silentLogger,
+} from '@strata/core'
+import { importFlavor } from '../discovery/discover-flavors.js'
+import type { ArtifactVersionInfo } from './artifact-io.js'
+import { runKeys } from './journal.js'
+import type { BundledStepOptions } from './step-in-bundle.js'
+
+/** How a step process finds a component: handed over by the orchestrator in an environment variable. */
+export interface StepProcessComponent {
+  type: ComponentType
+  name: string
+  id: string
+  flavor: string
+  /** URL of the module exporting the flavor's plugin (installed code, not the project's source). */
+  entry: string
+  /** Config with secrets resolved. */
+  config: Record<string, unknown>
+}
+
+export const STEP_PROCESS_ENV = {
+  marker: 'STRATA_STEP_PROCESS',
+  artifactStore: 'STRATA_STEP_ARTIFACT_STORE',
+  experimentTracker: 'STRATA_STEP_EXPERIMENT_TRACKER',
+} as const
+
+/** True inside a step process (where `pipeline.run()` is a no-op). */
+export function insideStepProcess(): boolean {
+  return process.env[STEP_PROCESS_ENV.marker] === '1'
+}
+
+async function createFromEnvironment<T>(variable: string, workDir: string): Promise<T | undefined> {
+  const raw = process.env[variable]
+  if (!raw) return undefined
+  const component = JSON.parse(raw) as StepProcessComponent
+  const flavor: AnyFlavor = await importFlavor(component.entry, component.type, component.flavor, {
+    package: component.entry,
+    version: 'step-process',
+    kind: 'builtin',
+  })
+  const config = flavor.config.parse(component.config)
+  return (await flavor.create(config as never, {
+    componentName: component.name,
+    componentId: component.id,
+    dataDir: join(workDir, 'component-data', component.id),
+    logger: silentLogger,
+  })) as T
+}
+
+/**
+ * `strata step run --run <uri> --step <id>`: runs one step in this process, in a temporary directory,
+ * with nothing but the artifact store: reads the snapshot, the staged inputs and the code bundle from it,
+ * and writes a journal the client ingests. Resolves with the exit code.
+ */
+export async function runStepProcess(argv: string[], workDir: string = process.cwd()): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { run: { type: 'string' }, step: { type: 'string' } },
+    strict: true,
+  })
+  if (!values.run || !values.step) {
+    throw new StrataError('INVALID_ARGUMENTS', 'usage: strata step run --run <run uri> --step <step id>')
+  }
+  process.env[STEP_PROCESS_ENV.marker] = '1'
+  const raw = await createFromEnvironment<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, workDir)
+  if (!raw) {
+    throw new StrataError(
+      'STEP_PROCESS_ENVIRONMENT',
+      `${STEP_PROCESS_ENV.artifactStore} is not set — step processes are started by an orchestrator, which hands over the artifact store`,
+    )
+  }
+  const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'step-process' })
+  const runId = /\/runs\/([^/]+)\/?$/.exec(values.run)?.[1]
+  if (!runId || !values.run.startsWith(store.uri)) {
+    throw new StrataError(
+      'INVALID_ARGUMENTS',
+      `run URI ${values.run} is not a run in artifact store ${store.uri}`,
+    )
+  }
+  const snapshot = JSON.parse(await store.readText(runKeys.snapshot(runId))) as PipelineSnapshot
+  const inputs = JSON.parse(await store.readText(runKeys.stepInputs(runId, values.step))) as Record<
+    string,
+    ArtifactVersionInfo
+  >
+  const bundlePath = join(workDir, 'bundle.mjs')
+  await writeFile(bundlePath, await store.readBytes(snapshot.code.bundleKey ?? runKeys.bundle(runId)))
+  const bundle = (await import(bundlePath)) as {
+    modules: BundledStepOptions['modules']
+    runBundledStep(options: BundledStepOptions): Promise<{ status: string }>
+  }
+  const controller = new AbortController()
+  process.once('SIGTERM', () => controller.abort(new Error('the step process received SIGTERM')))
+  const trackerVariable = STEP_PROCESS_ENV.experimentTracker
+  const outcome = await bundle.runBundledStep({
+    modules: bundle.modules,
+    snapshot,
+    stepId: values.step,
+    store: raw,
+    inputs,
+    ...(process.env[trackerVariable]
+      ? {
+          experimentTracker: async () =>
+            (await createFromEnvironment<ExperimentTrackerV1>(trackerVariable, workDir))!,
+        }
+      : {}),
+    echo: (line) => process.stdout.write(`${line}\n`),
+    signal: controller.signal,
+  })
+  await store.close()
+  return outcome.status === 'completed' ? 0 : 1
+}

@@ -1,0 +1,112 @@
+import type { ArtifactRepository, RunRepository, SqliteStore } from '@strata/store'
+import type { RunEvent, RunRecorder } from './run-events.js'
+
+export interface RunRepositories {
+  store: SqliteStore
+  runs: RunRepository
+  artifacts: ArtifactRepository
+}
+
+/**
+ * Applies one run event to the store, in one transaction. Idempotent and order-preserving: applying a
+ * journal twice leaves the same rows (ids come from the events).
+ */
+export function applyRunEvent(repositories: RunRepositories, runId: string, event: RunEvent): void {
+  const { store, runs, artifacts } = repositories
+  store.transaction(() => {
+    switch (event.type) {
+      case 'step_started':
+        runs.upsertStepRun(runId, event.step, {
+          step: event.stepName,
+          status: 'running',
+          attempts: event.attempt,
+          startedAt: event.at,
+          ...(event.cacheKey === undefined ? {} : { cacheKey: event.cacheKey }),
+          ...(event.cacheParts === undefined ? {} : { cacheParts: event.cacheParts }),
+        })
+        return
+      case 'step_retrying':
+        runs.upsertStepRun(runId, event.step, {
+          status: 'retrying',
+          attempts: event.attempt,
+          error: event.error,
+        })
+        return
+      case 'inputs_used': {
+        const stepRunId = runs.upsertStepRun(runId, event.step, {})
+        for (const [name, versionId] of Object.entries(event.inputs))
+          runs.linkArtifact(stepRunId, 'input', name, versionId)
+        return
+      }
+      case 'artifact_saved': {
+        const stepRunId = runs.upsertStepRun(runId, event.step, {})
+        const version = artifacts.createVersion({
+          ...event.artifact,
+          producerStepRunId: stepRunId,
+          saveType: 'step_output',
+        })
+        runs.linkArtifact(stepRunId, 'output', event.output, version.id)
+        return
+      }
+      case 'step_cached': {
+        const stepRunId = runs.upsertStepRun(runId, event.step, {
+          step: event.stepName,
+          status: 'cached',
+          cacheKey: event.cacheKey,
+          cacheParts: event.cacheParts,
+          cachedFrom: event.cachedFrom,
+          startedAt: event.at,
+          endedAt: event.at,
+          error: null,
+        })
+        for (const [name, versionId] of Object.entries(event.inputs))
+          runs.linkArtifact(stepRunId, 'input', name, versionId)
+        for (const [name, versionId] of Object.entries(event.outputs))
+          runs.linkArtifact(stepRunId, 'output', name, versionId)
+        return
+      }
+      case 'step_completed':
+        runs.upsertStepRun(runId, event.step, {
+          status: 'completed',
+          attempts: event.attempts,
+          endedAt: event.at,
+          error: null,
+          ...(event.logKey ? { logKey: event.logKey } : {}),
+        })
+        return
+      case 'step_failed':
+        runs.upsertStepRun(runId, event.step, {
+          status: event.status,
+          attempts: event.attempts,
+          endedAt: event.at,
+          error: event.error,
+          ...(event.logKey ? { logKey: event.logKey } : {}),
+        })
+        return
+      case 'metadata': {
+        const stepRunId = runs.upsertStepRun(runId, event.step, {})
+        runs.addMetadata('step_run', stepRunId, event.values, event.id)
+        if (event.modelVersionId)
+          runs.addMetadata('model_version', event.modelVersionId, event.values, `${event.id}:model`)
+        return
+      }
+    }
+  })
+}
+
+/** Records straight into the metadata store (in-process steps). */
+export class StoreRecorder implements RunRecorder {
+  readonly #repositories: RunRepositories
+  readonly #runId: string
+
+  constructor(repositories: RunRepositories, runId: string) {
+    this.#repositories = repositories
+    this.#runId = runId
+  }
+
+  record(event: RunEvent): void {
+    applyRunEvent(this.#repositories, this.#runId, event)
+  }
+
+  async flush(): Promise<void> {}
+}

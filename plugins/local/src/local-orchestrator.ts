@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  executeDag,
+  type OrchestratorRunContext,
+  type OrchestratorRunResult,
+  type OrchestratorV1,
+  type PipelineSnapshot,
+  type ProcessExit,
+  type StepCommand,
+  type StepOutcome,
+} from '@strata/core'
+import type { LocalOrchestratorConfig } from './local-orchestrator-flavor.js'
+
+const SETTINGS_KEY = 'orchestrator.local'
+
+/** A counting semaphore for step processes. */
+class Slots {
+  #free: number
+  readonly #waiting: Array<() => void> = []
+  constructor(size: number) {
+    this.#free = size
+  }
+  async take(): Promise<() => void> {
+    if (this.#free > 0) this.#free--
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    return () => {
+      const next = this.#waiting.shift()
+      if (next) next()
+      else this.#free++
+    }
+  }
+}
+
+/**
+ * Spawns one step process in a fresh temporary directory, with the metadata store out of reach (its
+ * config directory points at an empty folder): it has only the artifact store, as a pod would.
+ */
+async function spawnStep(
+  command: StepCommand,
+  signal: AbortSignal,
+): Promise<{ exit: ProcessExit; output: string }> {
+  const workDir = await mkdtemp(join(tmpdir(), 'strata-step-'))
+  let output = ''
+  try {
+    const exit = await new Promise<ProcessExit>((resolve) => {
+      const child = spawn(command.command, command.args, {
+        cwd: workDir,
+        env: { ...process.env, ...command.env, STRATA_CONFIG_DIR: join(workDir, 'no-store') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      const keep = (chunk: Buffer): void => {
+        output = (output + chunk.toString()).slice(-4000)
+      }
+      child.stdout.on('data', keep)
+      child.stderr.on('data', keep)
+      const stop = (): void => {
+        child.kill('SIGTERM')
+      }
+      signal.addEventListener('abort', stop, { once: true })
+      child.once('error', (error) => {
+        signal.removeEventListener('abort', stop)
+        output += `\ncannot start the step process: ${error.message}`
+        resolve({ exitCode: 127, signal: null })
+      })
+      child.once('exit', (exitCode, exitSignal) => {
+        signal.removeEventListener('abort', stop)
+        resolve({ exitCode, signal: exitSignal })
+      })
+    })
+    return { exit, output }
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs ready steps concurrently: in this process (async steps share the event loop) or one process per
+ * step. Failure modes come from the snapshot; the DAG executor in core enforces them.
+ */
+export class LocalOrchestrator implements OrchestratorV1 {
+  readonly apiVersion = 1
+  readonly #config: Required<LocalOrchestratorConfig>
+
+  constructor(config: Required<LocalOrchestratorConfig>) {
+    this.#config = config
+  }
+
+  #isolation(snapshot: PipelineSnapshot, stepId: string): 'inline' | 'process' {
+    const step = snapshot.steps.find((candidate) => candidate.id === stepId)
+    const fromStep = (step?.settings[SETTINGS_KEY] as { isolation?: 'inline' | 'process' } | undefined)
+      ?.isolation
+    const fromPipeline = (snapshot.settings[SETTINGS_KEY] as { isolation?: 'inline' | 'process' } | undefined)
+      ?.isolation
+    return fromStep ?? fromPipeline ?? this.#config.isolation
+  }
+
+  async run(snapshot: PipelineSnapshot, context: OrchestratorRunContext): Promise<OrchestratorRunResult> {
+    const processSteps = snapshot.steps.filter(
+      (step) => this.#isolation(snapshot, step.id) === 'process',
+    ).length
+    const slots = new Slots(this.#config.processConcurrency)
+    context.logger.info(
+      `local orchestrator: up to ${this.#config.concurrency} steps at once${processSteps > 0 ? `, ${processSteps} in their own processes (up to ${this.#config.processConcurrency} at once)` : ', in-process'}`,
+    )
+    const runInOwnProcess = async (stepId: string, signal: AbortSignal): Promise<StepOutcome> => {
+      const release = await slots.take()
+      try {
+        const cached = await context.prepareStep(stepId)
+        if (cached) return cached
+        const { exit, output } = await spawnStep(context.stepCommand(stepId), signal)
+        return await context.collectStep(stepId, { ...exit, output })
+      } finally {
+        release()
+      }
+    }
+    const steps = await executeDag({
+      nodes: snapshot.steps,
+      done: context.cached,
+      concurrency: this.#config.concurrency,
+      failureMode: snapshot.failureMode,
+      signal: context.signal,
+      execute: (stepId, signal) =>
+        this.#isolation(snapshot, stepId) === 'process'
+          ? runInOwnProcess(stepId, signal)
+          : context.runStep(stepId, signal),
+    })
+    return { steps }
+  }
+}
