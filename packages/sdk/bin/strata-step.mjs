@@ -8,12 +8,13 @@ if (major < 22) {
   )
   process.exit(1)
 }
-const { runStepProcess } = await import('../dist/step-process.js')
+const { runStepProcess } = await import('../dist/runtime/step-process.js')
 const args = process.argv.slice(2)
 if (args[0] === 'step' && args[1] === 'run') args.splice(0, 2)
 try {
   process.exitCode = await runStepProcess(args)
 } catch (error) {
   console.error(`strata step run: ${error instanceof Error ? error.message : String(error)}`)
+  if (process.env.STRATA_DEBUG && error instanceof Error) console.error(error.stack)
   process.exitCode = 1
 }

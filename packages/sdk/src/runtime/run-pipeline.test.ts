@@ -71,3 +71,31 @@ describe('running the example pipeline in-process', () => {
     expect(artifacts.version('line-model').version).toBe(2)
   })
 })
+
+describe('running the example pipeline with a process per step', () => {
+  it('runs each step as its own process with only the artifact store, then caches', async () => {
+    const settings = { 'orchestrator.local': { isolation: 'process' } }
+    const lines: string[] = []
+    const first = await training.run({ environment, settings, output: (line) => lines.push(line) })
+    expect(environment.repositories.runs.stepRun(first.id, 'load')?.error ?? null).toBeNull()
+    expect(first.error).toBeUndefined()
+    expect(first.steps).toEqual({
+      load: 'completed',
+      split: 'completed',
+      fit: 'completed',
+      summarize: 'completed',
+      evaluate: 'completed',
+    })
+    expect(lines).toContain('step load: running (own process)')
+    const { runs, artifacts } = environment.repositories
+    // What the step processes journaled was ingested: artifacts, metadata and logs.
+    expect(artifacts.version('line-model').version).toBe(1)
+    const evaluateRun = runs.stepRun(first.id, 'evaluate')!
+    expect(runs.metadata('step_run', evaluateRun.id)).toEqual({ meanAbsoluteError: 0 })
+    const loadRun = runs.stepRun(first.id, 'load')!
+    expect(await environment.artifactStore.host.readText(loadRun.logKey!)).toContain('loading 20 rows')
+
+    const second = await training.run({ environment, settings, output: false })
+    expect(Object.values(second.steps)).toEqual(['cached', 'cached', 'cached', 'cached', 'cached'])
+  }, 60_000)
+})

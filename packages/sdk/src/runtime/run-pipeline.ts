@@ -21,7 +21,7 @@ import type { StepDefinition } from '../dsl/step.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { buildCodeBundle, sdkPackageDir } from './code-bundle.js'
 import { ingestJournal, runKeys } from './journal.js'
-import type { RunEnvironment } from './run-environment.js'
+import type { RunComponent, RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { insideStepProcess, STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
@@ -404,7 +404,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
   }
 }
 
-function componentForProcess(component: RunEnvironment['artifactStore']['component']): StepProcessComponent {
+function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
   if (!component.entry) {
     throw new StrataError(
       'STEP_PROCESS_UNSUPPORTED',
@@ -418,6 +418,7 @@ function componentForProcess(component: RunEnvironment['artifactStore']['compone
     flavor: component.flavor,
     entry: component.entry,
     config: component.config,
+    dataDir: join(configDir, 'local_stores', component.id),
   }
 }
 
@@ -426,12 +427,12 @@ function stepCommand(environment: RunEnvironment, snapshot: PipelineSnapshot, st
   const env: Record<string, string> = {
     [STEP_PROCESS_ENV.marker]: '1',
     [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
-      componentForProcess(environment.artifactStore.component),
+      componentForProcess(environment.artifactStore.component, environment.configDir),
     ),
   }
   if (environment.experimentTracker) {
     env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
-      componentForProcess(environment.experimentTracker.component),
+      componentForProcess(environment.experimentTracker.component, environment.configDir),
     )
   }
   const runUri = `${environment.artifactStore.host.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`

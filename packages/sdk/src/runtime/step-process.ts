@@ -26,6 +26,8 @@ export interface StepProcessComponent {
   entry: string
   /** Config with secrets resolved. */
   config: Record<string, unknown>
+  /** The component's data directory on the machine that started the run (local components keep state there). */
+  dataDir: string
 }
 
 export const STEP_PROCESS_ENV = {
@@ -39,7 +41,7 @@ export function insideStepProcess(): boolean {
   return process.env[STEP_PROCESS_ENV.marker] === '1'
 }
 
-async function createFromEnvironment<T>(variable: string, workDir: string): Promise<T | undefined> {
+async function createFromEnvironment<T>(variable: string): Promise<T | undefined> {
   const raw = process.env[variable]
   if (!raw) return undefined
   const component = JSON.parse(raw) as StepProcessComponent
@@ -52,7 +54,7 @@ async function createFromEnvironment<T>(variable: string, workDir: string): Prom
   return (await flavor.create(config as never, {
     componentName: component.name,
     componentId: component.id,
-    dataDir: join(workDir, 'component-data', component.id),
+    dataDir: component.dataDir,
     logger: silentLogger,
   })) as T
 }
@@ -72,7 +74,7 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
     throw new StrataError('INVALID_ARGUMENTS', 'usage: strata step run --run <run uri> --step <step id>')
   }
   process.env[STEP_PROCESS_ENV.marker] = '1'
-  const raw = await createFromEnvironment<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, workDir)
+  const raw = await createFromEnvironment<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore)
   if (!raw) {
     throw new StrataError(
       'STEP_PROCESS_ENVIRONMENT',
@@ -109,8 +111,7 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
     inputs,
     ...(process.env[trackerVariable]
       ? {
-          experimentTracker: async () =>
-            (await createFromEnvironment<ExperimentTrackerV1>(trackerVariable, workDir))!,
+          experimentTracker: async () => (await createFromEnvironment<ExperimentTrackerV1>(trackerVariable))!,
         }
       : {}),
     echo: (line) => process.stdout.write(`${line}\n`),
