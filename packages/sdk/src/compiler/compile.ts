@@ -67,6 +67,29 @@ export interface CompileSources {
 const DEFAULT_RETRY: RetryPolicy = { maxRetries: 0, delay: 0, backoff: 1 }
 const DEFAULT_FAILURE_MODE: FailureMode = 'continue_on_failure'
 
+/** Parses parameters, refusing keys the schema does not declare (a misspelled parameter must not pass silently). */
+function parseParams(
+  schema: z.ZodObject,
+  raw: Record<string, unknown>,
+  where: string,
+): Record<string, unknown> {
+  const known = Object.keys(schema.shape)
+  const unknown = Object.keys(raw).filter((key) => !known.includes(key))
+  if (unknown.length > 0) {
+    throw new StrataError(
+      'INVALID_PARAMETERS',
+      `${where}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} — its parameters are: ${known.join(', ') || 'none'}`,
+    )
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success)
+    throw new StrataError(
+      'INVALID_PARAMETERS',
+      `${where}: parameters are invalid: ${zodProblems(parsed.error)}`,
+    )
+  return parsed.data as Record<string, unknown>
+}
+
 function zodProblems(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`).join('; ')
 }
@@ -103,6 +126,10 @@ function topologicalOrder(
   pipelineName: string,
 ): string[] {
   const ids = compilation.invocations.map((invocation) => invocation.id)
+  // Handles only point backwards, so the body's own order is topological unless 'after' names a later step.
+  const position = new Map(ids.map((id, index) => [id, index]))
+  if (ids.every((id, index) => (upstream.get(id) ?? []).every((parent) => position.get(parent)! < index)))
+    return ids
   const waiting = new Map<string, number>()
   const downstream = new Map<string, string[]>()
   for (const id of ids) {
@@ -162,14 +189,7 @@ export function compilePipeline(
   const rawParams = { ...file.parameters, ...args.parameters, ...sources.params }
   let params: Record<string, unknown> = rawParams
   if (definition.params) {
-    const parsed = definition.params.safeParse(rawParams)
-    if (!parsed.success) {
-      throw new StrataError(
-        'INVALID_PARAMETERS',
-        `pipeline '${name}' parameters are invalid: ${zodProblems(parsed.error)} — pass them with run({ params }) or 'parameters:' in the run config`,
-      )
-    }
-    params = parsed.data as Record<string, unknown>
+    params = parseParams(definition.params, rawParams, `pipeline '${name}'`)
   } else if (Object.keys(rawParams).length > 0) {
     throw new StrataError(
       'INVALID_PARAMETERS',
@@ -251,14 +271,7 @@ export function compilePipeline(
     const rawStepParams = { ...codeParams, ...fileStep.parameters, ...argsStep.parameters }
     let stepParams: Record<string, unknown> = rawStepParams
     if (step.params) {
-      const parsed = step.params.safeParse(rawStepParams)
-      if (!parsed.success) {
-        throw new StrataError(
-          'INVALID_PARAMETERS',
-          `${where}: parameters are invalid: ${zodProblems(parsed.error)}`,
-        )
-      }
-      stepParams = parsed.data as Record<string, unknown>
+      stepParams = parseParams(step.params, rawStepParams, where)
     } else if (Object.keys(rawStepParams).length > 0) {
       throw new StrataError(
         'INVALID_PARAMETERS',
