@@ -19,7 +19,7 @@ const split = step(
 )
 const train = step(
   { name: 'train', inputs: ['train'], params: z.object({ lr: z.number() }) },
-  async ({ train }: { train: Row[] }, ctx) => {
+  async (_inputs: { train: Row[] }, ctx) => {
     expectTypeOf(ctx.params).toEqualTypeOf<{ lr: number }>()
     return new Model()
   },
