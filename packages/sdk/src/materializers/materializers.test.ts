@@ -1,0 +1,134 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ArtifactStoreHost } from '@strata/core'
+import { localArtifactStore } from '@strata/local'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadArtifact, saveArtifact } from '../runtime/artifact-io.js'
+import { type ArtifactDirectory, ArtifactFile, directory, file } from './files.js'
+import { defineMaterializer } from './materializer.js'
+import { selectMaterializer } from './select-materializer.js'
+
+let root: string
+let store: ArtifactStoreHost
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'strata-materializers-'))
+  const raw = await localArtifactStore.create(
+    { path: join(root, 'store') },
+    {
+      componentName: 'local',
+      componentId: 'm',
+      dataDir: root,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    },
+  )
+  store = new ArtifactStoreHost(raw, { name: 'local', flavor: 'local' })
+})
+afterAll(() => rm(root, { recursive: true, force: true }))
+
+async function roundTrip(value: unknown, custom: Parameters<typeof selectMaterializer>[1]['custom'] = []) {
+  const materializer = selectMaterializer(value, { custom, where: 'output' })
+  const saved = await saveArtifact(store, value, materializer, { name: 'test::value', kind: 'data' })
+  return { saved, loaded: await loadArtifact(store, saved, materializer) }
+}
+
+describe('built-in materializers', () => {
+  it('keep JSON values, strings and bytes', async () => {
+    const json = { a: [1, 2.5, null, true], b: { c: 'd' } }
+    const { saved, loaded } = await roundTrip(json)
+    expect(loaded).toEqual(json)
+    expect(saved).toMatchObject({
+      materializer: 'strata.json',
+      materializerVersion: 1,
+      dataType: 'object',
+      size: '{"a":[1,2.5,null,true],"b":{"c":"d"}}'.length,
+    })
+    expect(saved.digest).toMatch(/^[0-9a-f]{64}$/)
+    expect((await roundTrip('plain text')).loaded).toBe('plain text')
+    expect((await roundTrip('plain text')).saved.materializer).toBe('strata.string')
+    const bytes = await roundTrip(Uint8Array.from([0, 1, 255]))
+    expect(bytes.loaded).toEqual(Uint8Array.from([0, 1, 255]))
+    expect(bytes.loaded).not.toBeInstanceOf(Buffer)
+    const buffer = await roundTrip(Buffer.from('buf'))
+    expect(Buffer.isBuffer(buffer.loaded)).toBe(true)
+  })
+
+  it('keep the element type of typed arrays', async () => {
+    for (const value of [
+      new Float32Array([1.5, -2]),
+      new Float64Array([Math.PI]),
+      new Int16Array([-3, 7]),
+      new BigInt64Array([2n ** 40n]),
+    ]) {
+      const { saved, loaded } = await roundTrip(value)
+      expect(saved.dataType).toBe(value.constructor.name)
+      expect(loaded).toBeInstanceOf(value.constructor)
+      expect(loaded).toEqual(value)
+    }
+    // A view into a larger buffer keeps only its own bytes.
+    const view = new Float32Array(new Float32Array([9, 1, 2, 9]).buffer, 4, 2)
+    expect((await roundTrip(view)).loaded).toEqual(new Float32Array([1, 2]))
+  })
+
+  it('store files and directories a step wrote', async () => {
+    const modelFile = join(root, 'model.bin')
+    await writeFile(modelFile, 'weights')
+    const savedFile = await roundTrip(file(modelFile))
+    expect(savedFile.loaded).toBeInstanceOf(ArtifactFile)
+    expect(await readFile((savedFile.loaded as ArtifactFile).path, 'utf8')).toBe('weights')
+
+    const out = join(root, 'out')
+    await mkdir(join(out, 'nested'), { recursive: true })
+    await writeFile(join(out, 'a.txt'), 'A')
+    await writeFile(join(out, 'nested', 'b.txt'), 'B')
+    const savedDirectory = await roundTrip(directory(out))
+    expect(savedDirectory.saved).toMatchObject({ materializer: 'strata.directory', size: 2 })
+    const loadedPath = (savedDirectory.loaded as ArtifactDirectory).path
+    expect(await readFile(join(loadedPath, 'nested', 'b.txt'), 'utf8')).toBe('B')
+  })
+
+  it('give the same digest to the same content and a different one otherwise', async () => {
+    const first = await roundTrip({ x: 1, y: 2 })
+    const reordered = await roundTrip({ y: 2, x: 1 })
+    const other = await roundTrip({ x: 1, y: 3 })
+    expect(reordered.saved.digest).toBe(first.saved.digest)
+    expect(other.saved.digest).not.toBe(first.saved.digest)
+    expect(reordered.saved.prefix).not.toBe(first.saved.prefix)
+  })
+})
+
+describe('no opaque fallback', () => {
+  class Point {
+    x = 1
+  }
+  it.each([
+    [{ when: new Date(0) }, 'when is a Date, which no materializer handles — convert it with toISOString()'],
+    [{ m: new Map() }, 'm is a Map, which no materializer handles — convert it with Object.fromEntries(map)'],
+    [[new Set([1])], '[0] is a Set'],
+    [{ n: 10n }, 'n is a BigInt'],
+    [{ values: [1, Number.NaN] }, 'values[1] is NaN'],
+    [{ a: undefined }, 'a is undefined'],
+    [new Point(), '(the value itself) is an instance of Point'],
+  ])('refuses %o with the path and the fix', (value, message) => {
+    expect(() => selectMaterializer(value, { where: "output 'model' of step 'train'" })).toThrow(
+      `output 'model' of step 'train' cannot be saved: ${message}`,
+    )
+  })
+
+  it('uses a custom materializer when one claims the value, and names unknown explicit ones', async () => {
+    const dates = defineMaterializer<Date>({
+      id: 'test.date',
+      version: 2,
+      canSave: (value) => value instanceof Date,
+      dataType: () => 'Date',
+      save: (value, target) => target.write('date.txt', value.toISOString()),
+      load: async (source) => new Date(await source.readText('date.txt')),
+    })
+    const { saved, loaded } = await roundTrip(new Date(5), [dates])
+    expect(saved).toMatchObject({ materializer: 'test.date', materializerVersion: 2, dataType: 'Date' })
+    expect(loaded).toEqual(new Date(5))
+    expect(() => selectMaterializer(1, { explicit: 'acme.parquet', where: 'output' })).toThrow(
+      "output: no materializer 'acme.parquet' — known: strata.file, strata.directory, strata.string, strata.bytes, strata.typed-array, strata.json",
+    )
+  })
+})
