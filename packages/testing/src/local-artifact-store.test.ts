@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { artifactStoreConformance } from '@strata/testing'
-import { localArtifactStore } from './local-artifact-store-flavor.js'
+import { localArtifactStore } from '@strata/local'
+import { artifactStoreConformance } from './artifact-store-suite.js'
 
 let root: string
 
