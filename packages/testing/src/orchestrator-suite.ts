@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { PipelineRun, RunEnvironment, RunOptions } from '@strata/sdk'
+import type { Pipeline, RunEnvironment } from '@strata/sdk'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { diamond, failing, fanOut, long, retrying } from './orchestrator-fixtures.js'
 
@@ -46,7 +46,8 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
       await rm(directory, { recursive: true, force: true })
     }, timeout)
 
-    const run = (pipeline: { run(options: RunOptions): Promise<PipelineRun> }, extra: RunOptions = {}) =>
+    // biome-ignore lint/suspicious/noExplicitAny: any of the fixture pipelines, whatever its parameters
+    const run = <P extends Pipeline<any>>(pipeline: P, extra: NonNullable<Parameters<P['run']>[0]> = {}) =>
       pipeline.run({
         environment: opened.environment,
         output: false,
