@@ -81,6 +81,8 @@ export interface PipelineSnapshot {
       string,
       { digest: string; files: Record<string, string>; packages: Record<string, string> }
     >
+    /** The module that defines the pipeline, relative to the root (to resume the run). */
+    pipelineModule?: string
     /** Key of the code bundle in the artifact store, for steps that run in other processes. */
     bundleKey?: string
   }

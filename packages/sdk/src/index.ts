@@ -1,5 +1,7 @@
 export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
 export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
+export { Client, type PruneResult, type RunDetails } from './client/client.js'
+export { type CacheExplanation, explainCache } from './client/explain-cache.js'
 export {
   type CompiledInput,
   type CompiledPipeline,
@@ -76,6 +78,13 @@ export {
   saveArtifact,
 } from './runtime/artifact-io.js'
 export { ingestJournal, readJournal, runKeys } from './runtime/journal.js'
+export {
+  loadRunDefinitions,
+  type ModuleImporter,
+  type ResumeOptions,
+  resumeRun,
+  syncRun,
+} from './runtime/resume-run.js'
 export {
   createComponent,
   type OpenRunEnvironmentOptions,

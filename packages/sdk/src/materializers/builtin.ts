@@ -101,6 +101,18 @@ export const directoryMaterializer = defineMaterializer<ArtifactDirectory>({
   load: async (source) => new ArtifactDirectory(join(await source.localDirectory(), 'dir')),
 })
 
+/** Loads data registered with `Client.registerArtifact` (files already in the store); never chosen to save. */
+export const registeredMaterializer = defineMaterializer<ArtifactDirectory>({
+  id: 'strata.registered',
+  version: 1,
+  canSave: () => false,
+  dataType: () => 'directory',
+  save: async () => {
+    throw new Error('registered artifacts are not saved through a materializer')
+  },
+  load: async (source) => new ArtifactDirectory(await source.localDirectory()),
+})
+
 /** Built-ins in the order they are tried. */
 export const BUILTIN_MATERIALIZERS: readonly Materializer[] = [
   fileMaterializer,
@@ -109,4 +121,5 @@ export const BUILTIN_MATERIALIZERS: readonly Materializer[] = [
   bytesMaterializer,
   typedArrayMaterializer,
   jsonMaterializer,
+  registeredMaterializer,
 ] as readonly Materializer[]

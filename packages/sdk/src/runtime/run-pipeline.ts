@@ -92,6 +92,7 @@ function relativeModule(root: string, module: string | undefined, fallback: stri
 
 /** The snapshot an orchestrator receives. */
 function buildSnapshot(
+  pipeline: PipelineDefinition,
   compiled: CompiledPipeline,
   environment: RunEnvironment,
   run: { id: string; name: string },
@@ -165,7 +166,12 @@ function buildSnapshot(
     failureMode: compiled.failureMode,
     settings: compiled.settings,
     stack: { name: environment.stackName, components },
-    code: { root, modules, bundleKey: runKeys.bundle(run.id) },
+    code: {
+      root,
+      modules,
+      ...(pipeline.module ? { pipelineModule: relativeModule(root, pipeline.module, '') } : {}),
+      bundleKey: runKeys.bundle(run.id),
+    },
     ...(compiled.model ? { model: compiled.model } : {}),
     createdAt: new Date().toISOString(),
   }
@@ -521,7 +527,7 @@ export async function runPipeline(
       }
     }
     const run = { id: randomUUID(), name: compiled.runName ?? defaultRunName(compiled.pipelineName) }
-    const snapshot = buildSnapshot(compiled, environment, run, fingerprints, artifactInputs)
+    const snapshot = buildSnapshot(pipeline, compiled, environment, run, fingerprints, artifactInputs)
     environment.repositories.runs.create({
       id: run.id,
       name: run.name,

@@ -342,6 +342,18 @@ export class RunRepository {
     })
   }
 
+  /** Takes a finished run over again (resume): this process owns it now, its error and end are cleared. */
+  reopen(runId: string, owner: RunOwner): void {
+    this.#store.run(
+      `UPDATE runs SET status = 'running', error = NULL, ended_at = NULL, owner_host = ?, owner_pid = ?, owner_started_at = ?, heartbeat_at = ? WHERE id = ?`,
+      owner.host,
+      owner.pid,
+      owner.startedAt,
+      now(),
+      runId,
+    )
+  }
+
   heartbeat(runId: string): void {
     this.#store.run('UPDATE runs SET heartbeat_at = ? WHERE id = ?', now(), runId)
   }

@@ -1,0 +1,317 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { type ArtifactKind, type PipelineSnapshot, StrataError } from '@strata/core'
+import type {
+  ArtifactSummary,
+  ArtifactVersionRecord,
+  ListRunsOptions,
+  Page,
+  RunRecord,
+  StepRunRecord,
+} from '@strata/store'
+import type { Materializer } from '../materializers/materializer.js'
+import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
+import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../runtime/artifact-io.js'
+import { runKeys } from '../runtime/journal.js'
+import { type ResumeOptions, resumeRun, syncRun } from '../runtime/resume-run.js'
+import {
+  type OpenRunEnvironmentOptions,
+  openRunEnvironment,
+  type RunEnvironment,
+} from '../runtime/run-environment.js'
+import { type PipelineRun, reconcileAbandonedRuns } from '../runtime/run-pipeline.js'
+import { type CacheExplanation, explainCache } from './explain-cache.js'
+
+export interface RunDetails extends RunRecord {
+  snapshot: PipelineSnapshot
+  steps: Array<
+    StepRunRecord & {
+      inputs: Record<string, string>
+      outputs: Record<string, string>
+      metadata: Record<string, unknown>
+    }
+  >
+  /** Steps of the snapshot that never got a step run. */
+  notStarted: string[]
+}
+
+export interface PruneResult {
+  dryRun: boolean
+  /** Step outputs nothing refers to any more. */
+  versions: ArtifactVersionRecord[]
+  /** Prefixes in the artifact store without a version row (left by crashed writes). */
+  orphanedPrefixes: string[]
+  /** Why some orphan candidates were kept. */
+  notes: string[]
+}
+
+const ORPHAN_MIN_AGE_MS = 10 * 60_000
+
+/**
+ * The SDK's view of the store: runs, artifacts and (soon) models, with the same operations the CLI offers.
+ * `await Client.open()` uses the user's store and active stack.
+ */
+export class Client {
+  readonly environment: RunEnvironment
+  readonly #owned: boolean
+
+  constructor(environment: RunEnvironment, owned = false) {
+    this.environment = environment
+    this.#owned = owned
+  }
+
+  static async open(options: OpenRunEnvironmentOptions = {}): Promise<Client> {
+    return new Client(await openRunEnvironment(options), true)
+  }
+
+  get #runs() {
+    return this.environment.repositories.runs
+  }
+
+  get #artifacts() {
+    return this.environment.repositories.artifacts
+  }
+
+  listPipelines() {
+    return this.#runs.listPipelines()
+  }
+
+  /** Runs, newest first. Runs whose owner is provably gone are marked failed first. */
+  listRuns(options: ListRunsOptions = {}): Page<RunRecord> {
+    reconcileAbandonedRuns(this.environment)
+    return this.#runs.list(options)
+  }
+
+  /**
+   * A run with its steps, their artifacts and metadata.
+   * @throws StrataError `RUN_NOT_FOUND`
+   */
+  getRun(reference: string): RunDetails {
+    reconcileAbandonedRuns(this.environment)
+    const run = this.#runs.require(reference)
+    const snapshot = this.#runs.snapshot<PipelineSnapshot>(run.id)
+    const rows = new Map(this.#runs.stepRuns(run.id).map((step) => [step.name, step]))
+    const steps: RunDetails['steps'] = []
+    const notStarted: string[] = []
+    for (const step of snapshot.steps) {
+      const row = rows.get(step.id)
+      if (!row) {
+        notStarted.push(step.id)
+        continue
+      }
+      steps.push({
+        ...row,
+        inputs: this.#runs.stepArtifacts(row.id, 'input'),
+        outputs: this.#runs.stepArtifacts(row.id, 'output'),
+        metadata: this.#runs.metadata('step_run', row.id),
+      })
+    }
+    return { ...run, snapshot, steps, notStarted }
+  }
+
+  /** The log of one step, or of every step (each headed by its name). */
+  async runLogs(reference: string, step?: string): Promise<string> {
+    const run = this.getRun(reference)
+    const steps = step ? run.steps.filter((candidate) => candidate.name === step) : run.steps
+    if (step && steps.length === 0) {
+      throw new StrataError(
+        'STEP_RUN_NOT_FOUND',
+        `run ${run.name} has no step '${step}' that started — its steps are: ${run.steps.map((s) => s.name).join(', ')}`,
+      )
+    }
+    const parts: string[] = []
+    for (const candidate of steps) {
+      const text = candidate.logKey
+        ? await this.environment.artifactStore.host.readText(candidate.logKey).catch(() => '')
+        : ''
+      parts.push(step ? text : `── ${candidate.name} (${candidate.status}) ──\n${text || '(no output)\n'}`)
+    }
+    return parts.join('')
+  }
+
+  /**
+   * Deletes a run and its step runs (artifact versions stay until pruned).
+   * @throws StrataError `RUN_LINKED_TO_MODEL` unless `force`
+   */
+  deleteRun(reference: string, options: { force?: boolean } = {}): RunRecord {
+    const run = this.#runs.require(reference)
+    const linked = this.environment.repositories.store.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM model_version_runs WHERE run_id = ?',
+      run.id,
+    )?.n
+    if ((linked || run.modelVersionId) && !options.force) {
+      throw new StrataError(
+        'RUN_LINKED_TO_MODEL',
+        `run ${run.name} is linked to a model version — deleting it loses that history; pass --force to delete it anyway`,
+      )
+    }
+    this.environment.repositories.store.transaction(() => {
+      this.environment.repositories.store.run('DELETE FROM model_version_runs WHERE run_id = ?', run.id)
+      this.#runs.delete(run.id)
+    })
+    return run
+  }
+
+  explainCache(reference: string, step: string): CacheExplanation {
+    return explainCache(this.environment.repositories, reference, step)
+  }
+
+  resumeRun(reference: string, options: ResumeOptions = {}): Promise<PipelineRun> {
+    return resumeRun(this.environment, reference, options)
+  }
+
+  syncRun(reference: string): Promise<number> {
+    return syncRun(this.environment, reference)
+  }
+
+  listArtifacts(options: { name?: string; page?: number; size?: number } = {}): Page<ArtifactSummary> {
+    return this.#artifacts.list(options)
+  }
+
+  artifactVersions(
+    name: string,
+    options: { page?: number; size?: number } = {},
+  ): Page<ArtifactVersionRecord> {
+    return this.#artifacts.versions(name, options)
+  }
+
+  /** @throws StrataError `ARTIFACT_VERSION_NOT_FOUND` */
+  getArtifactVersion(name: string, version?: number): ArtifactVersionRecord {
+    return this.#artifacts.version(name, version)
+  }
+
+  #storeFor(version: ArtifactVersionInfo) {
+    const store = this.environment.artifactStore.host
+    if (version.artifactStoreUri !== store.uri) {
+      throw new StrataError(
+        'ARTIFACT_IN_OTHER_STORE',
+        `artifact ${version.name} lives in artifact store ${version.artifactStoreUri}, but the active stack's store is ${store.uri} — activate the stack that holds it`,
+      )
+    }
+    return store
+  }
+
+  /** Loads an artifact version's value (the newest version when `version` is omitted). */
+  async loadArtifact<T = unknown>(
+    name: string,
+    options: { version?: number; materializers?: Materializer[] } = {},
+  ): Promise<T> {
+    const version = this.#artifacts.version(name, options.version)
+    const materializer = materializerById(
+      version.materializer,
+      options.materializers ?? [],
+      `artifact ${name} v${version.version}`,
+    )
+    return (await loadArtifact(this.#storeFor(version), version, materializer)) as T
+  }
+
+  /** Saves a value as a new version of an artifact, outside any pipeline. */
+  async saveArtifact(
+    name: string,
+    value: unknown,
+    options: { kind?: ArtifactKind; materializer?: string; materializers?: Materializer[] } = {},
+  ): Promise<ArtifactVersionRecord> {
+    const materializer = selectMaterializer(value, {
+      explicit: options.materializer,
+      custom: options.materializers ?? [],
+      where: `artifact '${name}'`,
+    })
+    const saved = await saveArtifact(this.environment.artifactStore.host, value, materializer, {
+      name,
+      kind: options.kind ?? 'data',
+    })
+    return this.#artifacts.createVersion({ ...saved, saveType: 'manual' })
+  }
+
+  /**
+   * Registers data already in the artifact store (a prefix of files) as a new artifact version, without
+   * copying it. It loads as an `ArtifactDirectory`.
+   * @throws StrataError `ARTIFACT_NOT_FOUND` when nothing is stored under the prefix
+   */
+  async registerArtifact(
+    name: string,
+    prefix: string,
+    options: { kind?: ArtifactKind } = {},
+  ): Promise<ArtifactVersionRecord> {
+    const store = this.environment.artifactStore.host
+    const normalized = prefix.endsWith('/') ? prefix : `${prefix}/`
+    const files: Array<[string, string, number]> = []
+    for await (const entry of store.listAll(normalized)) {
+      const hash = createHash('sha256')
+      for await (const chunk of await store.read(entry.key)) hash.update(chunk)
+      files.push([entry.key.slice(normalized.length), hash.digest('hex'), entry.size])
+    }
+    if (files.length === 0) {
+      throw new StrataError(
+        'ARTIFACT_NOT_FOUND',
+        `nothing is stored under '${normalized}' in ${store.uri} — register a prefix that holds files`,
+      )
+    }
+    const digest = createHash('sha256')
+    for (const [file, fileDigest] of files) digest.update(`${file}\0${fileDigest}\n`)
+    return this.#artifacts.createVersion({
+      id: randomUUID(),
+      name,
+      kind: options.kind ?? 'data',
+      artifactStoreUri: store.uri,
+      prefix: normalized,
+      materializer: 'strata.registered',
+      materializerVersion: 1,
+      dataType: 'directory',
+      digest: digest.digest('hex'),
+      size: files.reduce((total, [, , size]) => total + size, 0),
+      saveType: 'preexisting',
+    })
+  }
+
+  /**
+   * Finds (and unless `dryRun`, deletes) unreferenced step outputs and orphaned prefixes in the active
+   * artifact store. Orphans younger than 10 minutes, or any while a run is active, are kept: they may be
+   * writes in progress.
+   */
+  async pruneArtifacts(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    const dryRun = options.dryRun ?? true
+    const store = this.environment.artifactStore.host
+    reconcileAbandonedRuns(this.environment)
+    const notes: string[] = []
+    const versions = this.#artifacts
+      .unreferencedVersions()
+      .filter((version) => version.artifactStoreUri === store.uri)
+    const known = this.#artifacts.prefixes(store.uri)
+    const active = this.#runs.active().length
+    const candidates = new Map<string, string>()
+    for await (const entry of store.listAll('artifacts/')) {
+      const prefix = entry.key.split('/').slice(0, 3).join('/') + '/'
+      if (!known.has(prefix) && !candidates.has(prefix)) candidates.set(prefix, entry.key)
+    }
+    const orphanedPrefixes: string[] = []
+    if (active > 0 && candidates.size > 0) {
+      notes.push(
+        `${candidates.size} orphan candidate(s) kept: ${active} run(s) are active and may be writing them`,
+      )
+    } else {
+      for (const [prefix, sample] of candidates) {
+        const modified = (await store.stat(sample))?.modifiedAt?.getTime()
+        if (modified !== undefined && Date.now() - modified < ORPHAN_MIN_AGE_MS) {
+          notes.push(`${prefix} kept: written less than 10 minutes ago`)
+          continue
+        }
+        orphanedPrefixes.push(prefix)
+      }
+    }
+    if (!dryRun) {
+      for (const version of versions) {
+        await store.deletePrefix(version.prefix)
+        this.#artifacts.deleteVersion(version.id)
+      }
+      for (const prefix of orphanedPrefixes) await store.deletePrefix(prefix)
+    }
+    return { dryRun, versions, orphanedPrefixes, notes }
+  }
+
+  /** Where a run's logs and journal live in its artifact store. */
+  runKeys = runKeys
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.environment.close()
+  }
+}

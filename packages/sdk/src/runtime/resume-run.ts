@@ -1,0 +1,140 @@
+import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type PipelineSnapshot, StrataError } from '@strata/core'
+import { fingerprintModules } from '../cache/code-fingerprint.js'
+import type { PipelineDefinition } from '../compiler/compile.js'
+import { isPipeline } from '../dsl/pipeline.js'
+import { isStep, type StepDefinition } from '../dsl/step.js'
+import { ingestJournal } from './journal.js'
+import type { RunEnvironment } from './run-environment.js'
+import { abandonedReason, currentOwner } from './run-owner.js'
+import { executeRun, type PipelineRun } from './run-pipeline.js'
+
+export type ModuleImporter = (path: string) => Promise<Record<string, unknown>>
+
+const importByPath: ModuleImporter = (path) =>
+  import(pathToFileURL(path).href) as Promise<Record<string, unknown>>
+
+/**
+ * Finds a run's steps (and its pipeline) among the exports of the modules its snapshot names.
+ * @throws StrataError `STEP_NOT_EXPORTED` when a module no longer exports a step
+ */
+export async function loadRunDefinitions(
+  snapshot: PipelineSnapshot,
+  importModule: ModuleImporter = importByPath,
+): Promise<{ definitions: Map<string, StepDefinition>; pipeline: PipelineDefinition }> {
+  const namespaces = new Map<string, Record<string, unknown>>()
+  const load = async (module: string): Promise<Record<string, unknown>> => {
+    let namespace = namespaces.get(module)
+    if (!namespace) {
+      namespace = await importModule(join(snapshot.code.root, module))
+      namespaces.set(module, namespace)
+    }
+    return namespace
+  }
+  const definitions = new Map<string, StepDefinition>()
+  for (const step of snapshot.steps) {
+    const exported = Object.values(await load(step.source.module)).find(
+      (value) => isStep(value) && value.definition.name === step.step,
+    )
+    if (!isStep(exported)) {
+      throw new StrataError(
+        'STEP_NOT_EXPORTED',
+        `step '${step.step}' is no longer exported from ${step.source.module} — restore the export (steps must be module-level exports) to resume this run`,
+      )
+    }
+    definitions.set(step.id, exported.definition)
+  }
+  const pipelineModule = snapshot.code.pipelineModule
+  const found = pipelineModule
+    ? Object.values(await load(pipelineModule)).find(
+        (value) => isPipeline(value) && value.name === snapshot.pipeline.name,
+      )
+    : undefined
+  const pipeline: PipelineDefinition = isPipeline(found)
+    ? found.definition
+    : { name: snapshot.pipeline.name, params: undefined, body: () => {}, config: {}, module: undefined }
+  return { definitions, pipeline }
+}
+
+export interface ResumeOptions {
+  importModule?: ModuleImporter
+  output?: (line: string) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Resumes a failed or stopped run in place: completed and cached steps stay, the failed steps and
+ * everything after them run again (with the code as it is now; unchanged steps may come from the cache).
+ * @throws StrataError `RUN_STILL_RUNNING` or `RUN_ALREADY_COMPLETED`
+ */
+export async function resumeRun(
+  environment: RunEnvironment,
+  reference: string,
+  options: ResumeOptions = {},
+): Promise<PipelineRun> {
+  const { runs } = environment.repositories
+  const run = runs.require(reference)
+  if ((run.status === 'running' || run.status === 'initializing') && !abandonedReason(run)) {
+    throw new StrataError(
+      'RUN_STILL_RUNNING',
+      `run ${run.name} is still running (pid ${run.owner.pid} on ${run.owner.host}) — wait for it, or stop it first`,
+    )
+  }
+  if (run.status === 'completed') {
+    throw new StrataError(
+      'RUN_ALREADY_COMPLETED',
+      `run ${run.name} completed — there is nothing to resume; start a new run instead`,
+    )
+  }
+  const snapshot = runs.snapshot<PipelineSnapshot>(run.id)
+  const done = new Set(
+    runs
+      .stepRuns(run.id)
+      .filter((step) => step.status === 'completed' || step.status === 'cached')
+      .map((step) => step.name),
+  )
+  const { definitions, pipeline } = await loadRunDefinitions(snapshot, options.importModule)
+  // The code may have been fixed since: fingerprint the modules of the steps that will run again.
+  const pending = snapshot.steps.filter((step) => !done.has(step.id))
+  const modules = [
+    ...new Set(
+      pending.map((step) => definitions.get(step.id)?.module).filter((m): m is string => m !== undefined),
+    ),
+  ]
+  const fingerprints = await fingerprintModules(modules, environment.projectRoot)
+  for (const step of pending) {
+    const module = definitions.get(step.id)?.module
+    const fingerprint = module ? fingerprints.get(module) : undefined
+    if (!fingerprint || !module) continue
+    step.codeFingerprint = fingerprint.digest
+    snapshot.code.modules[relative(snapshot.code.root, module).split('\\').join('/')] = fingerprint
+  }
+  runs.reopen(run.id, currentOwner())
+  options.output?.(`resuming run ${run.name}: ${done.size} of ${snapshot.steps.length} steps already done`)
+  return executeRun({
+    environment,
+    snapshot,
+    definitions,
+    pipeline,
+    done,
+    output: options.output,
+    signal: options.signal,
+  })
+}
+
+/**
+ * Ingests the journals step processes wrote for a run (idempotent): what `strata pipeline runs sync`
+ * does after the client that started the run went away.
+ * @returns the number of events applied
+ */
+export async function syncRun(environment: RunEnvironment, reference: string): Promise<number> {
+  const run = environment.repositories.runs.require(reference)
+  const snapshot = environment.repositories.runs.snapshot<PipelineSnapshot>(run.id)
+  let events = 0
+  for (const step of snapshot.steps) {
+    events += (await ingestJournal(environment.repositories, environment.artifactStore.host, run.id, step.id))
+      .length
+  }
+  return events
+}
