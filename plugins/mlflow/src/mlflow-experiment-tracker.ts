@@ -95,7 +95,9 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
     }
     const auth = credentials(config, options.env ?? process.env)
     const secrets = [
-      ...(auth.kind === 'basic' ? [auth.username, auth.password] : []),
+      ...(auth.kind === 'basic'
+        ? [auth.username, auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')]
+        : []),
       ...(auth.kind === 'bearer' ? [auth.token] : []),
     ].filter((value) => value.length >= MIN_REDACTED_LENGTH)
     this.#errors = new MlflowErrors(subject, secrets)
