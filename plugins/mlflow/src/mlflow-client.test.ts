@@ -215,6 +215,40 @@ describe('mlflow client: unreachable, slow and failing servers', () => {
       'update',
     ])
   })
+  it('waits in end() for an artifact upload the step did not await, and fails when it failed', async () => {
+    const statuses: string[] = []
+    const server = await fakeServer((request, body, response) => {
+      if (request.url?.endsWith('/runs/create'))
+        return json(response, 200, {
+          run: {
+            info: { run_id: 'abc', experiment_id: '1', artifact_uri: 'mlflow-artifacts:/1/abc/artifacts' },
+          },
+        })
+      if (request.method === 'PUT')
+        return setTimeout(
+          () => json(response, 500, { error_code: 'INTERNAL_ERROR', message: 'disk full' }),
+          200,
+        )
+      if (request.url?.endsWith('/runs/update')) statuses.push(JSON.parse(body).status)
+      json(response, 200, {})
+    })
+    const step = await tracker({ trackingUri: server.url, maxRetries: 0 }).startStep({
+      ...run,
+      stepName: 's',
+      pipelineState: { mlflow: 1, experimentId: '1' },
+    })
+    void step.logArtifact(new Uint8Array([1, 2, 3]), 'model/weights.bin')
+    await expect(step.end('completed')).rejects.toMatchObject({
+      code: 'MLFLOW_REQUEST_FAILED',
+      message: expect.stringContaining(
+        "uploading artifact 'model/weights.bin' of step 's' to run abc failed",
+      ),
+    })
+    expect(server.requests.map((request) => request.path)).toContain(
+      '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model/weights.bin',
+    )
+    expect(statuses).toEqual(['FAILED'])
+  })
 })
 
 describe('mlflow client: credentials', () => {

@@ -228,6 +228,8 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
         { name },
         `creating experiment '${name}'`,
       )
+      if (typeof created.experiment_id !== 'string')
+        throw this.#unexpectedAnswer(`creating experiment '${name}'`)
       this.#logger.info('created MLflow experiment', {
         experiment: name,
         experimentId: created.experiment_id,
@@ -255,6 +257,8 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
       if (mlflowErrorCode(error) === 'RESOURCE_DOES_NOT_EXIST') return undefined
       throw error
     }
+    if (typeof experiment?.experiment_id !== 'string')
+      throw this.#unexpectedAnswer(`looking up experiment '${name}'`)
     if (experiment.lifecycle_stage === 'deleted')
       throw this.#experimentDeleted(name, experiment.experiment_id)
     return experiment.experiment_id
@@ -269,6 +273,14 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
     )
   }
 
+  #unexpectedAnswer(action: string): StrataError {
+    return this.#errors.create(
+      'MLFLOW_REQUEST_FAILED',
+      `${action} failed: the server's answer lacks the fields MLflow's REST API returns`,
+      'check that trackingUri is the base URL of an MLflow tracking server (2.x or 3.x)',
+    )
+  }
+
   async #createRun(experimentId: string, runName: string, tags: KeyValue[], what: string): Promise<RunInfo> {
     try {
       const { run } = await this.#client.post<{ run: { info: RunInfo } }>(
@@ -276,6 +288,8 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
         { experiment_id: experimentId, run_name: runName, start_time: Date.now(), tags },
         `creating the MLflow run of ${what} in experiment ${experimentId}`,
       )
+      if (typeof run?.info?.run_id !== 'string')
+        throw this.#unexpectedAnswer(`creating the MLflow run of ${what}`)
       return run.info
     } catch (error) {
       // The experiment was deleted after the pipeline run found it.

@@ -11,7 +11,8 @@ import type { MlflowExperimentTrackerConfig } from './mlflow-experiment-tracker-
 import { mlflowExperimentTracker } from './mlflow-experiment-tracker-flavor.js'
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
-export const MLFLOW_VENV = join(repoRoot, '.cache/mlflow-venv')
+/** `STRATA_MLFLOW_VENV` points the tests at another MLflow install (e.g. a 2.x one). */
+export const MLFLOW_VENV = process.env['STRATA_MLFLOW_VENV'] ?? join(repoRoot, '.cache/mlflow-venv')
 const mlflowBin = join(MLFLOW_VENV, 'bin/mlflow')
 const pythonBin = join(MLFLOW_VENV, 'bin/python')
 

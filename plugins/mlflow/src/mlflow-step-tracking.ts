@@ -64,6 +64,8 @@ export class MlflowStepTracking implements StepTracking {
   #sending: Promise<void> = Promise.resolve()
   #failure: StrataError | undefined
   #timer: NodeJS.Timeout | undefined
+  /** Artifact uploads in flight. */
+  readonly #uploads = new Set<Promise<void>>()
   #ended: Promise<JsonObject> | undefined
 
   constructor(options: MlflowStepTrackingOptions) {
@@ -134,7 +136,17 @@ export class MlflowStepTracking implements StepTracking {
    * @throws StrataError when the name is not a relative path, the file cannot be read, the server does
    *   not proxy artifacts, or the upload fails
    */
-  async logArtifact(source: string | Uint8Array, name: string): Promise<void> {
+  logArtifact(source: string | Uint8Array, name: string): Promise<void> {
+    const upload = this.#upload(source, name)
+    this.#uploads.add(upload)
+    const settled = (): void => {
+      this.#uploads.delete(upload)
+    }
+    upload.then(settled, settled)
+    return upload
+  }
+
+  async #upload(source: string | Uint8Array, name: string): Promise<void> {
     this.#assertOpen('logArtifact')
     const segments = name.split('/')
     if (name.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..')) {
@@ -166,8 +178,11 @@ export class MlflowStepTracking implements StepTracking {
   }
 
   async #end(status: 'completed' | 'failed'): Promise<JsonObject> {
+    // An upload the step did not wait for still belongs to the run: wait for it, and fail if it failed.
+    const uploads = await Promise.allSettled([...this.#uploads])
     await this.#send()
-    const failure = this.#failure
+    const failedUpload = uploads.find((result) => result.status === 'rejected')
+    const failure = this.#failure ?? (failedUpload?.reason as StrataError | undefined)
     try {
       await this.#options.client.post(
         'runs/update',
