@@ -297,6 +297,8 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
         isStrataError(error) &&
         /must be in the 'active' state/.test(String((error.cause as Error)?.message))
       ) {
+        // Ask for the experiment again next time: it may be restored, or replaced by a new one.
+        this.#experimentIds.clear()
         throw this.#experimentDeleted(undefined, experimentId, error)
       }
       throw error
