@@ -11,6 +11,11 @@ export interface TrackedStepRun extends TrackedPipelineRun {
   stepName: string
   /** What {@link ExperimentTrackerV1.startPipelineRun} returned, carried to every step (also to step processes). */
   pipelineState?: JsonValue
+  /**
+   * The step's settings for the tracker's flavor: the `experiment_tracker.<flavor>` entry of the step's
+   * merged settings (run config > step > pipeline), when there is one.
+   */
+  settings?: JsonObject
 }
 
 export interface PipelineTracking {
