@@ -290,6 +290,10 @@ export async function runStep(
     recorder.record({ type: 'inputs_used', id: randomUUID(), step: stepId, inputs: inputIds })
 
     if (step.experimentTracker) {
+      const trackerFlavor = snapshot.stack.components.experiment_tracker?.flavor
+      const trackerSettings = trackerFlavor
+        ? (step.settings[`experiment_tracker.${trackerFlavor}`] as JsonObject | undefined)
+        : undefined
       const tracker = await host.experimentTracker?.()
       if (!tracker) {
         throw new StrataError(
@@ -305,6 +309,7 @@ export async function runStep(
         ...(snapshot.experimentTrackerState === undefined
           ? {}
           : { pipelineState: snapshot.experimentTrackerState }),
+        ...(trackerSettings ? { settings: trackerSettings } : {}),
       })
     }
     const model = await host.model?.(stepId)
