@@ -95,9 +95,11 @@ export {
 } from './secret.js'
 export {
   type ArtifactKind,
+  type ArtifactVersionInfo,
   type FailureMode,
   type ModelReference,
   type PipelineSnapshot,
+  type ResolvedModel,
   type RetryPolicy,
   SNAPSHOT_SCHEMA_VERSION,
   type StepInputSource,

@@ -36,6 +36,30 @@ export interface ModelReference {
   version?: string | number
 }
 
+/** An artifact version as runs record and consume it: enough to load it with no metadata store. */
+export interface ArtifactVersionInfo {
+  id: string
+  name: string
+  kind: string
+  artifactStoreUri: string
+  /** Key prefix in the artifact store, ending with `/`. */
+  prefix: string
+  materializer: string
+  materializerVersion: number
+  dataType: string
+  /** sha256 over the version's files (names and contents). */
+  digest: string
+  size: number
+}
+
+/** A model version resolved when the run started. */
+export interface ResolvedModel extends ModelReference {
+  versionId: string
+  number: number
+  /** The artifacts linked to the version when the run started, by artifact name (newest version of each). */
+  artifacts: Record<string, ArtifactVersionInfo>
+}
+
 /** One step invocation in a compiled pipeline. */
 export interface StepSnapshot {
   /** The invocation id, unique in the pipeline (`train`, `train_2`). */
@@ -56,7 +80,7 @@ export interface StepSnapshot {
   /** Digest of the step's code and what it imports. */
   codeFingerprint: string
   experimentTracker: boolean
-  model?: ModelReference
+  model?: ResolvedModel
   /** Names of environment variables and secrets the step declares (part of the cache key). */
   env: string[]
   secrets: string[]
@@ -86,7 +110,7 @@ export interface PipelineSnapshot {
     /** Key of the code bundle in the artifact store, for steps that run in other processes. */
     bundleKey?: string
   }
-  model?: ModelReference & { versionId?: string; number?: number }
+  model?: ResolvedModel
   /** State from the experiment tracker's pipeline-level run, for steps in other processes. */
   experimentTrackerState?: JsonValue
   createdAt: string

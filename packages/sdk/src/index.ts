@@ -1,6 +1,6 @@
 export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
 export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
-export { Client, type PruneResult, type RunDetails } from './client/client.js'
+export { Client, type ModelVersionDetails, type PruneResult, type RunDetails } from './client/client.js'
 export { type CacheExplanation, explainCache } from './client/explain-cache.js'
 export {
   type CompiledInput,
@@ -40,6 +40,7 @@ export {
   type OutputHandle,
   type StepInvocation,
 } from './dsl/handles.js'
+export { type ModelSpec, model } from './dsl/model.js'
 export {
   isPipeline,
   type Pipeline,

@@ -10,6 +10,16 @@ export {
   type NewArtifactVersion,
 } from './repositories/artifacts.js'
 export {
+  MODEL_STAGES,
+  type ModelArtifactKind,
+  type ModelFields,
+  type ModelRecord,
+  ModelRepository,
+  type ModelStage,
+  type ModelVersionRecord,
+  type StageEvent,
+} from './repositories/models.js'
+export {
   type CacheHit,
   type ListRunsOptions,
   type NewRun,

@@ -1,11 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { userInfo } from 'node:os'
 import { type ArtifactKind, type PipelineSnapshot, StrataError } from '@strata/core'
 import type {
   ArtifactSummary,
   ArtifactVersionRecord,
   ListRunsOptions,
+  ModelArtifactKind,
+  ModelFields,
+  ModelRecord,
+  ModelStage,
+  ModelVersionRecord,
   Page,
   RunRecord,
+  StageEvent,
   StepRunRecord,
 } from '@strata/store'
 import type { Materializer } from '../materializers/materializer.js'
@@ -45,6 +52,21 @@ export interface PruneResult {
 }
 
 const ORPHAN_MIN_AGE_MS = 10 * 60_000
+
+export interface ModelVersionDetails extends ModelVersionRecord {
+  artifacts: Array<{ artifactVersionId: string; name: string; version: number; kind: ModelArtifactKind }>
+  runs: Array<{ id: string; name: string; status: string; createdAt: string }>
+  metadata: Record<string, unknown>
+}
+
+/** Who changes a stage: the OS user (recorded with every stage event). */
+function actorName(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER ?? 'unknown'
+  }
+}
 
 /**
  * The SDK's view of the store: runs, artifacts and (soon) models, with the same operations the CLI offers.
@@ -306,6 +328,107 @@ export class Client {
       for (const prefix of orphanedPrefixes) await store.deletePrefix(prefix)
     }
     return { dryRun, versions, orphanedPrefixes, notes }
+  }
+
+  get #models() {
+    return this.environment.repositories.models
+  }
+
+  /** @throws StrataError `MODEL_EXISTS` */
+  registerModel(name: string, fields: ModelFields = {}): ModelRecord {
+    return this.#models.register(name, fields)
+  }
+
+  listModels(options: { page?: number; size?: number } = {}) {
+    return this.#models.list(options)
+  }
+
+  /** @throws StrataError `MODEL_NOT_FOUND` */
+  getModel(name: string): ModelRecord & { versions: ModelVersionRecord[]; stageEvents: StageEvent[] } {
+    const model = this.#models.require(name)
+    return {
+      ...model,
+      versions: this.#models.versions(name, { size: 1000 }).items,
+      stageEvents: this.#models.stageEvents(name),
+    }
+  }
+
+  updateModel(name: string, fields: ModelFields & { name?: string }): ModelRecord {
+    return this.#models.update(name, fields)
+  }
+
+  deleteModel(name: string): ModelRecord {
+    return this.#models.delete(name)
+  }
+
+  listModelVersions(name: string, options: { page?: number; size?: number; stage?: ModelStage } = {}) {
+    return this.#models.versions(name, options)
+  }
+
+  /**
+   * A model version (by number, name, stage or `latest`) with its linked artifacts, runs and metadata.
+   * @throws StrataError `MODEL_STAGE_EMPTY` or `MODEL_VERSION_NOT_FOUND`, naming the model
+   */
+  getModelVersion(name: string, reference: string | number): ModelVersionDetails {
+    const version = this.#models.version(name, reference)
+    return {
+      ...version,
+      artifacts: this.#models.artifacts(version.id),
+      runs: this.#models.runs(version.id),
+      metadata: this.#runs.metadata('model_version', version.id),
+    }
+  }
+
+  /**
+   * Moves a version to `staging`, `production` or `archived` (or out of any stage with `null`).
+   * @throws StrataError `MODEL_STAGE_OCCUPIED` unless `force`, which archives the previous holder
+   */
+  setModelStage(
+    name: string,
+    reference: string | number,
+    stage: ModelStage | null,
+    options: { force?: boolean } = {},
+  ): ModelVersionRecord {
+    return this.#models.setStage(name, reference, stage, {
+      force: options.force ?? false,
+      actor: actorName(),
+    })
+  }
+
+  updateModelVersion(
+    name: string,
+    reference: string | number,
+    fields: { name?: string | null; description?: string | null; tags?: string[] },
+  ) {
+    return this.#models.updateVersion(name, reference, fields)
+  }
+
+  deleteModelVersion(name: string, reference: string | number): ModelVersionRecord {
+    return this.#models.deleteVersion(name, reference)
+  }
+
+  /** Loads an artifact linked to a model version, by its artifact name. */
+  async loadModelArtifact<T = unknown>(
+    name: string,
+    reference: string | number,
+    artifactName: string,
+    options: { materializers?: Materializer[] } = {},
+  ): Promise<T> {
+    const version = this.#models.version(name, reference)
+    const link = this.#models.artifacts(version.id).find((candidate) => candidate.name === artifactName)
+    if (!link) {
+      throw new StrataError(
+        'MODEL_ARTIFACT_NOT_FOUND',
+        `version ${version.number} of model '${name}' has no artifact '${artifactName}' — see 'strata model version artifacts ${name} ${version.number}'`,
+      )
+    }
+    const artifact = this.#artifacts.requireVersionById(link.artifactVersionId)
+    const materializer = materializerById(
+      artifact.materializer,
+      options.materializers ?? [],
+      `artifact ${artifact.name}`,
+    )
+    return (await loadArtifact(this.#storeFor(artifact), artifact, materializer)) as T
   }
 
   /** Where a run's logs and journal live in its artifact store. */

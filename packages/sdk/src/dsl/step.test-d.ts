@@ -1,6 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import { artifact, type OutputHandle } from './handles.js'
+import { model } from './model.js'
 import { pipeline } from './pipeline.js'
 import { step } from './step.js'
 
@@ -92,5 +93,23 @@ describe('the pipeline DSL', () => {
     pipeline({ name: 'async' }, async () => {
       load()
     })
+  })
+})
+
+describe('models', () => {
+  it('types the artifacts a step loads from its model', () => {
+    step(
+      {
+        name: 'serve',
+        model: model<{ classifier: Model; threshold: number }>({ name: 'churn', version: 'production' }),
+      },
+      async (_inputs, ctx) => {
+        expectTypeOf(ctx.model.loadArtifact('classifier')).toEqualTypeOf<Promise<Model>>()
+        expectTypeOf(ctx.model.loadArtifact('threshold')).toEqualTypeOf<Promise<number>>()
+        // @ts-expect-error the model has no artifact of that name
+        ctx.model.loadArtifact('classifer')
+        return ctx.model.number
+      },
+    )
   })
 })

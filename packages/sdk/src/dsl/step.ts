@@ -10,6 +10,7 @@ import type { Materializer } from '../materializers/materializer.js'
 import { callerModule } from './caller-module.js'
 import { currentCompilation, type RawInvocationOptions } from './compilation.js'
 import type { InputHandle, OutputHandle, StepInvocation } from './handles.js'
+import type { ModelSpec } from './model.js'
 
 const STEP = Symbol.for('strata.step')
 
@@ -96,7 +97,10 @@ export interface StepOptions<
   S extends ParamsSchema,
   TInNames extends readonly string[],
   TOutNames extends OutputNames,
-> extends ExecutionConfig {
+  TModel extends Record<string, unknown> = Record<string, unknown>,
+> extends Omit<ExecutionConfig, 'model'> {
+  /** The model this step works on (`ctx.model`); overrides the pipeline's. Use `model<{...}>()` to type its artifacts. */
+  model?: ModelSpec<TModel>
   /** Unique in a pipeline run; the invocation id when called once. */
   name: string
   /** The names of the inputs, as the function's first parameter declares them. */
@@ -161,9 +165,12 @@ export function step<
   S extends ParamsSchema = undefined,
   const TInNames extends readonly string[] = [],
   const TOutNames extends OutputNames = undefined,
+  TModel extends Record<string, unknown> = Record<string, unknown>,
 >(
-  options: StepOptions<S, TInNames, TOutNames> & { inputs?: ExactNames<TInNames, keyof TIn & string> },
-  fn: (inputs: TIn, context: StepContext<ParamsOutput<S>>) => Promise<StepResult<TOut, TOutNames>>,
+  options: StepOptions<S, TInNames, TOutNames, TModel> & {
+    inputs?: ExactNames<TInNames, keyof TIn & string>
+  },
+  fn: (inputs: TIn, context: StepContext<ParamsOutput<S>, TModel>) => Promise<StepResult<TOut, TOutNames>>,
 ): Step<TIn, TOut, S, TOutNames> {
   if (typeof options?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(options.name)) {
     throw new StrataError(

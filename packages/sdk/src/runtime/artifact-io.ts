@@ -3,24 +3,11 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
-import type { ArtifactBody, ArtifactKind, ArtifactStoreHost } from '@strata/core'
-import type { ArtifactSource, ArtifactTarget, Materializer } from '../materializers/materializer.js'
+import type { ArtifactBody, ArtifactKind, ArtifactStoreHost, ArtifactVersionInfo } from '@strata/core'
 
-/** An artifact version as runs record and consume it (a store row, or a journal event). */
-export interface ArtifactVersionInfo {
-  id: string
-  name: string
-  kind: ArtifactKind | string
-  artifactStoreUri: string
-  /** Key prefix in the artifact store, ending with `/`. */
-  prefix: string
-  materializer: string
-  materializerVersion: number
-  dataType: string
-  /** sha256 over the version's files (names and contents). */
-  digest: string
-  size: number
-}
+export type { ArtifactVersionInfo }
+
+import type { ArtifactSource, ArtifactTarget, Materializer } from '../materializers/materializer.js'
 
 /** `pipeline::step::output` → `pipeline__step__output`, safe as a key segment. */
 export function artifactKeySegment(name: string): string {

@@ -10,7 +10,13 @@ import {
   parseFlavorConfig,
   silentLogger,
 } from '@strata/core'
-import { ArtifactRepository, RunRepository, resolveConfigDir, SqliteStore } from '@strata/store'
+import {
+  ArtifactRepository,
+  ModelRepository,
+  RunRepository,
+  resolveConfigDir,
+  SqliteStore,
+} from '@strata/store'
 import { discoverFlavors } from '../discovery/discover-flavors.js'
 import { findProjectRoot } from '../discovery/project-root.js'
 import type { RunRepositories } from './store-recorder.js'
@@ -78,6 +84,7 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
     store,
     runs: new RunRepository(store),
     artifacts: new ArtifactRepository(store),
+    models: new ModelRepository(store),
   }
   const { registry } = discoverFlavors({ projectRoot })
   const componentFor = (type: ComponentType, flavor: string): RunComponent => {

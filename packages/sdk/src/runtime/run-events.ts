@@ -18,7 +18,15 @@ export type RunEvent =
     }
   | { type: 'step_retrying'; id: string; step: string; attempt: number; error: string; at: string }
   | { type: 'inputs_used'; id: string; step: string; inputs: Record<string, string> }
-  | { type: 'artifact_saved'; id: string; step: string; output: string; artifact: ArtifactVersionInfo }
+  | {
+      type: 'artifact_saved'
+      id: string
+      step: string
+      output: string
+      artifact: ArtifactVersionInfo
+      /** Links the artifact to this model version, by its kind. */
+      modelVersionId?: string
+    }
   | {
       type: 'step_cached'
       id: string
@@ -30,6 +38,7 @@ export type RunEvent =
       cachedFrom: string
       inputs: Record<string, string>
       outputs: Record<string, string>
+      modelVersionId?: string
     }
   | { type: 'step_completed'; id: string; step: string; attempts: number; at: string; logKey?: string }
   | {
@@ -42,7 +51,15 @@ export type RunEvent =
       at: string
       logKey?: string
     }
-  | { type: 'metadata'; id: string; step: string; values: JsonObject; modelVersionId?: string }
+  | {
+      type: 'metadata'
+      id: string
+      step: string
+      values: JsonObject
+      /** Also (or, with `modelOnly`, only) on this model version. */
+      modelVersionId?: string
+      modelOnly?: boolean
+    }
 
 /** Where a step runner sends its events. */
 export interface RunRecorder {

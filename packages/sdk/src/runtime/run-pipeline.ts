@@ -2,10 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { join, relative } from 'node:path'
 import {
   type ExperimentTrackerV1,
+  type ModelReference,
   type OrchestratorRunContext,
   type PipelineSnapshot,
   type PipelineTracking,
   type ProcessExit,
+  type ResolvedModel,
   SNAPSHOT_SCHEMA_VERSION,
   type StepCommand,
   type StepOutcome,
@@ -23,6 +25,7 @@ import { buildCodeBundle, sdkPackageDir } from './code-bundle.js'
 import { ingestJournal, runKeys } from './journal.js'
 import type { RunComponent, RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
+import { linkedArtifacts, modelResolver } from './run-models.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { insideStepProcess, STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
 import { resolveFromCache, runStep, type StepRunnerHost } from './step-runner.js'
@@ -98,6 +101,7 @@ function buildSnapshot(
   run: { id: string; name: string },
   fingerprints: Map<string, ModuleFingerprint>,
   artifactInputs: Map<string, ArtifactVersionRecord>,
+  resolveModel: (reference: ModelReference | undefined) => ResolvedModel | undefined,
 ): PipelineSnapshot {
   const root = environment.projectRoot
   const modules: PipelineSnapshot['code']['modules'] = {}
@@ -134,7 +138,7 @@ function buildSnapshot(
         fingerprint?.digest ??
         `function:${step.definition.fn.toString().length}:${step.definition.fn.toString()}`,
       experimentTracker: step.experimentTracker !== false,
-      ...(step.model ? { model: step.model } : {}),
+      ...(step.model ? { model: resolveModel(step.model)! } : {}),
       env: step.env,
       secrets: step.secrets,
     }
@@ -172,7 +176,7 @@ function buildSnapshot(
       ...(pipeline.module ? { pipelineModule: relativeModule(root, pipeline.module, '') } : {}),
       bundleKey: runKeys.bundle(run.id),
     },
-    ...(compiled.model ? { model: compiled.model } : {}),
+    ...(compiled.model ? { model: resolveModel(compiled.model)! } : {}),
     createdAt: new Date().toISOString(),
   }
 }
@@ -297,6 +301,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
     },
     inputs: stepInputs,
     findCached: async (key) => runs.findCacheHit(key),
+    modelArtifacts: (versionId) => linkedArtifacts(environment.repositories, versionId),
     materializers: options.pipeline.config.materializers ?? [],
     ...(getTracker ? { experimentTracker: getTracker } : {}),
     ...(say ? { echo: say } : {}),
@@ -527,17 +532,33 @@ export async function runPipeline(
       }
     }
     const run = { id: randomUUID(), name: compiled.runName ?? defaultRunName(compiled.pipelineName) }
-    const snapshot = buildSnapshot(pipeline, compiled, environment, run, fingerprints, artifactInputs)
-    environment.repositories.runs.create({
-      id: run.id,
-      name: run.name,
-      pipelineName: compiled.pipelineName,
-      stackName: environment.stackName,
-      artifactStoreUri: environment.artifactStore.host.uri,
-      snapshot,
-      parameters: compiled.parameters,
-      owner: currentOwner(),
-      leaseMs: LEASE_MS,
+    const { repositories } = environment
+    // Models resolve (or get their new version) in the transaction that records the run.
+    const snapshot = repositories.store.transaction(() => {
+      const built = buildSnapshot(
+        pipeline,
+        compiled,
+        environment,
+        run,
+        fingerprints,
+        artifactInputs,
+        modelResolver(repositories),
+      )
+      repositories.runs.create({
+        id: run.id,
+        name: run.name,
+        pipelineName: compiled.pipelineName,
+        stackName: environment.stackName,
+        artifactStoreUri: environment.artifactStore.host.uri,
+        snapshot: built,
+        parameters: compiled.parameters,
+        owner: currentOwner(),
+        leaseMs: LEASE_MS,
+      })
+      const versions = new Set([built.model?.versionId, ...built.steps.map((step) => step.model?.versionId)])
+      for (const versionId of versions) if (versionId) repositories.models.linkRun(versionId, run.id)
+      if (built.model) repositories.runs.setModelVersion(run.id, built.model.versionId)
+      return built
     })
     const say =
       output === false ? undefined : (output ?? ((line: string) => process.stdout.write(`${line}\n`)))

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import {
+  type ArtifactVersionInfo,
   type JsonObject,
   type Logger,
   type MetadataValue,
   type PipelineSnapshot,
+  type ResolvedModel,
   type StepContext,
   type StepModelContext,
   type StepTracking,
@@ -72,4 +74,51 @@ export function createStepContext(options: StepContextOptions): StepContext<Reco
       return options.model
     },
   }
+}
+
+export interface ModelContextOptions {
+  model: ResolvedModel
+  stepId: string
+  recorder: RunRecorder
+  /** The artifacts linked to the version, by name. */
+  artifacts(): Record<string, ArtifactVersionInfo>
+  load(version: ArtifactVersionInfo): Promise<unknown>
+}
+
+/** `ctx.model`: the run's model version, its linked artifacts, and metadata logged on it. */
+export function createModelContext(options: ModelContextOptions): StepModelContext {
+  const { model } = options
+  return {
+    name: model.name,
+    number: model.number,
+    versionId: model.versionId,
+    async loadArtifact(name: string) {
+      const artifacts = options.artifacts()
+      const version = artifacts[name]
+      if (!version) {
+        throw new StrataError(
+          'MODEL_ARTIFACT_NOT_FOUND',
+          `version ${model.number} of model '${model.name}' has no artifact '${name}' — it has: ${Object.keys(artifacts).join(', ') || 'none'}; link one by saving it in a step of a run with this model`,
+        )
+      }
+      return options.load(version)
+    },
+    logMetadata(metadata: Record<string, MetadataValue>) {
+      const problem = findNonJson(metadata)
+      if (problem) {
+        throw new StrataError(
+          'INVALID_METADATA',
+          `model metadata ${problem.path} is ${problem.found}, which is not JSON — ${problem.hint}`,
+        )
+      }
+      options.recorder.record({
+        type: 'metadata',
+        id: randomUUID(),
+        step: options.stepId,
+        values: metadata as JsonObject,
+        modelVersionId: model.versionId,
+        modelOnly: true,
+      })
+    },
+  } as StepModelContext
 }

@@ -6,7 +6,6 @@ import {
   errorMessage,
   type JsonObject,
   type PipelineSnapshot,
-  type StepModelContext,
   type StepOutcome,
   type StepSnapshot,
   type StepTracking,
@@ -19,7 +18,7 @@ import { materializerById, selectMaterializer } from '../materializers/select-ma
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from './artifact-io.js'
 import { runKeys } from './journal.js'
 import type { RunRecorder } from './run-events.js'
-import { createStepContext } from './step-context.js'
+import { createModelContext, createStepContext } from './step-context.js'
 import { StepLog, withStepLog } from './step-logs.js'
 
 /** What the step runner needs from whoever hosts it (the client in-process, or a step process). */
@@ -37,8 +36,11 @@ export interface StepRunnerHost {
   materializers: readonly Materializer[]
   /** The stack's experiment tracker, created on first use. */
   experimentTracker?(): Promise<ExperimentTrackerV1 | undefined>
-  /** The model version context of a step with a model. */
-  model?(stepId: string): Promise<StepModelContext | undefined>
+  /**
+   * The artifacts linked to a model version now (in-process, from the store). Without it, steps see the
+   * artifacts linked when the run started (from the snapshot).
+   */
+  modelArtifacts?(versionId: string): Record<string, ArtifactVersionInfo>
   /** Echo step log lines to the terminal. */
   echo?: (line: string) => void
   /** Replaces secret values in messages and logs. */
@@ -167,6 +169,7 @@ async function prepareStep(host: StepRunnerHost, step: StepSnapshot): Promise<Pr
       cachedFrom: hit.stepRunId,
       inputs: inputIds,
       outputs: hit.outputs,
+      ...(step.model ? { modelVersionId: step.model.versionId } : {}),
     })
     await recorder.flush()
     return { definition, custom, inputs, parts, key, inputIds, cached: true }
@@ -312,7 +315,20 @@ export async function runStep(
         ...(trackerSettings ? { settings: trackerSettings } : {}),
       })
     }
-    const model = await host.model?.(stepId)
+    const model = step.model
+      ? createModelContext({
+          model: step.model,
+          stepId,
+          recorder,
+          artifacts: () => host.modelArtifacts?.(step.model!.versionId) ?? step.model!.artifacts,
+          load: async (version) =>
+            loadArtifact(
+              store,
+              version,
+              materializerById(version.materializer, custom, `model artifact ${version.name}`),
+            ),
+        })
+      : undefined
 
     for (;;) {
       attempts++
@@ -357,7 +373,14 @@ export async function runStep(
             name: spec.artifactName,
             kind: spec.kind,
           })
-          recorder.record({ type: 'artifact_saved', id: randomUUID(), step: stepId, output, artifact })
+          recorder.record({
+            type: 'artifact_saved',
+            id: randomUUID(),
+            step: stepId,
+            output,
+            artifact,
+            ...(step.model ? { modelVersionId: step.model.versionId } : {}),
+          })
         }
         return await finish({ status: 'completed' })
       } catch (error) {

@@ -1,10 +1,24 @@
-import type { ArtifactRepository, RunRepository, SqliteStore } from '@strata/store'
+import type {
+  ArtifactRepository,
+  ModelArtifactKind,
+  ModelRepository,
+  RunRepository,
+  SqliteStore,
+} from '@strata/store'
 import type { RunEvent, RunRecorder } from './run-events.js'
 
 export interface RunRepositories {
   store: SqliteStore
   runs: RunRepository
   artifacts: ArtifactRepository
+  models: ModelRepository
+}
+
+/** How an output of a given artifact kind is linked to a model version. */
+export function modelLinkKind(kind: string): ModelArtifactKind {
+  if (kind === 'model') return 'model'
+  if (kind === 'deployment' || kind === 'service') return 'deployment'
+  return 'data'
 }
 
 /**
@@ -12,7 +26,7 @@ export interface RunRepositories {
  * journal twice leaves the same rows (ids come from the events).
  */
 export function applyRunEvent(repositories: RunRepositories, runId: string, event: RunEvent): void {
-  const { store, runs, artifacts } = repositories
+  const { store, runs, artifacts, models } = repositories
   store.transaction(() => {
     switch (event.type) {
       case 'step_started':
@@ -46,6 +60,8 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
           saveType: 'step_output',
         })
         runs.linkArtifact(stepRunId, 'output', event.output, version.id)
+        if (event.modelVersionId)
+          models.linkArtifact(event.modelVersionId, version.id, modelLinkKind(event.artifact.kind))
         return
       }
       case 'step_cached': {
@@ -61,8 +77,17 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         })
         for (const [name, versionId] of Object.entries(event.inputs))
           runs.linkArtifact(stepRunId, 'input', name, versionId)
-        for (const [name, versionId] of Object.entries(event.outputs))
+        for (const [name, versionId] of Object.entries(event.outputs)) {
           runs.linkArtifact(stepRunId, 'output', name, versionId)
+          // A cached output still belongs to this run's model version.
+          if (event.modelVersionId) {
+            models.linkArtifact(
+              event.modelVersionId,
+              versionId,
+              modelLinkKind(artifacts.requireVersionById(versionId).kind),
+            )
+          }
+        }
         return
       }
       case 'step_completed':
@@ -85,7 +110,7 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         return
       case 'metadata': {
         const stepRunId = runs.upsertStepRun(runId, event.step, {})
-        runs.addMetadata('step_run', stepRunId, event.values, event.id)
+        if (!event.modelOnly) runs.addMetadata('step_run', stepRunId, event.values, event.id)
         if (event.modelVersionId)
           runs.addMetadata('model_version', event.modelVersionId, event.values, `${event.id}:model`)
         return
