@@ -69,4 +69,34 @@ describe.skipIf(skip)('s3 artifact store on s3rver', () => {
     expect(createHash('sha256').update(streamed).digest('hex')).toBe(expected)
     client.destroy()
   })
+  // The conformance suite's failing and aborted writes stop before one part is full; these stop midway
+  // through a multipart upload of 5 MiB parts, after several requests have gone out.
+  it('leaves nothing visible when a large source fails or is aborted midway', async () => {
+    const store = await s3ArtifactStore.create(
+      s3ArtifactStore.config.parse({ ...config, partSize: 5 * 1024 * 1024 }),
+      flavorContext(),
+    )
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield* patternStream(14 * 1024 * 1024)
+      throw new Error('source broke after 14 MiB')
+    }
+    await expect(store.write('midway/failed', failing())).rejects.toThrow()
+    const controller = new AbortController()
+    async function* aborted(): AsyncGenerator<Uint8Array> {
+      let sent = 0
+      for await (const chunk of patternStream(64 * 1024 * 1024)) {
+        sent += chunk.byteLength
+        if (sent > 14 * 1024 * 1024) controller.abort()
+        yield chunk
+      }
+    }
+    const abortError = await store
+      .write('midway/aborted', aborted(), { signal: controller.signal })
+      .catch((error: unknown) => error)
+    expect(abortError).toMatchObject({ code: 'ARTIFACT_STORE_ABORTED' })
+    expect(await store.stat('midway/failed')).toBeUndefined()
+    expect(await store.stat('midway/aborted')).toBeUndefined()
+    expect((await store.list('midway/')).entries).toEqual([])
+    await store.close?.()
+  })
 })

@@ -116,6 +116,8 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
       })
       await upload.done()
     } catch (error) {
+      // However the SDK reports an abort it caused, the caller asked for it: say so, not "network error".
+      if (signal?.aborted) throw s3Failure(signal.reason, this.#identity, 'write', key)
       throw await this.#failure(error, 'write', key)
     } finally {
       source?.destroy()
