@@ -37,7 +37,6 @@ describe('artifact_store/gcp flavor', () => {
       parseFlavorConfig(gcsArtifactStore, { path: 'gs://my_bucket.example/team/strata/' }),
     ).toMatchObject({
       path: 'gs://my_bucket.example/team/strata/',
-      chunkSize: 8 * 1024 * 1024,
       maxRetries: 3,
       timeoutMs: 60_000,
     })

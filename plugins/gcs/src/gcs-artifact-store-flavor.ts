@@ -50,9 +50,9 @@ export const gcsArtifactStoreConfig = z.object({
     .refine((value) => value % RESUMABLE_GRANULARITY === 0, {
       message: 'must be a multiple of 256 KiB (262144)',
     })
-    .default(8 * MIB)
+    .optional()
     .describe(
-      'Bytes per resumable upload request, buffered in memory so a failed request can be resent. Smaller writes go in one request.',
+      'Send resumable uploads in requests of this many bytes (a multiple of 256 KiB), each kept in memory so a failed request can be resent. Default: one streaming request per upload, as Google recommends; memory stays at a few small buffers, and a connection lost midway fails the write.',
     ),
   maxRetries: z
     .int()

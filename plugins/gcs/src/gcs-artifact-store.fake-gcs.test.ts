@@ -20,10 +20,13 @@ describe.skipIf(skip)('gcs artifact store on fake-gcs-server', () => {
     create: () => gcsArtifactStore.create(gcsArtifactStore.config.parse(config), flavorContext()),
   })
   // The conformance suite's failing and aborted writes stop before one part is full; these stop midway
-  // through a resumable upload of 1 MiB chunks, after several requests have gone out.
-  it('leaves nothing visible when a large source fails or is aborted midway', async () => {
+  // through a resumable upload, after several requests have gone out.
+  it.each([
+    ['one streaming request', {}],
+    ['1 MiB chunks', { chunkSize: 1024 * 1024 }],
+  ])('leaves nothing visible when a large source fails or is aborted midway (%s)', async (_mode, upload) => {
     const store = await gcsArtifactStore.create(
-      gcsArtifactStore.config.parse({ ...config, chunkSize: 1024 * 1024 }),
+      gcsArtifactStore.config.parse({ ...config, ...upload }),
       flavorContext(),
     )
     async function* failing(): AsyncGenerator<Uint8Array> {

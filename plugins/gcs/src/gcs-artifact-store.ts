@@ -23,6 +23,8 @@ import { bucketNotFound, type GcsStoreIdentity, gcsFailure, httpStatus } from '.
 const MAX_PAGE = 1000
 const DELETE_CONCURRENCY = 16
 const CONTENT_TYPE = 'application/octet-stream'
+/** Streams that end within this many bytes go up in one simple request, without a resumable session. */
+const SINGLE_REQUEST_LIMIT = 8 * 1024 * 1024
 
 export interface GcsArtifactStoreOptions {
   /** The component's name, for messages. @default 'gcp' */
@@ -33,9 +35,9 @@ export interface GcsArtifactStoreOptions {
 }
 
 /**
- * An artifact store in a Cloud Storage bucket. Values that fit in one `chunkSize` go up in a single
- * request; larger streams use a resumable upload sent `chunkSize` bytes at a time, so memory stays
- * bounded and an object appears only when its last chunk is committed. The client is built on first use.
+ * An artifact store in a Cloud Storage bucket. Values up to 8 MiB go up in a single request; larger
+ * streams use a resumable upload, streamed in one request (or `chunkSize` bytes at a time), so memory
+ * stays bounded and an object appears only when the upload is committed. The client is built on first use.
  */
 export class GcsArtifactStore implements ArtifactStoreV1 {
   readonly apiVersion = 1
@@ -93,7 +95,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
         })
       } else {
         const chunks = abortableSource(body, counter, signal)[Symbol.asyncIterator]()
-        const head = await readHead(chunks, this.#config.chunkSize)
+        const head = await readHead(chunks, this.#config.chunkSize ?? SINGLE_REQUEST_LIMIT)
         if (head.done) {
           // Small enough for one request: no resumable session to open.
           await file.save(Buffer.concat(head.chunks), {
@@ -109,7 +111,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
             source,
             file.createWriteStream({
               resumable: true,
-              chunkSize: this.#config.chunkSize,
+              ...(this.#config.chunkSize === undefined ? {} : { chunkSize: this.#config.chunkSize }),
               validation: 'crc32c',
               contentType: CONTENT_TYPE,
             }),

@@ -36,7 +36,7 @@ describe('artifact_store/s3 flavor', () => {
     expect(parseFlavorConfig(s3ArtifactStore, { path: 's3://my-bucket/team/strata/' })).toMatchObject({
       path: 's3://my-bucket/team/strata/',
       partSize: 8 * 1024 * 1024,
-      uploadConcurrency: 4,
+      uploadConcurrency: 2,
       maxAttempts: 3,
     })
   })

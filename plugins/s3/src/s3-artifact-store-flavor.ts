@@ -47,9 +47,16 @@ export const s3ArtifactStoreConfig = z
       .max(5 * 1024 * MIB)
       .default(8 * MIB)
       .describe(
-        'Bytes per multipart upload part. Memory per upload is about partSize × (uploadConcurrency + 1); objects may have at most 10,000 parts.',
+        "Bytes per multipart upload part. Part buffers dominate an upload's memory (see uploadConcurrency); an object has at most 10,000 parts.",
       ),
-    uploadConcurrency: z.int().min(1).max(32).default(4).describe('Parts of one upload sent in parallel.'),
+    uploadConcurrency: z
+      .int()
+      .min(1)
+      .max(32)
+      .default(2)
+      .describe(
+        'Parts of one upload sent in parallel. Raise it for throughput on high-latency links, at the cost of memory.',
+      ),
     maxAttempts: z
       .int()
       .min(1)

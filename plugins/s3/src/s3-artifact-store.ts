@@ -50,7 +50,7 @@ export interface S3ArtifactStoreOptions {
 
 /**
  * An artifact store in an S3 bucket (or an S3-compatible server). Writes stream through multipart uploads
- * with bounded memory (`partSize × (uploadConcurrency + 1)`); an object appears only when its upload
+ * with bounded memory (a few part buffers per part in flight); an object appears only when its upload
  * completes, and a failed or aborted upload is aborted server-side. The client is built on first use.
  */
 export class S3ArtifactStore implements ArtifactStoreV1 {
