@@ -138,7 +138,9 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
         new GetObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
         { abortSignal: options?.signal },
       )
-      return this.#guard(response.Body as Readable, key)
+      const body = response.Body as Readable
+      options?.signal?.addEventListener('abort', () => body.destroy(options.signal?.reason), { once: true })
+      return this.#guard(body, key)
     } catch (error) {
       if (isMissingKey(error)) throw artifactNotFound(this.uri, key)
       throw await this.#failure(error, 'read', key)
