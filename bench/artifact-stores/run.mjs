@@ -1,0 +1,196 @@
+// `pnpm bench:artifacts [--size-mib N]`: streams a 1 GiB artifact through the local store, S3 (s3rver on
+// 127.0.0.1) and GCS (fake-gcs-server on 127.0.0.1), each in a child process, and prints throughput as a
+// ratio of the local store's in the same run, plus each process's peak RSS growth over its own baseline.
+// Needs `pnpm build` (the root script runs it) and, for the GCS row, `bash .ci/setup/gcs.sh`.
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const sizeFlag = process.argv.indexOf('--size-mib')
+const sizeMiB = sizeFlag === -1 ? 1024 : Number(process.argv[sizeFlag + 1])
+const size = sizeMiB * 1024 * 1024
+const RSS_BUDGET_MIB = 128
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** Spawns a server and waits until it answers HTTP; returns a stop function. */
+async function startServer(command, args, port, readyPath) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  let log = ''
+  child.stderr.on('data', (chunk) => {
+    log = (log + chunk).slice(-4000)
+  })
+  const stop = async () => {
+    if (child.exitCode !== null) return
+    process.kill(-child.pid, 'SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+  }
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${command} exited: ${log}`)
+    try {
+      await fetch(`http://127.0.0.1:${port}${readyPath}`, { signal: AbortSignal.timeout(1000) })
+      return stop
+    } catch {
+      await sleep(200)
+    }
+  }
+  await stop()
+  throw new Error(`${command} did not start: ${log}`)
+}
+
+async function runWorker(kind, config) {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', join(here, 'worker.mjs'), kind, JSON.stringify(config), String(size)],
+    {
+      maxBuffer: 1024 * 1024,
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', METADATA_SERVER_DETECTION: 'none' },
+    },
+  )
+  return JSON.parse(stdout.trim().split('\n').at(-1))
+}
+
+const work = await mkdtemp(join(tmpdir(), 'strata-bench-artifacts-'))
+const stops = []
+const rows = []
+const notes = []
+try {
+  // Local store: the reference.
+  await mkdir(join(work, 'local'))
+  rows.push({ name: 'local (directory)', result: await runWorker('local', { path: join(work, 'local') }) })
+
+  // S3 on s3rver (an npm devDependency of @strata/s3), started through the tests' launcher.
+  const s3Port = await freePort()
+  await mkdir(join(work, 's3rver'))
+  stops.push(
+    await startServer(
+      process.execPath,
+      [
+        '--openssl-legacy-provider',
+        join(root, 'plugins/s3/src/s3rver-launcher.test-helpers.mjs'),
+        '--directory',
+        join(work, 's3rver'),
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(s3Port),
+        '--silent',
+        '--configure-bucket',
+        'bench',
+      ],
+      s3Port,
+      '/',
+    ),
+  )
+  rows.push({
+    name: 's3 (s3rver, 8 MiB parts × 2)',
+    result: await runWorker('s3', {
+      path: 's3://bench/artifacts',
+      endpoint: `http://127.0.0.1:${s3Port}`,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    }),
+  })
+
+  // GCS on fake-gcs-server, when .ci/setup/gcs.sh installed it.
+  const fakeGcs = join(root, '.cache/bin/fake-gcs-server')
+  if (existsSync(fakeGcs)) {
+    const gcsPort = await freePort()
+    const url = `http://127.0.0.1:${gcsPort}`
+    stops.push(
+      await startServer(
+        fakeGcs,
+        [
+          '-scheme',
+          'http',
+          '-host',
+          '127.0.0.1',
+          '-port',
+          String(gcsPort),
+          '-backend',
+          'filesystem',
+          '-filesystem-root',
+          join(work, 'fake-gcs'),
+          '-external-url',
+          url,
+          '-public-host',
+          `127.0.0.1:${gcsPort}`,
+          '-log-level',
+          'error',
+        ],
+        gcsPort,
+        '/storage/v1/b',
+      ),
+    )
+    await fetch(`${url}/storage/v1/b?project=bench`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    })
+    rows.push({
+      name: 'gcs (fake-gcs-server, one streaming request)',
+      result: await runWorker('gcs', { path: 'gs://bench/artifacts', apiEndpoint: url, projectId: 'bench' }),
+    })
+  } else {
+    notes.push(`GCS skipped: ${fakeGcs} is missing — install it with: bash .ci/setup/gcs.sh`)
+  }
+} finally {
+  for (const stop of stops) await stop().catch(() => {})
+  await rm(work, { recursive: true, force: true })
+}
+
+const reference = rows[0].result
+const mib = (kib) => (kib / 1024).toFixed(0)
+const lines = [
+  `Artifact store streaming: ${sizeMiB} MiB written then read back, each store in its own Node process.`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free), ${platform()} ${release()}, Node ${process.version}; servers on 127.0.0.1, same machine.`,
+  'Throughput is relative to the local store in this run (higher is faster); RSS growth is the peak RSS during the transfer minus the process peak before it.',
+  '',
+  '| store | write throughput vs local | read throughput vs local | peak RSS growth | bytes intact |',
+  '| --- | ---: | ---: | ---: | :---: |',
+  ...rows.map(({ name, result }) =>
+    [
+      '',
+      name,
+      `${(reference.writeMs / result.writeMs).toFixed(2)}×`,
+      `${(reference.readMs / result.readMs).toFixed(2)}×`,
+      `${mib(result.peakKiB - result.baselineKiB)} MiB (of ${mib(result.peakKiB)} MiB)`,
+      result.intact ? 'yes' : '**NO**',
+      '',
+    ]
+      .join(' | ')
+      .trim(),
+  ),
+  ...notes.map((note) => `\n${note}`),
+]
+const report = lines.join('\n')
+console.log(report)
+await mkdir(join(root, 'bench/results'), { recursive: true })
+await writeFile(join(root, 'bench/results/artifact-stores.md'), `${report}\n`)
+
+const over = rows.filter(
+  ({ result }) => (result.peakKiB - result.baselineKiB) / 1024 > RSS_BUDGET_MIB || !result.intact,
+)
+if (over.length > 0) {
+  console.error(
+    `\nover budget (RSS growth > ${RSS_BUDGET_MIB} MiB) or corrupted: ${over.map((row) => row.name).join(', ')}`,
+  )
+  process.exitCode = 1
+}

@@ -1,0 +1,357 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { type Bucket, IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud/storage'
+import {
+  type ArtifactBody,
+  type ArtifactCallOptions,
+  type ArtifactListOptions,
+  type ArtifactListPage,
+  type ArtifactStat,
+  type ArtifactStoreV1,
+  artifactNotFound,
+  type Logger,
+  looksLikeSecretReference,
+  StrataError,
+  silentLogger,
+} from '@strata/core'
+import { abortableSource } from './abortable-source.js'
+import { type BucketPath, formatBucketUri, parseGcsPath } from './bucket-path.js'
+import type { GcsArtifactStoreConfig } from './gcs-artifact-store-flavor.js'
+import { bucketNotFound, type GcsStoreIdentity, gcsFailure, httpStatus } from './gcs-errors.js'
+
+const MAX_PAGE = 1000
+const DELETE_CONCURRENCY = 16
+const CONTENT_TYPE = 'application/octet-stream'
+/** Streams that end within this many bytes go up in one simple request, without a resumable session. */
+const SINGLE_REQUEST_LIMIT = 8 * 1024 * 1024
+
+export interface GcsArtifactStoreOptions {
+  /** The component's name, for messages. @default 'gcp' */
+  name?: string
+  /** A client to use instead of building one. */
+  client?: Storage
+  logger?: Logger
+}
+
+/**
+ * An artifact store in a Cloud Storage bucket. Values up to 8 MiB go up in a single request; larger
+ * streams use a resumable upload, streamed in one request (or `chunkSize` bytes at a time), so memory
+ * stays bounded and an object appears only when the upload is committed. The client is built on first use.
+ */
+export class GcsArtifactStore implements ArtifactStoreV1 {
+  readonly apiVersion = 1
+  readonly uri: string
+  readonly #config: GcsArtifactStoreConfig
+  readonly #root: BucketPath
+  readonly #identity: GcsStoreIdentity
+  readonly #logger: Logger
+  readonly #credentials: Record<string, unknown> | undefined
+  #client: Storage | undefined
+  #bucketSeen = false
+
+  constructor(config: GcsArtifactStoreConfig, options: GcsArtifactStoreOptions = {}) {
+    const root = parseGcsPath(config.path)
+    if (typeof root === 'string')
+      throw new StrataError('INVALID_CONFIG', `artifact_store/gcp config: 'path' ${root}`)
+    const name = options.name ?? 'gcp'
+    const key = config.serviceAccountKey
+    if (looksLikeSecretReference(key)) {
+      throw new StrataError(
+        'SECRET_NOT_RESOLVED',
+        `artifact store '${name}': 'serviceAccountKey' still holds the secret reference ${key} — resolve the config's secrets before creating the store (Strata does this when it loads a stack)`,
+      )
+    }
+    this.#credentials = key === undefined ? undefined : parseServiceAccountKey(key, name)
+    this.#config = config
+    this.#root = root
+    this.uri = formatBucketUri('gs', root)
+    this.#logger = options.logger ?? silentLogger
+    this.#client = options.client
+    this.#identity = {
+      label: `artifact store '${name}' (${this.uri})`,
+      bucket: root.bucket,
+      endpoint: config.apiEndpoint ?? 'https://storage.googleapis.com',
+      secrets: [key, this.#credentials?.private_key, this.#credentials?.private_key_id].filter(
+        (value): value is string => typeof value === 'string',
+      ),
+    }
+  }
+
+  async write(key: string, body: ArtifactBody, options?: ArtifactCallOptions): Promise<ArtifactStat> {
+    const signal = options?.signal
+    const file = this.#bucket().file(this.#objectKey(key))
+    const counter = { bytes: 0 }
+    let source: Readable | undefined
+    try {
+      signal?.throwIfAborted()
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        const bytes = typeof body === 'string' ? Buffer.from(body) : body
+        counter.bytes = bytes.byteLength
+        await file.save(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+          resumable: false,
+          validation: 'crc32c',
+          contentType: CONTENT_TYPE,
+        })
+      } else {
+        const chunks = abortableSource(body, counter, signal)[Symbol.asyncIterator]()
+        const head = await readHead(chunks, this.#config.chunkSize ?? SINGLE_REQUEST_LIMIT)
+        if (head.done) {
+          // Small enough for one request: no resumable session to open.
+          await file.save(Buffer.concat(head.chunks), {
+            resumable: false,
+            validation: 'crc32c',
+            contentType: CONTENT_TYPE,
+          })
+        } else {
+          source = Readable.from(concatenate(head.chunks, chunks), { objectMode: false })
+          // A failing or aborted source destroys the upload stream before its final chunk: the resumable
+          // session is never committed, so no object appears (GCS discards the session after a week).
+          await pipeline(
+            source,
+            file.createWriteStream({
+              resumable: true,
+              ...(this.#config.chunkSize === undefined ? {} : { chunkSize: this.#config.chunkSize }),
+              validation: 'crc32c',
+              contentType: CONTENT_TYPE,
+            }),
+          )
+        }
+      }
+    } catch (error) {
+      // However the SDK reports an abort it caused, the caller asked for it: say so, not "network error".
+      if (signal?.aborted) throw gcsFailure(signal.reason, this.#identity, 'write', key)
+      throw await this.#failure(error, 'write', key)
+    } finally {
+      source?.destroy()
+    }
+    if (signal?.aborted) {
+      // The upload committed while the abort was on its way: honour the abort and take the object back.
+      await file.delete({ ignoreNotFound: true }).catch(() => {})
+      throw gcsFailure(signal.reason, this.#identity, 'write', key)
+    }
+    return { size: counter.bytes }
+  }
+
+  /** Pins the generation it found, so the bytes read are the ones that existed when `read` resolved. */
+  async read(key: string, options?: ArtifactCallOptions): Promise<AsyncIterable<Uint8Array>> {
+    const objectKey = this.#objectKey(key)
+    let generation: string | number | undefined
+    try {
+      options?.signal?.throwIfAborted()
+      const [metadata] = await this.#bucket().file(objectKey).getMetadata()
+      generation = metadata.generation
+    } catch (error) {
+      if (httpStatus(error) === 404 && (await this.#bucketExists())) throw artifactNotFound(this.uri, key)
+      throw await this.#failure(error, 'read', key)
+    }
+    const file = this.#bucket().file(
+      objectKey,
+      generation === undefined ? {} : { generation: Number(generation) },
+    )
+    const stream = file.createReadStream({ validation: 'crc32c' })
+    options?.signal?.addEventListener('abort', () => stream.destroy(options.signal?.reason), { once: true })
+    return this.#guard(stream, key)
+  }
+
+  async stat(key: string, options?: ArtifactCallOptions): Promise<ArtifactStat | undefined> {
+    try {
+      options?.signal?.throwIfAborted()
+      const [metadata] = await this.#bucket().file(this.#objectKey(key)).getMetadata()
+      return {
+        size: Number(metadata.size ?? 0),
+        ...(metadata.updated ? { modifiedAt: new Date(metadata.updated) } : {}),
+      }
+    } catch (error) {
+      if (httpStatus(error) === 404 && (await this.#bucketExists())) return undefined
+      throw await this.#failure(error, 'stat', key)
+    }
+  }
+
+  async exists(key: string, options?: ArtifactCallOptions): Promise<boolean> {
+    return (await this.stat(key, options)) !== undefined
+  }
+
+  async list(
+    prefix: string,
+    options: ArtifactListOptions & ArtifactCallOptions = {},
+  ): Promise<ArtifactListPage> {
+    const limit = Math.min(Math.max(1, options.limit ?? MAX_PAGE), MAX_PAGE)
+    const rootLength = this.#objectKey('').length
+    try {
+      options.signal?.throwIfAborted()
+      const [files, next] = await this.#bucket().getFiles({
+        prefix: this.#objectKey(prefix),
+        maxResults: limit,
+        autoPaginate: false,
+        ...(options.cursor === undefined ? {} : { pageToken: options.cursor }),
+      })
+      this.#bucketSeen = true
+      const entries = files
+        // Folder placeholders made by consoles ("a/b/") are not artifacts.
+        .filter((file) => !file.name.endsWith('/'))
+        .map((file) => ({ key: file.name.slice(rootLength), size: Number(file.metadata.size ?? 0) }))
+      const cursor = (next as { pageToken?: string } | null | undefined)?.pageToken
+      return cursor ? { entries, cursor } : { entries }
+    } catch (error) {
+      throw await this.#failure(error, 'list', prefix)
+    }
+  }
+
+  async delete(key: string, options?: ArtifactCallOptions): Promise<void> {
+    try {
+      options?.signal?.throwIfAborted()
+      await this.#bucket().file(this.#objectKey(key)).delete({ ignoreNotFound: true })
+    } catch (error) {
+      throw await this.#failure(error, 'delete', key)
+    }
+  }
+
+  async deletePrefix(prefix: string, options?: ArtifactCallOptions): Promise<number> {
+    let deleted = 0
+    let cursor: string | undefined
+    do {
+      const page = await this.list(prefix, { ...options, ...(cursor === undefined ? {} : { cursor }) })
+      cursor = page.cursor
+      const queue = [...page.entries]
+      const worker = async (): Promise<void> => {
+        for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+          await this.delete(entry.key, options)
+          deleted++
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, queue.length) }, worker))
+    } while (cursor !== undefined)
+    return deleted
+  }
+
+  /** Server-side (the rewrite API, looped by the client until done). */
+  async copy(from: string, to: string, options?: ArtifactCallOptions): Promise<void> {
+    try {
+      options?.signal?.throwIfAborted()
+      await this.#bucket()
+        .file(this.#objectKey(from))
+        .copy(this.#bucket().file(this.#objectKey(to)))
+    } catch (error) {
+      if (httpStatus(error) === 404 && (await this.#bucketExists())) throw artifactNotFound(this.uri, from)
+      throw await this.#failure(error, 'copy', from)
+    }
+  }
+
+  /** Lists the root, then writes and deletes a probe object: reachability, credentials, list and write rights. */
+  async verify(options?: ArtifactCallOptions): Promise<void> {
+    await this.list('', { limit: 1, ...options })
+    const probe = this.#bucket().file(this.#objectKey(`.strata-verify-${randomBytes(6).toString('hex')}`))
+    try {
+      await probe.save('ok', { resumable: false, contentType: 'text/plain' })
+      await probe.delete({ ignoreNotFound: true })
+    } catch (error) {
+      throw await this.#failure(error, 'verify (write a probe object)', probe.name)
+    }
+  }
+
+  async close(): Promise<void> {
+    // @google-cloud/storage keeps no sockets of its own to release; forget the client so a reuse rebuilds it.
+    this.#client = undefined
+  }
+
+  #objectKey(key: string): string {
+    return this.#root.prefix === '' ? key : `${this.#root.prefix}/${key}`
+  }
+
+  #bucket(): Bucket {
+    this.#client ??= new Storage(this.#clientOptions())
+    return this.#client.bucket(this.#root.bucket)
+  }
+
+  #clientOptions(): StorageOptions {
+    const config = this.#config
+    return {
+      ...(config.projectId === undefined ? {} : { projectId: config.projectId }),
+      ...(config.apiEndpoint === undefined ? {} : { apiEndpoint: config.apiEndpoint }),
+      ...(this.#credentials === undefined ? {} : { credentials: this.#credentials }),
+      timeout: config.timeoutMs,
+      retryOptions: {
+        autoRetry: config.maxRetries > 0,
+        maxRetries: Math.max(1, config.maxRetries),
+        // Strata never writes different bytes to an existing key (every version gets a fresh prefix), so
+        // repeating an upload or a delete is always safe: retry them without preconditions.
+        idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+      },
+      ...(config.clientOptions as Partial<StorageOptions> | undefined),
+    }
+  }
+
+  async #bucketExists(): Promise<boolean> {
+    if (this.#bucketSeen) return true
+    try {
+      const [exists] = await this.#bucket().exists()
+      this.#bucketSeen = exists
+      return exists
+    } catch (error) {
+      throw gcsFailure(error, this.#identity, 'check the bucket')
+    }
+  }
+
+  /** Maps a failure; a 404 becomes "bucket missing" when the bucket is gone. */
+  async #failure(error: unknown, operation: string, key?: string): Promise<StrataError> {
+    if (httpStatus(error) === 404 && !(await this.#bucketExists().catch(() => true))) {
+      return bucketNotFound(this.#identity, error)
+    }
+    const failure = gcsFailure(error, this.#identity, operation, key)
+    if (failure.code === 'ARTIFACT_STORE_ERROR')
+      this.#logger.warn('artifact_store.gcp call failed', { operation, key })
+    return failure
+  }
+
+  /** Streams an object, turning a connection lost midway into a named error. */
+  async *#guard(stream: Readable, key: string): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of stream) yield chunk as Uint8Array
+    } catch (error) {
+      throw gcsFailure(error, this.#identity, 'read', key)
+    } finally {
+      stream.destroy()
+    }
+  }
+}
+
+/** Parses the key's JSON without ever quoting it: `JSON.parse` messages include a snippet of the input. */
+function parseServiceAccountKey(json: string, name: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(json)
+    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>
+  } catch {}
+  throw new StrataError(
+    'INVALID_CONFIG',
+    `artifact store '${name}': 'serviceAccountKey' is not a service-account key's JSON — paste the whole key file (or reference a secret holding it)`,
+  )
+}
+
+/** Up to `limit` bytes from the start of a stream, and whether that was all of it. */
+async function readHead(
+  chunks: AsyncIterator<Uint8Array>,
+  limit: number,
+): Promise<{ chunks: Uint8Array[]; done: boolean }> {
+  const head: Uint8Array[] = []
+  let size = 0
+  while (size <= limit) {
+    const next = await chunks.next()
+    if (next.done) return { chunks: head, done: true }
+    head.push(next.value)
+    size += next.value.byteLength
+  }
+  return { chunks: head, done: false }
+}
+
+async function* concatenate(head: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let finished = false
+  try {
+    yield* head
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value
+    finished = true
+  } finally {
+    // Stopped early (the upload failed): let the source clean up too.
+    if (!finished) void Promise.resolve(rest.return?.()).catch(() => {})
+  }
+}

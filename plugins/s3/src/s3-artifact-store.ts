@@ -1,0 +1,331 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import {
+  type ArtifactBody,
+  type ArtifactCallOptions,
+  type ArtifactListOptions,
+  type ArtifactListPage,
+  type ArtifactStat,
+  type ArtifactStoreV1,
+  artifactNotFound,
+  type Logger,
+  looksLikeSecretReference,
+  StrataError,
+  silentLogger,
+} from '@strata/core'
+import { abortableSource } from './abortable-source.js'
+import { type BucketPath, formatBucketUri, parseS3Path } from './bucket-path.js'
+import type { S3ArtifactStoreConfig } from './s3-artifact-store-flavor.js'
+import { s3ClientConfig } from './s3-client-config.js'
+import {
+  bucketNotFound,
+  isMissingBucket,
+  isMissingKey,
+  type S3StoreIdentity,
+  s3Failure,
+} from './s3-errors.js'
+
+const MAX_PAGE = 1000
+const SECRET_FIELDS = ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const
+
+export interface S3ArtifactStoreOptions {
+  /** The component's name, for messages. @default 's3' */
+  name?: string
+  /** A client to use instead of building one; `close()` leaves it open. */
+  client?: S3Client
+  logger?: Logger
+}
+
+/**
+ * An artifact store in an S3 bucket (or an S3-compatible server). Writes stream through multipart uploads
+ * with bounded memory (a few part buffers per part in flight); an object appears only when its upload
+ * completes, and a failed or aborted upload is aborted server-side. The client is built on first use.
+ */
+export class S3ArtifactStore implements ArtifactStoreV1 {
+  readonly apiVersion = 1
+  readonly uri: string
+  readonly #config: S3ArtifactStoreConfig
+  readonly #root: BucketPath
+  readonly #identity: S3StoreIdentity
+  readonly #logger: Logger
+  readonly #ownsClient: boolean
+  #client: S3Client | undefined
+  #bucketSeen = false
+
+  constructor(config: S3ArtifactStoreConfig, options: S3ArtifactStoreOptions = {}) {
+    const root = parseS3Path(config.path)
+    if (typeof root === 'string')
+      throw new StrataError('INVALID_CONFIG', `artifact_store/s3 config: 'path' ${root}`)
+    const name = options.name ?? 's3'
+    for (const field of SECRET_FIELDS) {
+      if (looksLikeSecretReference(config[field])) {
+        throw new StrataError(
+          'SECRET_NOT_RESOLVED',
+          `artifact store '${name}': '${field}' still holds the secret reference ${config[field]} — resolve the config's secrets before creating the store (Strata does this when it loads a stack)`,
+        )
+      }
+    }
+    this.#config = config
+    this.#root = root
+    this.uri = formatBucketUri('s3', root)
+    this.#logger = options.logger ?? silentLogger
+    this.#client = options.client
+    this.#ownsClient = options.client === undefined
+    this.#identity = {
+      label: `artifact store '${name}' (${this.uri})`,
+      bucket: root.bucket,
+      endpoint: config.endpoint ?? `AWS S3${config.region ? ` in ${config.region}` : ''}`,
+      secrets: SECRET_FIELDS.flatMap((field) => config[field] ?? []),
+    }
+  }
+
+  async write(key: string, body: ArtifactBody, options?: ArtifactCallOptions): Promise<ArtifactStat> {
+    const signal = options?.signal
+    const objectKey = this.#objectKey(key)
+    const counter = { bytes: 0 }
+    let source: Readable | undefined
+    let payload: Uint8Array | Readable
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      payload = typeof body === 'string' ? Buffer.from(body) : body
+      counter.bytes = payload.byteLength
+    } else {
+      source = Readable.from(abortableSource(body, counter, signal), { objectMode: false })
+      payload = source
+    }
+    try {
+      signal?.throwIfAborted()
+      const upload = new Upload({
+        client: this.#s3(),
+        params: { Bucket: this.#root.bucket, Key: objectKey, Body: payload },
+        partSize: this.#config.partSize,
+        queueSize: this.#config.uploadConcurrency,
+        // Failed uploads abort their multipart upload, so no parts linger and nothing becomes visible.
+        leavePartsOnError: false,
+      })
+      await upload.done()
+    } catch (error) {
+      // However the SDK reports an abort it caused, the caller asked for it: say so, not "network error".
+      if (signal?.aborted) throw s3Failure(signal.reason, this.#identity, 'write', key)
+      throw await this.#failure(error, 'write', key)
+    } finally {
+      source?.destroy()
+    }
+    if (signal?.aborted) {
+      // The upload completed while the abort was on its way: honour the abort and take the object back.
+      await this.#s3()
+        .send(new DeleteObjectCommand({ Bucket: this.#root.bucket, Key: objectKey }))
+        .catch(() => {})
+      throw s3Failure(signal.reason, this.#identity, 'write', key)
+    }
+    return { size: counter.bytes }
+  }
+
+  async read(key: string, options?: ArtifactCallOptions): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      const response = await this.#s3().send(
+        new GetObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
+        { abortSignal: options?.signal },
+      )
+      const body = response.Body as Readable
+      options?.signal?.addEventListener('abort', () => body.destroy(options.signal?.reason), { once: true })
+      return this.#guard(body, key)
+    } catch (error) {
+      if (isMissingKey(error)) throw artifactNotFound(this.uri, key)
+      throw await this.#failure(error, 'read', key)
+    }
+  }
+
+  async stat(key: string, options?: ArtifactCallOptions): Promise<ArtifactStat | undefined> {
+    try {
+      const head = await this.#s3().send(
+        new HeadObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
+        { abortSignal: options?.signal },
+      )
+      return {
+        size: head.ContentLength ?? 0,
+        ...(head.LastModified ? { modifiedAt: head.LastModified } : {}),
+      }
+    } catch (error) {
+      // A HEAD answers a missing bucket with the same bodiless 404 as a missing key.
+      if (isMissingKey(error) && (await this.#bucketExists(options?.signal))) return undefined
+      throw await this.#failure(error, 'stat', key)
+    }
+  }
+
+  async exists(key: string, options?: ArtifactCallOptions): Promise<boolean> {
+    return (await this.stat(key, options)) !== undefined
+  }
+
+  async list(
+    prefix: string,
+    options: ArtifactListOptions & ArtifactCallOptions = {},
+  ): Promise<ArtifactListPage> {
+    const limit = Math.min(Math.max(1, options.limit ?? MAX_PAGE), MAX_PAGE)
+    try {
+      const page = await this.#s3().send(
+        new ListObjectsV2Command({
+          Bucket: this.#root.bucket,
+          Prefix: this.#objectKey(prefix),
+          MaxKeys: limit,
+          ...(options.cursor === undefined ? {} : { ContinuationToken: options.cursor }),
+        }),
+        { abortSignal: options.signal },
+      )
+      this.#bucketSeen = true
+      const rootLength = this.#objectKey('').length
+      const entries = (page.Contents ?? [])
+        // Folder markers made by consoles ("a/b/") are not artifacts.
+        .filter((object) => object.Key !== undefined && !object.Key.endsWith('/'))
+        .map((object) => ({ key: object.Key!.slice(rootLength), size: object.Size ?? 0 }))
+      return page.IsTruncated && page.NextContinuationToken
+        ? { entries, cursor: page.NextContinuationToken }
+        : { entries }
+    } catch (error) {
+      throw await this.#failure(error, 'list', prefix)
+    }
+  }
+
+  async delete(key: string, options?: ArtifactCallOptions): Promise<void> {
+    try {
+      await this.#s3().send(
+        new DeleteObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
+        {
+          abortSignal: options?.signal,
+        },
+      )
+    } catch (error) {
+      throw await this.#failure(error, 'delete', key)
+    }
+  }
+
+  async deletePrefix(prefix: string, options?: ArtifactCallOptions): Promise<number> {
+    let deleted = 0
+    let cursor: string | undefined
+    do {
+      const page = await this.list(prefix, { ...options, ...(cursor === undefined ? {} : { cursor }) })
+      cursor = page.cursor
+      if (page.entries.length === 0) continue
+      try {
+        const result = await this.#s3().send(
+          new DeleteObjectsCommand({
+            Bucket: this.#root.bucket,
+            Delete: {
+              Objects: page.entries.map((entry) => ({ Key: this.#objectKey(entry.key) })),
+              Quiet: true,
+            },
+          }),
+          { abortSignal: options?.signal },
+        )
+        const failed = result.Errors ?? []
+        if (failed.length > 0) {
+          const first = failed[0]!
+          throw Object.assign(
+            new Error(`${failed.length} object(s) were not deleted: ${first.Key}: ${first.Message}`),
+            {
+              name: first.Code ?? 'DeleteObjectsError',
+              Code: first.Code,
+            },
+          )
+        }
+        deleted += page.entries.length
+      } catch (error) {
+        throw await this.#failure(error, 'deletePrefix', prefix)
+      }
+    } while (cursor !== undefined)
+    return deleted
+  }
+
+  async copy(from: string, to: string, options?: ArtifactCallOptions): Promise<void> {
+    const source = `${this.#root.bucket}/${this.#objectKey(from)}`
+    try {
+      await this.#s3().send(
+        new CopyObjectCommand({
+          Bucket: this.#root.bucket,
+          Key: this.#objectKey(to),
+          CopySource: source.split('/').map(encodeURIComponent).join('/'),
+        }),
+        { abortSignal: options?.signal },
+      )
+    } catch (error) {
+      if (isMissingKey(error)) throw artifactNotFound(this.uri, from)
+      throw await this.#failure(error, 'copy', from)
+    }
+  }
+
+  /** Lists the root, then writes and deletes a probe object: reachability, credentials, list and write rights. */
+  async verify(options?: ArtifactCallOptions): Promise<void> {
+    await this.list('', { limit: 1, ...options })
+    const probe = this.#objectKey(`.strata-verify-${randomBytes(6).toString('hex')}`)
+    try {
+      const bucket = this.#root.bucket
+      await this.#s3().send(new PutObjectCommand({ Bucket: bucket, Key: probe, Body: 'ok' }), {
+        abortSignal: options?.signal,
+      })
+      await this.#s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: probe }), {
+        abortSignal: options?.signal,
+      })
+    } catch (error) {
+      throw await this.#failure(error, 'verify (write a probe object)', probe)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsClient) this.#client?.destroy()
+    this.#client = undefined
+  }
+
+  #objectKey(key: string): string {
+    return this.#root.prefix === '' ? key : `${this.#root.prefix}/${key}`
+  }
+
+  #s3(): S3Client {
+    this.#client ??= new S3Client(s3ClientConfig(this.#config))
+    return this.#client
+  }
+
+  async #bucketExists(signal?: AbortSignal): Promise<boolean> {
+    if (this.#bucketSeen) return true
+    try {
+      await this.#s3().send(new HeadBucketCommand({ Bucket: this.#root.bucket }), { abortSignal: signal })
+      this.#bucketSeen = true
+      return true
+    } catch (error) {
+      if (isMissingKey(error) || isMissingBucket(error)) return false
+      throw s3Failure(error, this.#identity, 'stat (check the bucket)')
+    }
+  }
+
+  /** Maps a failure; a bodiless 404 is resolved into "bucket missing" when the bucket is gone. */
+  async #failure(error: unknown, operation: string, key?: string): Promise<StrataError> {
+    if (isMissingKey(error) && !(await this.#bucketExists().catch(() => true))) {
+      return bucketNotFound(this.#identity, error)
+    }
+    const failure = s3Failure(error, this.#identity, operation, key)
+    if (failure.code === 'ARTIFACT_STORE_ERROR')
+      this.#logger.warn('artifact_store.s3 call failed', { operation, key })
+    return failure
+  }
+
+  /** Streams a body, turning a connection lost midway into a named error instead of a bare ECONNRESET. */
+  async *#guard(body: Readable, key: string): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of body) yield chunk as Uint8Array
+    } catch (error) {
+      throw s3Failure(error, this.#identity, 'read', key)
+    } finally {
+      body.destroy()
+    }
+  }
+}
