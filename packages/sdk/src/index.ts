@@ -1,3 +1,4 @@
+export { isStrataError, StrataError } from '@strata/core'
 export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
 export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
 export { Client, type ModelVersionDetails, type PruneResult, type RunDetails } from './client/client.js'

@@ -16,7 +16,8 @@ export class StepLog {
   append(level: string, text: string): void {
     for (const line of text.split('\n')) {
       this.#lines.push(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}`)
-      this.#echo?.(`${this.#prefix}${line}`)
+      // Echo outside the step's context: an echo that logs must not be captured back into this log.
+      if (this.#echo) current.exit(() => this.#echo?.(`${this.#prefix}${line}`))
     }
   }
 

@@ -77,6 +77,14 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         })
         for (const [name, versionId] of Object.entries(event.inputs))
           runs.linkArtifact(stepRunId, 'input', name, versionId)
+        // The execution it reuses logged metadata: it belongs to this step run (and model version) too.
+        const reused = runs.metadata('step_run', event.cachedFrom)
+        if (Object.keys(reused).length > 0) {
+          runs.addMetadata('step_run', stepRunId, reused, `${event.id}:reused`)
+          if (event.modelVersionId) {
+            runs.addMetadata('model_version', event.modelVersionId, reused, `${event.id}:reused-model`)
+          }
+        }
         for (const [name, versionId] of Object.entries(event.outputs)) {
           runs.linkArtifact(stepRunId, 'output', name, versionId)
           // A cached output still belongs to this run's model version.
