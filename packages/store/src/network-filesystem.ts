@@ -1,5 +1,5 @@
 import { statfsSync } from 'node:fs'
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
 
 // statfs(2) magic numbers of network filesystems, where SQLite's locking is unreliable.
 const NETWORK_FILESYSTEMS = new Map<number, string>([

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
 import type BetterSqlite3 from 'better-sqlite3'
 import { resolveConfigDir } from './config-dir.js'
 import { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
