@@ -13,3 +13,11 @@ export {
   parsePluginManifest,
 } from './discovery/plugin-manifest.js'
 export { findProjectRoot } from './discovery/project-root.js'
+export {
+  defineConfig,
+  findStrataConfig,
+  loadStrataConfig,
+  STRATA_CONFIG_FILES,
+  type StrataConfig,
+} from './discovery/strata-config.js'
+export * from './stacks/index.js'
