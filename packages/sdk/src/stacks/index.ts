@@ -61,3 +61,9 @@ export {
   type StackImportResult,
 } from './stack-yaml.js'
 export { customFlavorRecords, discoverWorkspaceFlavors } from './workspace-flavors.js'
+export {
+  type ComponentRecord,
+  DEFAULT_STACK_NAME,
+  type SecretSummary,
+  type StackRecord,
+} from '@strata/store'

@@ -24,3 +24,9 @@ export {
   type StrataWorkspace,
   setActiveStack,
 } from './stack-state.js'
+export {
+  type ComponentRecord,
+  DEFAULT_STACK_NAME,
+  type SecretSummary,
+  type StackRecord,
+} from '@strata/store'

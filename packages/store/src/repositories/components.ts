@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import { checkName, type ListOptions, listClause } from './list-options.js'
+
+// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** A registered stack component: a named, configured instance of a flavor. */
 export interface ComponentRecord {
@@ -146,7 +148,7 @@ export class ComponentsRepository {
   create(component: NewComponent): ComponentRecord {
     checkName(label(component.type), component.name)
     this.#refuseTaken(component.type, component.name)
-    const id = randomUUID()
+    const id = crypto().randomUUID()
     const at = now()
     this.#store.run(
       `INSERT INTO components (id, type, name, flavor, config, plugin, plugin_version, created_at, updated_at)

@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { chmodSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StrataError } from '@strata/core/base'
+
+// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** The file holding the key that encrypts secret values, beside (never inside) the database. */
 export const SECRETS_KEY_FILE = 'secrets.key'
@@ -41,8 +43,8 @@ export function loadSecretsKey(options: SecretsKeyOptions): Buffer {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`
-  writeFileSync(temporary, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+  const temporary = `${path}.${process.pid}.${crypto().randomBytes(6).toString('hex')}`
+  writeFileSync(temporary, `${crypto().randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
   try {
     chmodSync(temporary, 0o600)
     linkSync(temporary, path)

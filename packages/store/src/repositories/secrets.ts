@@ -1,7 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto'
 import { StrataError } from '@strata/core/base'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import { type ListOptions, listClause } from './list-options.js'
+
+// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** A secret as lists show it: its key names, never its values. */
 export interface SecretSummary {
@@ -110,7 +112,7 @@ export class SecretsRepository {
         { details: { secret: name } },
       )
     }
-    const id = randomUUID()
+    const id = crypto().randomUUID()
     const at = now()
     const sealed = this.#encrypt(id, name, values)
     this.#store.run(
@@ -190,8 +192,8 @@ export class SecretsRepository {
     }
     for (const key of keys) checkName('key', key, name)
     const sorted = Object.fromEntries(keys.map((key) => [key, values[key]]))
-    const nonce = randomBytes(12)
-    const cipher = createCipheriv('aes-256-gcm', this.#keyBytes(), nonce)
+    const nonce = crypto().randomBytes(12)
+    const cipher = crypto().createCipheriv('aes-256-gcm', this.#keyBytes(), nonce)
     cipher.setAAD(Buffer.from(`strata-secret:v1:${id}`))
     const ciphertext = Buffer.concat([
       cipher.update(JSON.stringify(sorted), 'utf8'),
@@ -203,7 +205,7 @@ export class SecretsRepository {
 
   #decrypt(row: SecretRow): Record<string, string> {
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#keyBytes(), row.nonce)
+      const decipher = crypto().createDecipheriv('aes-256-gcm', this.#keyBytes(), row.nonce)
       decipher.setAAD(Buffer.from(`strata-secret:v1:${row.id}`))
       decipher.setAuthTag(row.ciphertext.subarray(row.ciphertext.length - TAG_BYTES))
       const plain = Buffer.concat([

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import {
   COMPONENT_TYPES,
   type ComponentType,
@@ -15,6 +14,9 @@ import {
 } from './components.js'
 import { checkName, type ListOptions, listClause } from './list-options.js'
 import { SETTING_KEYS, SettingsRepository } from './settings.js'
+
+// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** The stack every store has: the local orchestrator and the local artifact store. */
 export const DEFAULT_STACK_NAME = 'default'
@@ -114,7 +116,7 @@ export class StacksRepository {
     checkName('stack', stack.name)
     this.#refuseTaken(stack.name)
     const ids = this.#checkComponents(stack.name, {}, stack.components)
-    const id = randomUUID()
+    const id = crypto().randomUUID()
     const at = now()
     this.#store.run(
       'INSERT INTO stacks (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',

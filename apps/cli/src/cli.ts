@@ -1,0 +1,100 @@
+import { isStrataError } from '@strata/core/base'
+import { parseArguments } from './argv.js'
+import { type CommandSpec, type GroupSpec, UsageError } from './command.js'
+import { CommandContext } from './context.js'
+import { printCommandHelp, printGroupHelp, printMainHelp } from './help.js'
+import { Io } from './output/io.js'
+import { COMMANDS } from './registry.js'
+
+function isHelp(token: string | undefined): boolean {
+  return token === '--help' || token === '-h'
+}
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  return candidates.find(
+    (candidate) => candidate.startsWith(name.slice(0, 3)) || name.startsWith(candidate.slice(0, 3)),
+  )
+}
+
+function unknownCommand(name: string, path: string, candidates: readonly string[]): UsageError {
+  const guess = closest(name, candidates)
+  const where = path ? `strata ${path}` : 'strata'
+  return new UsageError(
+    `unknown command '${where} ${name}' — ${guess ? `did you mean '${where} ${guess}'? ` : ''}see '${where} --help'`,
+    path,
+  )
+}
+
+/** Runs one command line; resolves with the exit code. Never throws. */
+export async function run(argv: readonly string[], cwd: string = process.cwd()): Promise<number> {
+  const tokens = argv.filter((token) => token !== '--no-color')
+  const io = new Io({ noColor: tokens.length !== argv.length })
+  let context: CommandContext | undefined
+  try {
+    const first = tokens[0]
+    if (first === undefined || isHelp(first)) {
+      printMainHelp(io, await cliVersion())
+      return 0
+    }
+    if (first === '--version' || first === '-V') {
+      io.out(await cliVersion())
+      return 0
+    }
+    const entry = COMMANDS.find((candidate) => candidate.name === first)
+    if (!entry)
+      throw unknownCommand(
+        first,
+        '',
+        COMMANDS.map((candidate) => candidate.name),
+      )
+    let rest = tokens.slice(1)
+    if (entry.aliasOf) rest = [...entry.aliasOf.slice(1), ...rest]
+    const root = entry.aliasOf ? COMMANDS.find((candidate) => candidate.name === entry.aliasOf![0]) : entry
+    let spec: CommandSpec | GroupSpec = await root!.load!()
+    let path = root!.name
+    while (spec.kind === 'group') {
+      const next = rest[0]
+      if (next === undefined || isHelp(next)) {
+        printGroupHelp(io, path, spec)
+        return 0
+      }
+      const child: CommandSpec | GroupSpec | undefined = spec.commands[next]
+      if (!child) throw unknownCommand(next, path, Object.keys(spec.commands))
+      spec = child
+      path = `${path} ${next}`
+      rest = rest.slice(1)
+    }
+    const separator = rest.indexOf('--')
+    if ((separator === -1 ? rest : rest.slice(0, separator)).some(isHelp)) {
+      printCommandHelp(io, path, spec)
+      return 0
+    }
+    const parsed = parseArguments(spec, rest, path)
+    context = new CommandContext({ path, parsed, io, cwd, env: process.env })
+    if (spec.extras?.kind === 'secret') {
+      for (const extra of parsed.extras) if (typeof extra.value === 'string') io.sensitive(extra.value)
+    }
+    return (await spec.run(context)) ?? 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const help = `see 'strata ${error.command ? `${error.command} ` : ''}--help'`
+      io.error(error.message.includes(' — ') ? error.message : `${error.message} — ${help}`)
+      return 2
+    }
+    if (isStrataError(error)) io.error(error.message)
+    else {
+      io.error(
+        `unexpected failure: ${(error as Error)?.message ?? String(error)} — this is a bug in Strata; run again with STRATA_DEBUG=1 for details and report it`,
+      )
+    }
+    if (process.env.STRATA_DEBUG && (error as Error)?.stack) io.note((error as Error).stack!)
+    return 1
+  } finally {
+    context?.close()
+  }
+}
+
+async function cliVersion(): Promise<string> {
+  const { createRequire } = await import('node:module')
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
