@@ -1,4 +1,10 @@
 export {
+  type ComponentRecord,
+  DEFAULT_STACK_NAME,
+  type SecretSummary,
+  type StackRecord,
+} from '@strata/store'
+export {
   type CreateComponentOptions,
   createComponent,
   type PrepareComponentOptions,
@@ -61,9 +67,3 @@ export {
   type StackImportResult,
 } from './stack-yaml.js'
 export { customFlavorRecords, discoverWorkspaceFlavors } from './workspace-flavors.js'
-export {
-  type ComponentRecord,
-  DEFAULT_STACK_NAME,
-  type SecretSummary,
-  type StackRecord,
-} from '@strata/store'

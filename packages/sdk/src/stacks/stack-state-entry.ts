@@ -2,6 +2,12 @@
 // start-up-critical callers (`strata stack list`, `strata stack set`). Everything here is also exported by
 // the main entry.
 
+export {
+  type ComponentRecord,
+  DEFAULT_STACK_NAME,
+  type SecretSummary,
+  type StackRecord,
+} from '@strata/store'
 export { findProjectRoot } from '../discovery/project-root.js'
 export {
   initProject,
@@ -24,9 +30,3 @@ export {
   type StrataWorkspace,
   setActiveStack,
 } from './stack-state.js'
-export {
-  type ComponentRecord,
-  DEFAULT_STACK_NAME,
-  type SecretSummary,
-  type StackRecord,
-} from '@strata/store'
