@@ -9,6 +9,5 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1)
 }
 // Caches compiled code between runs (NODE_DISABLE_COMPILE_CACHE=1 turns it off): start-up is the budget.
-const { enableCompileCache } = await import('node:module')
-enableCompileCache?.()
+process.getBuiltinModule('node:module').enableCompileCache?.()
 await import('../dist/main.js')

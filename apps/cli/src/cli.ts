@@ -1,10 +1,22 @@
-import { isStrataError } from '@strata/core/base'
 import { parseArguments } from './argv.js'
-import { type CommandSpec, type GroupSpec, UsageError } from './command.js'
 import { CommandContext } from './context.js'
 import { printCommandHelp, printGroupHelp, printMainHelp } from './help.js'
+import { CommandError, type CommandSpec, type GroupSpec, UsageError } from './kit.js'
 import { Io } from './output/io.js'
 import { COMMANDS } from './registry.js'
+import { cliVersion } from './version.js'
+
+/**
+ * A StrataError from any copy of @strata/core: core brands them with `Symbol.for('strata.error')` for
+ * exactly this (checked here without loading core, which `strata --help` does not need).
+ */
+function isStrataError(error: unknown): error is Error & { code: string } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[Symbol.for('strata.error')] === true
+  )
+}
 
 function isHelp(token: string | undefined): boolean {
   return token === '--help' || token === '-h'
@@ -52,11 +64,11 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
   try {
     const first = tokens[0]
     if (first === undefined || isHelp(first)) {
-      printMainHelp(io, await cliVersion())
+      printMainHelp(io, cliVersion())
       return 0
     }
     if (first === '--version' || first === '-V') {
-      io.out(await cliVersion())
+      io.out(cliVersion())
       return 0
     }
     const entry = COMMANDS.find((candidate) => candidate.name === first)
@@ -100,7 +112,7 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
       io.error(error.message.includes(' — ') ? error.message : `${error.message} — ${help}`)
       return 2
     }
-    if (isStrataError(error)) io.error(error.message)
+    if (isStrataError(error) || error instanceof CommandError) io.error(error.message)
     else {
       io.error(
         `unexpected failure: ${(error as Error)?.message ?? String(error)} — this is a bug in Strata; run again with STRATA_DEBUG=1 for details and report it`,
@@ -111,9 +123,4 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
   } finally {
     context?.close()
   }
-}
-
-async function cliVersion(): Promise<string> {
-  const { createRequire } = await import('node:module')
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
 }

@@ -1,8 +1,36 @@
 // The top-level command tree. Each entry's module is imported only when that command runs (or its help is
 // asked for). Adding a command group is one module exporting `default: GroupSpec | CommandSpec` plus one
 // line here; `aliasOf` makes a name a shortcut into another group (`run` → `pipeline runs`).
-import { COMPONENT_TYPES, type ComponentType, componentCliName } from '@strata/core/base'
+import type { ComponentType } from '@strata/core/base'
 import type { CommandSpec, GroupSpec } from './command.js'
+
+/**
+ * Core's COMPONENT_TYPES, spelled out so that `strata --help` loads no package (a test keeps the two equal).
+ */
+export const COMPONENT_TYPES = [
+  'orchestrator',
+  'artifact_store',
+  'container_registry',
+  'image_builder',
+  'step_operator',
+  'experiment_tracker',
+  'model_registry',
+  'model_deployer',
+  'alerter',
+  'annotator',
+  'data_validator',
+  'feature_store',
+  'log_store',
+  'deployer',
+] as const satisfies readonly ComponentType[]
+
+/** Core's REQUIRED_COMPONENT_TYPES. */
+export const REQUIRED_COMPONENT_TYPES: readonly ComponentType[] = ['orchestrator', 'artifact_store']
+
+/** `artifact_store` → `artifact-store` (core's componentCliName). */
+export function componentCliName(type: ComponentType): string {
+  return type.replace('_', '-')
+}
 
 export interface CommandEntry {
   name: string

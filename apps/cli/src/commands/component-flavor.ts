@@ -2,10 +2,18 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
-import { defineCommand, defineGroup, type GroupSpec } from '../command.js'
-import { printData } from '../output/format.js'
-import { printFields, printTable } from '../output/table.js'
-import { done, formatOf, label, OUTPUT_OPTION } from './shared.js'
+import {
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  type GroupSpec,
+  label,
+  OUTPUT_OPTION,
+  printData,
+  printFields,
+  printTable,
+} from '../kit.js'
 
 function cell(value: unknown): string {
   return value === undefined ? '-' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value)

@@ -1,21 +1,29 @@
 import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
 import type { ComponentRecord, StrataWorkspace } from '@strata/sdk/stack-state'
-import { type CommandSpec, defineCommand, defineGroup, type GroupSpec, UsageError } from '../command.js'
-import { configFromExtras, removeAttributes } from '../config-values.js'
-import type { CommandContext } from '../context.js'
-import { pageFooter, pageOf, printData } from '../output/format.js'
-import { printFields, printTable } from '../output/table.js'
-import { flavorGroup } from './component-flavor.js'
 import {
   activeStackOrWarn,
+  type CommandContext,
+  type CommandSpec,
+  configFromExtras,
+  defineCommand,
+  defineGroup,
   done,
   formatOf,
+  type GroupSpec,
   label,
   listOptions,
   OUTPUT_OPTION,
+  pageFooter,
+  pageOf,
+  printData,
+  printFields,
+  printTable,
+  removeAttributes,
   shortId,
+  UsageError,
   warnMissingSecrets,
-} from './shared.js'
+} from '../kit.js'
+import { flavorGroup } from './component-flavor.js'
 
 /** A component as JSON/YAML output shows it: secret fields masked by the flavor's schema when known. */
 async function componentData(context: CommandContext, component: ComponentRecord, stacks: string[]) {

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
-import { defineCommand } from '../command.js'
-import { done } from './shared.js'
+import { defineCommand, done } from '../kit.js'
 
 export default defineCommand({
   summary: 'Mark this folder as a Strata project',

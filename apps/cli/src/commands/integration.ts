@@ -2,11 +2,16 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StrataError } from '@strata/core/base'
-import { defineCommand, defineGroup } from '../command.js'
-import type { CommandContext } from '../context.js'
-import { printData } from '../output/format.js'
-import { printTable } from '../output/table.js'
-import { done, formatOf, OUTPUT_OPTION } from './shared.js'
+import {
+  type CommandContext,
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  OUTPUT_OPTION,
+  printData,
+  printTable,
+} from '../kit.js'
 
 const dryRun = {
   name: 'dry-run',

@@ -1,9 +1,19 @@
-import { defineCommand, defineGroup, UsageError } from '../command.js'
-import type { CommandContext } from '../context.js'
-import { pageFooter, pageOf, printData } from '../output/format.js'
-import { MASK } from '../output/mask.js'
-import { printTable } from '../output/table.js'
-import { done, formatOf, listOptions, OUTPUT_OPTION, shortId } from './shared.js'
+import {
+  type CommandContext,
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  listOptions,
+  MASK,
+  OUTPUT_OPTION,
+  pageFooter,
+  pageOf,
+  printData,
+  printTable,
+  shortId,
+  UsageError,
+} from '../kit.js'
 
 const nameArg = { name: 'NAME', required: true, help: "The secret's name" }
 const valuesOption = {

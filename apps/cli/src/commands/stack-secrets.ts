@@ -1,6 +1,4 @@
-import { COMPONENT_TYPES } from '@strata/core/base'
-import { defineCommand } from '../command.js'
-import { done } from './shared.js'
+import { COMPONENT_TYPES, defineCommand, done } from '../kit.js'
 
 /** `strata stack register-secrets`: asks for the secrets a stack references but the store lacks. */
 export const stackSecretsCommand = defineCommand({

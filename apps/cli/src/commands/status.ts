@@ -1,8 +1,5 @@
 import { COMPONENT_TYPES } from '@strata/core/base'
-import { defineCommand } from '../command.js'
-import { printData } from '../output/format.js'
-import { printFields } from '../output/table.js'
-import { formatOf, label, OUTPUT_OPTION } from './shared.js'
+import { defineCommand, formatOf, label, OUTPUT_OPTION, printData, printFields } from '../kit.js'
 
 export default defineCommand({
   summary: 'Show the store, the project and the active stack',

@@ -92,7 +92,6 @@ export interface ActiveStack {
  */
 export function resolveActiveStack(workspace: StrataWorkspace): ActiveStack {
   const { repositories } = workspace
-  const fallback = ensureDefaultStack(repositories)
   if (isInitializedProject(workspace.projectRoot)) {
     const name = readProjectSettings(workspace.projectRoot).activeStack
     if (name !== undefined) {
@@ -106,8 +105,9 @@ export function resolveActiveStack(workspace: StrataWorkspace): ActiveStack {
     }
   }
   const id = repositories.settings.get(SETTING_KEYS.activeStack)
-  const stack = (id === undefined ? undefined : repositories.stacks.findById(id)) ?? fallback
-  return { stack, source: 'user' }
+  const stack = id === undefined ? undefined : repositories.stacks.findById(id)
+  // No active stack yet (a new store): the default stack, created now.
+  return { stack: stack ?? ensureDefaultStack(repositories), source: 'user' }
 }
 
 export interface SetActiveStackOptions {
