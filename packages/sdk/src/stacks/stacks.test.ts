@@ -105,10 +105,16 @@ describe('components', () => {
     workspace.repositories.secrets.create('creds', { token: 't0k3n' })
     const { component } = await registerDemoStore('s', { namespace: 'n', token: '{{creds.token}}' })
     const secrets = storeSecretResolver(workspace.repositories.secrets)
-    const store = await createComponent(component, { registry, secrets, configDir: workspace.configDir })
+    const store = await createComponent(
+      { ...component, type: 'artifact_store' as const },
+      { registry, secrets, configDir: workspace.configDir },
+    )
     expect(store.uri).toBe('memory://n')
     const local = ensureDefaultStack(workspace.repositories).components.artifact_store!
-    const localStore = await createComponent(local, { registry, secrets, configDir: workspace.configDir })
+    const localStore = await createComponent(
+      { ...local, type: 'artifact_store' as const },
+      { registry, secrets, configDir: workspace.configDir },
+    )
     expect(localStore.uri).toBe(`file://${join(workspace.configDir, 'local_stores', local.id)}`)
     workspace.repositories.secrets.update('creds', { remove: [], set: { other: 'x' } })
     const missing = workspace.repositories.components.create({
@@ -148,7 +154,7 @@ describe('stack export and import', () => {
     )
     expect(() => parseStackExport('stack_name: [x', 'f.yaml')).toThrow(/^cannot import f.yaml: line 1: /)
     expect(() => parseStackExport('stack_name: x\ncomponents:\n  teleporter: {}\n', 'f.yaml')).toThrow(
-      "cannot import f.yaml: 'components.teleporter'",
+      'cannot import f.yaml: \'components\': Unrecognized key: "teleporter"',
     )
   })
 })
