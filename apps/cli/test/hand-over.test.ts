@@ -37,6 +37,37 @@ describe('inside a project', () => {
   })
 })
 
+describe('inside a project with its own copy of @strata/sdk', () => {
+  it('loads that copy (and the core and store it resolves), so one copy of each runs', async () => {
+    const { cpSync, readFileSync, realpathSync, symlinkSync } = await import('node:fs')
+    const sdk = join(BIN, '../../../../packages/sdk')
+    const copy = join(sandbox.project, 'node_modules/@strata/sdk')
+    mkdirSync(copy, { recursive: true })
+    cpSync(join(sdk, 'package.json'), join(copy, 'package.json'))
+    cpSync(join(sdk, 'dist'), join(copy, 'dist'), { recursive: true })
+    for (const name of ['@strata/core', '@strata/store', '@strata/local', 'yaml', 'zod']) {
+      mkdirSync(join(copy, 'node_modules', name, '..'), { recursive: true })
+      symlinkSync(realpathSync(join(sdk, 'node_modules', name)), join(copy, 'node_modules', name))
+    }
+    const log = join(sandbox.project, 'loaded.txt')
+    const hook = join(sandbox.project, 'trace.mjs')
+    writeFileSync(
+      hook,
+      `import module from 'node:module'; import { appendFileSync } from 'node:fs'
+       module.registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context) } })`,
+    )
+    const result = await ok(sandbox, ['stack', 'list'], {
+      env: { STRATA_DEBUG: '1', NODE_OPTIONS: `--import=${hook}` },
+    })
+    expect(result.stderr).toContain(`strata: using the project's @strata/sdk 0.1.0 at ${copy}`)
+    expect(result.stdout).toMatch(/default/)
+    const sdkFiles = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((url) => url.includes('/dist/stack-state.js'))
+    expect(sdkFiles).toEqual([`file://${copy}/dist/stack-state.js`])
+  })
+})
+
 describe('start-up', () => {
   it('explains an old Node.js before loading anything', () => {
     const system = '/usr/bin/node'
