@@ -12,10 +12,13 @@ function workspaceSourceAliases(): Array<{ find: RegExp; replacement: string }> 
       const manifest = join(group, name, 'package.json')
       if (!existsSync(manifest)) continue
       const pkg = JSON.parse(readFileSync(manifest, 'utf8'))
-      const source = pkg.exports?.['.']?.source
-      const escaped = pkg.name.replaceAll(/[/.]/g, (char: string) => `\\${char}`)
-      if (source)
-        aliases.push({ find: new RegExp(`^${escaped}$`), replacement: resolve(group, name, source) })
+      // Every export with a "source" condition: `@strata/core` and subpaths such as `@strata/core/base`.
+      for (const [subpath, target] of Object.entries<{ source?: string }>(pkg.exports ?? {})) {
+        if (!target?.source) continue
+        const specifier = `${pkg.name}${subpath.slice(1)}`
+        const escaped = specifier.replaceAll(/[/.]/g, (char: string) => `\\${char}`)
+        aliases.push({ find: new RegExp(`^${escaped}$`), replacement: resolve(group, name, target.source) })
+      }
     }
   }
   return aliases

@@ -1,8 +1,14 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // step-in-bundle is what code bundles import; step-process is what `strata step run` imports.
-  entry: ['src/index.ts', 'src/runtime/step-in-bundle.ts', 'src/runtime/step-process.ts'],
+  // step-in-bundle is what code bundles import; step-process is what `strata step run` imports;
+  // stack-state is the zod-free subset fast CLI commands use.
+  entry: {
+    index: 'src/index.ts',
+    'stack-state': 'src/stacks/stack-state-entry.ts',
+    'runtime/step-in-bundle': 'src/runtime/step-in-bundle.ts',
+    'runtime/step-process': 'src/runtime/step-process.ts',
+  },
   format: ['esm'],
   dts: true,
   clean: true,

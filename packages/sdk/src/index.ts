@@ -35,6 +35,13 @@ export {
 } from './discovery/plugin-manifest.js'
 export { findProjectRoot } from './discovery/project-root.js'
 export {
+  defineConfig,
+  findStrataConfig,
+  loadStrataConfig,
+  STRATA_CONFIG_FILES,
+  type StrataConfig,
+} from './discovery/strata-config.js'
+export {
   type ArtifactHandle,
   artifact,
   type InputHandle,
@@ -105,3 +112,4 @@ export {
 } from './runtime/run-pipeline.js'
 export { insideStepProcess, runStepProcess } from './runtime/step-process.js'
 export { applyRunEvent, type RunRepositories, StoreRecorder } from './runtime/store-recorder.js'
+export * from './stacks/index.js'

@@ -10,6 +10,15 @@ export {
   type NewArtifactVersion,
 } from './repositories/artifacts.js'
 export {
+  type ComponentListOptions,
+  type ComponentRecord,
+  type ComponentSortField,
+  ComponentsRepository,
+  type NewComponent,
+} from './repositories/components.js'
+export { type FlavorRecord, FlavorsRepository } from './repositories/flavors.js'
+export type { ListOptions } from './repositories/list-options.js'
+export {
   MODEL_STAGES,
   type ModelArtifactKind,
   type ModelFields,
@@ -32,4 +41,25 @@ export {
   type StepRunStatus,
   type StepRunUpdate,
 } from './repositories/runs.js'
+export {
+  type SecretChanges,
+  type SecretSortField,
+  type SecretSummary,
+  SecretsRepository,
+} from './repositories/secrets.js'
+export { loadSecretsKey, SECRETS_KEY_FILE, type SecretsKeyOptions } from './repositories/secrets-key.js'
+export { SETTING_KEYS, SettingsRepository } from './repositories/settings.js'
+export {
+  DEFAULT_STACK_NAME,
+  type DefaultStackPlugin,
+  type StackComponentIds,
+  type StackRecord,
+  type StackSortField,
+  StacksRepository,
+} from './repositories/stacks.js'
+export {
+  type StackRepositories,
+  type StackRepositoriesOptions,
+  stackRepositories,
+} from './repositories/stacks-store.js'
 export { type Database, now, type OpenStoreOptions, type Row, SqliteStore } from './sqlite-store.js'

@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
 
 /** The oldest Node.js major Strata runs on (its native SQLite binding needs Node-API 10). */
 export const MINIMUM_NODE_MAJOR = 22

@@ -1,0 +1,96 @@
+import {
+  REQUIRED_COMPONENT_TYPES as CORE_REQUIRED,
+  COMPONENT_TYPES as CORE_TYPES,
+  componentCliName as coreCliName,
+} from '@strata/core'
+import { describe, expect, it } from 'vitest'
+import { normalizeOptionName, parseArguments } from './argv.js'
+import { defineCommand } from './command.js'
+import { COMPONENT_TYPES, componentCliName, REQUIRED_COMPONENT_TYPES } from './registry.js'
+
+const command = defineCommand({
+  summary: 'test',
+  args: [{ name: 'NAME', required: true, help: '' }],
+  options: [
+    { name: 'flavor', short: 'f', help: '' },
+    { name: 'alerter', short: 'al', help: '' },
+    { name: 'yes', short: 'y', type: 'boolean', help: '' },
+    { name: 'size', type: 'number', help: '' },
+    { name: 'remove-keys', multiple: true, help: '' },
+  ],
+  extras: { kind: 'config', help: '' },
+  run: async () => 0,
+})
+
+describe('parseArguments', () => {
+  it('takes options in every spelling, ZenML short flags, positionals and --KEY=VALUE extras', () => {
+    const parsed = parseArguments(
+      command,
+      [
+        'store',
+        '-f',
+        's3',
+        '-al',
+        'slack',
+        '-y',
+        '--size=3',
+        '--remove_keys',
+        'a,b',
+        '--removeKeys=c',
+        '--tracking-uri=http://x',
+        '--path',
+        '/tmp',
+        '--flag',
+      ],
+      'x',
+    )
+    expect(parsed.args).toEqual({ NAME: 'store' })
+    expect(parsed.options).toEqual({
+      flavor: 's3',
+      alerter: 'slack',
+      yes: true,
+      size: 3,
+      'remove-keys': ['a', 'b', 'c'],
+    })
+    expect(parsed.extras).toEqual([
+      { key: 'tracking-uri', value: 'http://x' },
+      { key: 'path', value: '/tmp' },
+      { key: 'flag', value: true },
+    ])
+  })
+
+  it("takes what follows '--' as positionals", () => {
+    expect(parseArguments(command, ['--', '--odd-name'], 'x').args).toEqual({ NAME: '--odd-name' })
+  })
+
+  it('names the problem', () => {
+    expect(() => parseArguments(command, [], 'x')).toThrow('missing NAME')
+    expect(() => parseArguments(command, ['a', 'b'], 'x')).toThrow("unexpected argument 'b'")
+    expect(() => parseArguments(command, ['a', '--flavor'], 'x')).toThrow(
+      'option --flavor needs a value: --flavor=FLAVOR',
+    )
+    expect(() => parseArguments(command, ['a', '--size=-1'], 'x')).toThrow(
+      "--size needs a whole number, got '-1'",
+    )
+    expect(() => parseArguments(command, ['a', '-q'], 'x')).toThrow("unknown option '-q'")
+    expect(() => parseArguments({ ...command, extras: undefined }, ['a', '--nope=1'], 'x')).toThrow(
+      "unknown option '--nope'",
+    )
+  })
+
+  it('normalizes option names', () => {
+    expect(
+      ['--trackingUri', '--tracking_uri', '--tracking-uri', '--Tracking-URI'].map((name) =>
+        normalizeOptionName(name.slice(2)),
+      ),
+    ).toEqual(['tracking-uri', 'tracking-uri', 'tracking-uri', 'tracking-uri'])
+  })
+})
+
+describe('the command registry', () => {
+  it("spells the component types as core does (it avoids loading core for 'strata --help')", () => {
+    expect(COMPONENT_TYPES).toEqual(CORE_TYPES)
+    expect(REQUIRED_COMPONENT_TYPES).toEqual(CORE_REQUIRED)
+    for (const type of COMPONENT_TYPES) expect(componentCliName(type)).toBe(coreCliName(type))
+  })
+})

@@ -1,0 +1,126 @@
+import { parseArguments } from './argv.js'
+import { CommandContext } from './context.js'
+import { printCommandHelp, printGroupHelp, printMainHelp } from './help.js'
+import { CommandError, type CommandSpec, type GroupSpec, UsageError } from './kit.js'
+import { Io } from './output/io.js'
+import { COMMANDS } from './registry.js'
+import { cliVersion } from './version.js'
+
+/**
+ * A StrataError from any copy of @strata/core: core brands them with `Symbol.for('strata.error')` for
+ * exactly this (checked here without loading core, which `strata --help` does not need).
+ */
+function isStrataError(error: unknown): error is Error & { code: string } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[Symbol.for('strata.error')] === true
+  )
+}
+
+function isHelp(token: string | undefined): boolean {
+  return token === '--help' || token === '-h'
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = current
+    }
+  }
+  return row[b.length]!
+}
+
+/** The candidate nearest to a mistyped name, when it is near enough. */
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1
+  for (const candidate of candidates) {
+    const d = distance(name, candidate)
+    if (d < bestDistance) [best, bestDistance] = [candidate, d]
+  }
+  return best
+}
+
+function unknownCommand(name: string, path: string, candidates: readonly string[]): UsageError {
+  const guess = closest(name, candidates)
+  const where = path ? `strata ${path}` : 'strata'
+  return new UsageError(
+    `unknown command '${where} ${name}' — ${guess ? `did you mean '${where} ${guess}'? ` : ''}see '${where} --help'`,
+    path,
+  )
+}
+
+/** Runs one command line; resolves with the exit code. Never throws. */
+export async function run(argv: readonly string[], cwd: string = process.cwd()): Promise<number> {
+  const tokens = argv.filter((token) => token !== '--no-color')
+  const io = new Io({ noColor: tokens.length !== argv.length })
+  let context: CommandContext | undefined
+  try {
+    const first = tokens[0]
+    if (first === undefined || isHelp(first)) {
+      printMainHelp(io, cliVersion())
+      return 0
+    }
+    if (first === '--version' || first === '-V') {
+      io.out(cliVersion())
+      return 0
+    }
+    const entry = COMMANDS.find((candidate) => candidate.name === first)
+    if (!entry)
+      throw unknownCommand(
+        first,
+        '',
+        COMMANDS.map((candidate) => candidate.name),
+      )
+    let rest = tokens.slice(1)
+    if (entry.aliasOf) rest = [...entry.aliasOf.slice(1), ...rest]
+    const root = entry.aliasOf ? COMMANDS.find((candidate) => candidate.name === entry.aliasOf![0]) : entry
+    let spec: CommandSpec | GroupSpec = await root!.load!()
+    let path = root!.name
+    while (spec.kind === 'group') {
+      const next = rest[0]
+      if (next === undefined || isHelp(next)) {
+        printGroupHelp(io, path, spec)
+        return 0
+      }
+      const child: CommandSpec | GroupSpec | undefined = spec.commands[next]
+      if (!child) throw unknownCommand(next, path, Object.keys(spec.commands))
+      spec = child
+      path = `${path} ${next}`
+      rest = rest.slice(1)
+    }
+    const separator = rest.indexOf('--')
+    if ((separator === -1 ? rest : rest.slice(0, separator)).some(isHelp)) {
+      printCommandHelp(io, path, spec)
+      return 0
+    }
+    const parsed = parseArguments(spec, rest, path)
+    context = new CommandContext({ path, parsed, io, cwd, env: process.env })
+    if (spec.extras?.kind === 'secret') {
+      for (const extra of parsed.extras) if (typeof extra.value === 'string') io.sensitive(extra.value)
+    }
+    return (await spec.run(context)) ?? 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const help = `see 'strata ${error.command ? `${error.command} ` : ''}--help'`
+      io.error(error.message.includes(' — ') ? error.message : `${error.message} — ${help}`)
+      return 2
+    }
+    if (isStrataError(error) || error instanceof CommandError) io.error(error.message)
+    else {
+      io.error(
+        `unexpected failure: ${(error as Error)?.message ?? String(error)} — this is a bug in Strata; run again with STRATA_DEBUG=1 for details and report it`,
+      )
+    }
+    if (process.env.STRATA_DEBUG && (error as Error)?.stack) io.note((error as Error).stack!)
+    return 1
+  } finally {
+    context?.close()
+  }
+}

@@ -1,0 +1,243 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
+import {
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  type GroupSpec,
+  label,
+  OUTPUT_OPTION,
+  printData,
+  printFields,
+  printTable,
+} from '../kit.js'
+
+function cell(value: unknown): string {
+  return value === undefined ? '-' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value)
+}
+
+/** `strata <type> flavor list|describe|register|delete`. Listing and describing never import plugin code. */
+export function flavorGroup(type: ComponentType): GroupSpec {
+  const cli = componentCliName(type)
+  const noun = label(type)
+  return defineGroup({
+    summary: `List, describe and register ${noun} flavors`,
+    commands: {
+      list: defineCommand({
+        summary: `List the ${noun} flavors this project can use, and first-party ones it could install`,
+        options: [OUTPUT_OPTION],
+        async run(context) {
+          const format = formatOf(context)
+          const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
+          const rows = registry.list(type).map((entry) => {
+            const custom = entry.source.kind === 'custom'
+            return {
+              flavor: entry.name,
+              package: custom ? entry.source.package : `${entry.source.package}@${entry.source.version}`,
+              location: entry.isRemote ? 'remote' : entry.isLocal ? 'local' : '-',
+              status: custom ? 'custom' : 'installed',
+              description: entry.description,
+            }
+          })
+          for (const integration of sdk.INTEGRATIONS) {
+            for (const flavor of integration.flavors) {
+              if (flavor.type !== type || registry.find(type, flavor.name)) continue
+              rows.push({
+                flavor: flavor.name,
+                package: integration.package,
+                location: '-',
+                status: `not installed — strata integration install ${integration.name}`,
+                description: integration.description,
+              })
+            }
+          }
+          rows.sort((a, b) => a.flavor.localeCompare(b.flavor))
+          if (format !== 'table') {
+            await printData(context.io, format, rows)
+            return 0
+          }
+          printTable(
+            context.io,
+            [
+              { header: 'FLAVOR', value: (row) => row.flavor },
+              { header: 'PACKAGE', value: (row) => row.package },
+              { header: 'RUNS', value: (row) => row.location, shrink: false },
+              { header: 'STATUS', value: (row) => row.status },
+              { header: 'DESCRIPTION', value: (row) => row.description },
+            ],
+            rows,
+          )
+          return 0
+        },
+      }),
+      describe: defineCommand({
+        summary: `Show a ${noun} flavor's configuration fields`,
+        args: [{ name: 'FLAVOR', required: true, help: 'The flavor' }],
+        options: [OUTPUT_OPTION],
+        async run(context) {
+          const format = formatOf(context)
+          const name = context.arg('FLAVOR')!
+          const [sdk, { registry }, { describeJsonSchemaFields }] = await Promise.all([
+            context.sdk(),
+            context.flavors(),
+            import('@strata/core'),
+          ])
+          const integration = sdk.integrationOfFlavor(type, name)
+          if (!registry.find(type, name) && integration) {
+            throw new StrataError(
+              'UNKNOWN_FLAVOR',
+              `${type} flavor '${name}' comes with the ${integration.name} integration, which is not installed — install it with 'strata integration install ${integration.name}'`,
+            )
+          }
+          const entry = registry.get(type, name)
+          const fields = describeJsonSchemaFields(entry.configSchema)
+          if (format !== 'table') {
+            await printData(context.io, format, {
+              type,
+              name,
+              description: entry.description,
+              package: entry.source.package,
+              version: entry.source.version,
+              isLocal: entry.isLocal,
+              isRemote: entry.isRemote,
+              fields,
+            })
+            return 0
+          }
+          context.io.out(context.io.style(`${noun} flavor '${name}'`, 'bold') + ` — ${entry.description}`)
+          printFields(
+            context.io,
+            [
+              [
+                'PACKAGE',
+                entry.source.kind === 'custom'
+                  ? `${entry.source.package} (custom)`
+                  : `${entry.source.package}@${entry.source.version}`,
+              ],
+              ['RUNS', entry.isRemote ? 'remotely' : entry.isLocal ? 'on this machine' : '-'],
+            ],
+            '  ',
+          )
+          context.io.out()
+          if (fields.length === 0) {
+            context.io.out('No configuration fields.')
+            return 0
+          }
+          printTable(
+            context.io,
+            [
+              { header: 'FIELD', value: (field) => field.name },
+              { header: 'TYPE', value: (field) => field.type },
+              { header: 'DEFAULT', value: (field) => cell(field.default) },
+              { header: 'REQUIRED', value: (field) => (field.required ? 'yes' : 'no'), shrink: false },
+              { header: 'SECRET', value: (field) => (field.secret ? 'yes' : 'no'), shrink: false },
+              { header: 'DESCRIPTION', value: (field) => field.description ?? '' },
+            ],
+            fields,
+          )
+          context.io.out()
+          context.io.out(
+            `Set fields with 'strata ${cli} register NAME --flavor ${name} --FIELD=VALUE'; secret fields take {{secret.key}} references.`,
+          )
+          return 0
+        },
+      }),
+      register: defineCommand({
+        summary: `Register custom ${noun} flavors from a module of your own`,
+        description:
+          'The module (a .js/.mjs file, or .ts on Node 22.18+) exports a plugin (definePlugin) or flavors\n(defineFlavor). Every flavor of this type in it is registered, by its absolute path.',
+        args: [{ name: 'SOURCE', required: true, help: 'Path of the module' }],
+        examples: [`strata ${cli} flavor register ./src/flavors/my-flavor.js`],
+        async run(context) {
+          const path = resolve(context.cwd, context.arg('SOURCE')!)
+          if (!existsSync(path)) {
+            throw new StrataError(
+              'FLAVOR_SOURCE_NOT_FOUND',
+              `no file at ${path} — give the path of a module that exports the flavor`,
+            )
+          }
+          const [workspace, { registry }, core] = await Promise.all([
+            context.workspace(),
+            context.flavors(),
+            import('@strata/core'),
+          ])
+          let module: Record<string, unknown>
+          try {
+            module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+          } catch (error) {
+            throw new StrataError(
+              'PLUGIN_LOAD_FAILED',
+              `cannot import ${path}: ${core.errorMessage(error)} — fix the module (it must run on its own, with its imports installed)`,
+            )
+          }
+          const found = new Map<string, Parameters<typeof core.flavorEntryFromDefinition>[0]>()
+          for (const value of [module.default, ...Object.values(module)]) {
+            const candidates = Array.isArray((value as { flavors?: unknown })?.flavors)
+              ? (value as { flavors: unknown[] }).flavors
+              : [value]
+            for (const candidate of candidates) {
+              const flavor = candidate as { type?: unknown; name?: unknown }
+              if (
+                flavor &&
+                typeof flavor === 'object' &&
+                flavor.type === type &&
+                typeof flavor.name === 'string'
+              ) {
+                found.set(flavor.name, candidate as Parameters<typeof core.flavorEntryFromDefinition>[0])
+              }
+            }
+          }
+          if (found.size === 0) {
+            throw new StrataError(
+              'INVALID_PLUGIN',
+              `${path} exports no ${type} flavor — export default definePlugin({ name, flavors: [...] }) or export the defineFlavor({ type: '${type}', ... }) object`,
+            )
+          }
+          const source = { package: path, version: 'custom', kind: 'custom' as const }
+          const entries = [...found.values()].map((flavor) => core.flavorEntryFromDefinition(flavor, source))
+          for (const entry of entries) {
+            const existing = registry.find(type, entry.name)
+            if (existing && existing.source.kind !== 'custom') {
+              throw new StrataError(
+                'FLAVOR_CONFLICT',
+                `${type} flavor '${entry.name}' is already provided by ${existing.source.package} — give your flavor another name`,
+              )
+            }
+          }
+          workspace.store.transaction(() => {
+            for (const entry of entries) {
+              workspace.repositories.flavors.register({
+                type,
+                name: entry.name,
+                apiVersion: entry.apiVersion,
+                description: entry.description,
+                isLocal: entry.isLocal,
+                isRemote: entry.isRemote,
+                module: path,
+                configSchema: entry.configSchema,
+                ...(entry.settingsSchema ? { settingsSchema: entry.settingsSchema } : {}),
+              })
+            }
+          })
+          for (const entry of entries)
+            done(context, `Registered custom ${noun} flavor '${entry.name}' from ${path}.`)
+          return 0
+        },
+      }),
+      delete: defineCommand({
+        summary: `Forget a custom ${noun} flavor (refused while components use it)`,
+        args: [{ name: 'FLAVOR', required: true, help: 'The custom flavor' }],
+        async run(context) {
+          const workspace = await context.workspace()
+          const name = context.arg('FLAVOR')!
+          workspace.store.transaction(() => workspace.repositories.flavors.delete(type, name))
+          done(context, `Deleted custom ${noun} flavor '${name}'.`)
+          return 0
+        },
+      }),
+    },
+  })
+}

@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { StrataError } from '@strata/core/base'
+import {
+  type CommandContext,
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  OUTPUT_OPTION,
+  printData,
+  printTable,
+} from '../kit.js'
+
+const dryRun = {
+  name: 'dry-run',
+  type: 'boolean' as const,
+  help: 'Print the package manager command instead of running it',
+}
+const namesArg = { name: 'INTEGRATION', required: true, variadic: true, help: 'Integrations, e.g. s3 mlflow' }
+
+async function change(context: CommandContext, action: 'install' | 'uninstall'): Promise<number> {
+  const sdk = await context.sdk()
+  const names = context.args.INTEGRATION as string[]
+  const integrations = names.map((name) => {
+    const integration = sdk.findIntegration(name)
+    if (!integration) {
+      throw new StrataError(
+        'UNKNOWN_INTEGRATION',
+        `unknown integration '${name}' — available: ${sdk.INTEGRATIONS.map((known) => known.name).join(', ')}`,
+      )
+    }
+    if (integration.builtin) {
+      throw new StrataError(
+        'BUILTIN_INTEGRATION',
+        `the ${integration.name} integration ships with Strata and cannot be ${action}ed separately — nothing to do`,
+      )
+    }
+    return integration
+  })
+  const root = sdk.findProjectRoot(context.cwd)
+  if (!root || !existsSync(join(root, 'package.json'))) {
+    throw new StrataError(
+      'NOT_A_PROJECT',
+      `integrations are installed into a project, and there is none here — run this in your project (a folder with package.json), or create one with 'npm init -y'`,
+    )
+  }
+  const { manager, root: lockRoot } = sdk.detectPackageManager(root)
+  const workspaceRoot = lockRoot === root && existsSync(join(root, 'pnpm-workspace.yaml'))
+  const command = sdk.packageManagerCommand(
+    manager,
+    action,
+    integrations.map((integration) => integration.package),
+    { workspaceRoot },
+  )
+  if (context.options['dry-run'] === true) {
+    context.io.out(command.join(' '))
+    return 0
+  }
+  context.io.note(`$ ${command.join(' ')}  (in ${root})`)
+  const result = spawnSync(command[0]!, command.slice(1), {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  })
+  if (result.error || result.status !== 0) {
+    throw new StrataError(
+      'INTEGRATION_INSTALL_FAILED',
+      `'${command.join(' ')}' ${result.error ? `could not run (${result.error.message})` : `failed with exit code ${result.status}`} — run it yourself in ${root} to see why`,
+    )
+  }
+  done(
+    context,
+    `${action === 'install' ? 'Installed' : 'Uninstalled'} ${integrations.map((integration) => integration.name).join(', ')}.`,
+  )
+  return 0
+}
+
+export default defineGroup({
+  summary: 'List, install and uninstall first-party integrations (@strata/<name> packages)',
+  commands: {
+    list: defineCommand({
+      summary: 'List integrations, their flavors, and whether this project has them',
+      options: [OUTPUT_OPTION],
+      async run(context) {
+        const format = formatOf(context)
+        const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
+        const rows = sdk.INTEGRATIONS.map((integration) => {
+          const version = sdk.installedIntegrationVersion(integration, registry)
+          return {
+            name: integration.name,
+            package: integration.package,
+            flavors: integration.flavors.map((flavor) => `${flavor.type}/${flavor.name}`),
+            installed: version ?? null,
+            description: integration.description,
+          }
+        })
+        if (format !== 'table') {
+          await printData(context.io, format, rows)
+          return 0
+        }
+        printTable(
+          context.io,
+          [
+            { header: 'INTEGRATION', value: (row) => row.name },
+            { header: 'PACKAGE', value: (row) => row.package },
+            {
+              header: 'INSTALLED',
+              value: (row) =>
+                row.installed
+                  ? context.io.style(row.installed, 'green')
+                  : `no — strata integration install ${row.name}`,
+            },
+            { header: 'FLAVORS', value: (row) => row.flavors.join(', ') },
+          ],
+          rows,
+        )
+        return 0
+      },
+    }),
+    install: defineCommand({
+      summary:
+        'Add integrations to the project with its package manager (pnpm, npm, yarn or bun, from the lockfile)',
+      args: [namesArg],
+      options: [dryRun],
+      examples: ['strata integration install s3 mlflow', 'strata integration install s3 --dry-run'],
+      run: (context) => change(context, 'install'),
+    }),
+    uninstall: defineCommand({
+      summary: 'Remove integrations from the project',
+      args: [namesArg],
+      options: [dryRun],
+      run: (context) => change(context, 'uninstall'),
+    }),
+  },
+})

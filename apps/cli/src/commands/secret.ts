@@ -1,0 +1,198 @@
+import {
+  type CommandContext,
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  listOptions,
+  MASK,
+  OUTPUT_OPTION,
+  pageFooter,
+  pageOf,
+  printData,
+  printTable,
+  shortId,
+  UsageError,
+} from '../kit.js'
+
+const nameArg = { name: 'NAME', required: true, help: "The secret's name" }
+const valuesOption = {
+  name: 'values',
+  placeholder: 'JSON',
+  help: "Key/value pairs as a JSON or YAML object, or '@file' holding one",
+}
+
+/** Values from `--KEY=VALUE` pairs and `--values`, each registered so that no output can show it. */
+async function valuesOf(context: CommandContext): Promise<Record<string, string>> {
+  const values: Record<string, string> = {}
+  const given = context.arg('values')
+  if (given !== undefined) {
+    context.io.sensitive(given)
+    const text = context.readValue(given, '--values')
+    context.io.sensitive(text)
+    let parsed: unknown
+    try {
+      parsed = (await import('yaml')).parse(text)
+    } catch {
+      parsed = undefined
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(
+        '--values must be a JSON or YAML object of key/value pairs, e.g. --values=\'{"token": "..."}\'',
+        context.path,
+      )
+    }
+    for (const [key, value] of Object.entries(parsed))
+      values[key] = typeof value === 'string' ? value : JSON.stringify(value)
+  }
+  for (const { key, value } of context.extras) {
+    if (value === true)
+      throw new UsageError(`--${key} needs a value: --${key}=VALUE (or --${key}=@file)`, context.path)
+    values[key] = context.readValue(value, `--${key}`)
+  }
+  for (const value of Object.values(values)) context.io.sensitive(value)
+  return values
+}
+
+export default defineGroup({
+  summary: 'Create and manage secrets (values encrypted at rest, never printed unless --reveal)',
+  description: 'Components refer to secret values as {{secret_name.key}} in their secret fields.',
+  commands: {
+    create: defineCommand({
+      summary: 'Create a secret',
+      args: [nameArg],
+      options: [valuesOption],
+      extras: { kind: 'secret', help: "A key and its value ('@file' reads the value from a file)" },
+      examples: ['strata secret create aws --access_key_id=AKIA... --secret_access_key=@./key.txt'],
+      async run(context) {
+        const values = await valuesOf(context)
+        if (Object.keys(values).length === 0)
+          throw new UsageError('a secret needs at least one --KEY=VALUE', context.path)
+        const workspace = await context.workspace()
+        const name = context.arg('NAME')!
+        const secret = workspace.store.transaction(() => workspace.repositories.secrets.create(name, values))
+        done(context, `Created secret '${secret.name}' (keys: ${secret.keys.join(', ')}).`)
+        return 0
+      },
+    }),
+    get: defineCommand({
+      summary: "Show a secret's keys (values only with --reveal)",
+      args: [nameArg],
+      options: [OUTPUT_OPTION, { name: 'reveal', type: 'boolean', help: 'Print the values too' }],
+      async run(context) {
+        const format = formatOf(context)
+        const workspace = await context.workspace()
+        const { secrets } = workspace.repositories
+        const secret = secrets.get(context.arg('NAME')!)
+        const reveal = context.options.reveal === true
+        const values = reveal
+          ? secrets.values(secret.name)!
+          : Object.fromEntries(secret.keys.map((key) => [key, MASK]))
+        const data = {
+          id: secret.id,
+          name: secret.name,
+          values,
+          createdAt: secret.createdAt,
+          updatedAt: secret.updatedAt,
+        }
+        if (format !== 'table') {
+          if (format === 'json') context.io.reveal(JSON.stringify(data, null, 2))
+          else context.io.reveal((await import('yaml')).stringify(data).trimEnd())
+          return 0
+        }
+        context.io.out(context.io.style(`Secret '${secret.name}'`, 'bold'))
+        const width = Math.max(3, ...secret.keys.map((key) => key.length))
+        context.io.out(context.io.style(`${'KEY'.padEnd(width)}  VALUE`, 'bold'))
+        for (const key of secret.keys) context.io.reveal(`${key.padEnd(width)}  ${values[key]}`)
+        return 0
+      },
+    }),
+    list: defineCommand({
+      summary: 'List secrets (names and keys)',
+      options: listOptions(['name', 'created', 'updated']),
+      async run(context) {
+        const format = formatOf(context)
+        const workspace = await context.workspace()
+        const { secrets } = workspace.repositories
+        const page = pageOf(context.options, secrets.count(), context.path)
+        const rows = secrets.list({
+          sort: context.arg('sort') ?? 'name',
+          limit: page.size,
+          offset: page.offset,
+        })
+        if (format !== 'table') {
+          await printData(context.io, format, {
+            items: rows,
+            pagination: { page: page.page, size: page.size, totalPages: page.totalPages, total: page.total },
+          })
+          return 0
+        }
+        if (page.total === 0) {
+          context.io.note("No secrets yet — create one with 'strata secret create NAME --KEY=VALUE'.")
+          return 0
+        }
+        printTable(
+          context.io,
+          [
+            { header: 'NAME', value: (row) => row.name },
+            { header: 'ID', value: (row) => shortId(row.id), shrink: false },
+            { header: 'KEYS', value: (row) => row.keys.join(', ') },
+            {
+              header: 'UPDATED',
+              value: (row) => row.updatedAt.replace('T', ' ').slice(0, 19),
+              shrink: false,
+            },
+          ],
+          rows,
+        )
+        pageFooter(context.io, page, 'secrets')
+        return 0
+      },
+    }),
+    update: defineCommand({
+      summary: 'Set or remove keys of a secret',
+      args: [nameArg],
+      options: [
+        valuesOption,
+        {
+          name: 'remove-keys',
+          placeholder: 'KEYS',
+          multiple: true,
+          help: 'Keys to remove (comma-separated or repeated)',
+        },
+      ],
+      extras: { kind: 'secret', help: 'A key to set and its value' },
+      async run(context) {
+        const values = await valuesOf(context)
+        const remove = (context.options['remove-keys'] as string[] | undefined) ?? []
+        if (Object.keys(values).length === 0 && remove.length === 0) {
+          throw new UsageError('nothing to update: pass --KEY=VALUE pairs or --remove-keys KEY', context.path)
+        }
+        const workspace = await context.workspace()
+        const name = context.arg('NAME')!
+        const secret = workspace.store.transaction(() =>
+          workspace.repositories.secrets.update(name, { set: values, remove }),
+        )
+        done(context, `Updated secret '${secret.name}' (keys: ${secret.keys.join(', ')}).`)
+        return 0
+      },
+    }),
+    delete: defineCommand({
+      summary: 'Delete a secret',
+      args: [nameArg],
+      options: [{ name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation' }],
+      async run(context) {
+        const workspace = await context.workspace()
+        const name = context.arg('NAME')!
+        workspace.repositories.secrets.get(name)
+        if (context.options.yes !== true && !(await context.confirm(`Delete secret '${name}'?`))) {
+          context.io.note('Nothing deleted.')
+          return 1
+        }
+        workspace.store.transaction(() => workspace.repositories.secrets.delete(name))
+        done(context, `Deleted secret '${name}'.`)
+        return 0
+      },
+    }),
+  },
+})

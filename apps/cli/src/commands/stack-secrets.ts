@@ -1,0 +1,48 @@
+import { COMPONENT_TYPES, defineCommand, done } from '../kit.js'
+
+/** `strata stack register-secrets`: asks for the secrets a stack references but the store lacks. */
+export const stackSecretsCommand = defineCommand({
+  summary: 'Create the secrets a stack references but the store lacks, asking for each value',
+  description: 'Values are read from the terminal without echo, or one per line from stdin.',
+  args: [{ name: 'NAME', help: 'The stack (default: the active stack)' }],
+  async run(context) {
+    const [workspace, sdk, { registry }, { secretReferencesOf }] = await Promise.all([
+      context.workspace(),
+      context.sdk(),
+      context.flavors(),
+      import('@strata/core'),
+    ])
+    const name = context.arg('NAME')
+    const stack =
+      name === undefined ? sdk.resolveActiveStack(workspace).stack : workspace.repositories.stacks.get(name)
+    const references = COMPONENT_TYPES.flatMap((type) => {
+      const component = stack.components[type]
+      const schema = component && registry.find(type, component.flavor)?.configSchema
+      return component && schema ? secretReferencesOf(component.config, schema) : []
+    })
+    const missing = sdk.missingSecrets(workspace.repositories.secrets, references)
+    if (missing.length === 0) {
+      done(
+        context,
+        `Stack '${stack.name}' references ${references.length} secret value${references.length === 1 ? '' : 's'}; all exist.`,
+      )
+      return 0
+    }
+    const values = new Map<string, Record<string, string>>()
+    for (const { secret, key } of missing) {
+      const value = await context.prompt(`Value for {{${secret}.${key}}}: `, { hidden: true })
+      context.io.sensitive(value)
+      values.set(secret, { ...values.get(secret), [key]: value })
+    }
+    const { secrets } = workspace.repositories
+    workspace.store.transaction(() => {
+      for (const [secret, entries] of values) {
+        if (secrets.find(secret)) secrets.update(secret, { set: entries })
+        else secrets.create(secret, entries)
+      }
+    })
+    for (const [secret, entries] of values)
+      done(context, `Saved secret '${secret}' (${Object.keys(entries).join(', ')}).`)
+    return 0
+  },
+})

@@ -1,0 +1,491 @@
+import { resolve } from 'node:path'
+import type { ComponentType } from '@strata/core/base'
+import {
+  deleteStack,
+  ensureDefaultStack,
+  renameStack,
+  resolveActiveStack,
+  type StackRecord,
+  type StrataWorkspace,
+  setActiveStack,
+} from '@strata/sdk/stack-state'
+import {
+  activeStackOrWarn,
+  COMPONENT_TYPES,
+  type CommandContext,
+  CommandError,
+  componentCliName,
+  defineCommand,
+  defineGroup,
+  done,
+  formatOf,
+  label,
+  listOptions,
+  type OptionSpec,
+  OUTPUT_OPTION,
+  pageFooter,
+  pageOf,
+  printData,
+  printTable,
+  REQUIRED_COMPONENT_TYPES,
+  shortId,
+  UsageError,
+  warnMissingSecrets,
+} from '../kit.js'
+import { stackSecretsCommand } from './stack-secrets.js'
+
+// Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
+// start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
+const { existsSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs')
+
+/** ZenML's short flags for component types. */
+const SHORT: Record<ComponentType, string> = {
+  orchestrator: 'o',
+  artifact_store: 'a',
+  container_registry: 'c',
+  image_builder: 'i',
+  step_operator: 's',
+  experiment_tracker: 'e',
+  model_registry: 'r',
+  model_deployer: 'd',
+  alerter: 'al',
+  annotator: 'an',
+  data_validator: 'dv',
+  feature_store: 'f',
+  log_store: 'l',
+  deployer: 'D',
+}
+
+const componentOptions: OptionSpec[] = COMPONENT_TYPES.map((type) => ({
+  name: componentCliName(type),
+  short: SHORT[type],
+  placeholder: 'NAME',
+  help: `The ${label(type)} ('strata ${componentCliName(type)} list')`,
+}))
+
+const stackArg = { name: 'NAME', required: true, help: "The stack's name (or id)" }
+
+/** Component ids by type from `-o NAME -a NAME ...`. */
+function chosenComponents(
+  context: CommandContext,
+  workspace: StrataWorkspace,
+): Partial<Record<ComponentType, string>> {
+  const ids: Partial<Record<ComponentType, string>> = {}
+  for (const type of COMPONENT_TYPES) {
+    const name = context.arg(componentCliName(type))
+    if (name !== undefined) ids[type] = workspace.repositories.components.get(type, name).id
+  }
+  return ids
+}
+
+/** Validates a stack's flavors and configs (not its secrets) before it is written. */
+async function validateComponents(
+  context: CommandContext,
+  workspace: StrataWorkspace,
+  name: string,
+  ids: Partial<Record<ComponentType, string | null>>,
+  base?: StackRecord,
+): Promise<void> {
+  const record: StackRecord = base
+    ? structuredClone(base)
+    : { id: '', name, description: undefined, components: {}, createdAt: '', updatedAt: '' }
+  for (const [type, id] of Object.entries(ids) as Array<[ComponentType, string | null]>) {
+    if (id === null) delete record.components[type]
+    else record.components[type] = workspace.repositories.components.findById(id)!
+  }
+  const missing = REQUIRED_COMPONENT_TYPES.filter((type) => !record.components[type])
+  if (missing.length > 0) {
+    throw new UsageError(
+      `stack '${name}' needs ${missing.map((type) => `an ${label(type)} (--${componentCliName(type)} NAME)`).join(' and ')}`,
+      context.path,
+    )
+  }
+  const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
+  await sdk.validateStoredStack(record, { registry })
+}
+
+async function stackData(context: CommandContext, stack: StackRecord, active: boolean) {
+  const [{ registry }, { maskConfig }] = await Promise.all([context.flavors(), import('@strata/core')])
+  const components: Record<string, unknown> = {}
+  for (const type of COMPONENT_TYPES) {
+    const component = stack.components[type]
+    if (!component) continue
+    const schema = registry.find(type, component.flavor)?.configSchema
+    components[type] = {
+      id: component.id,
+      name: component.name,
+      flavor: component.flavor,
+      plugin: `${component.plugin}@${component.pluginVersion}`,
+      config: schema ? maskConfig(component.config, schema) : component.config,
+    }
+  }
+  return {
+    id: stack.id,
+    name: stack.name,
+    active,
+    components,
+    createdAt: stack.createdAt,
+    updatedAt: stack.updatedAt,
+  }
+}
+
+export default defineGroup({
+  summary: 'Register, activate, share and validate stacks',
+  description:
+    "A stack is a set of components, at most one per type; it needs an orchestrator and an artifact store.\nThe 'default' stack (local orchestrator + local artifact store) always exists.",
+  commands: {
+    register: defineCommand({
+      summary: 'Register a stack from registered components',
+      args: [{ ...stackArg, help: 'A name for the stack' }],
+      options: [...componentOptions, { name: 'set', type: 'boolean', help: 'Make it the active stack' }],
+      examples: ['strata stack register prod -o kubeflow -a s3-store -e mlflow --set'],
+      async run(context) {
+        const name = context.arg('NAME')!
+        const workspace = await context.workspace()
+        ensureDefaultStack(workspace.repositories)
+        const ids = chosenComponents(context, workspace)
+        await validateComponents(context, workspace, name, ids)
+        const stack = workspace.store.transaction(() =>
+          workspace.repositories.stacks.create({ name, components: ids }),
+        )
+        done(context, `Registered stack '${stack.name}'.`)
+        if (context.options.set === true) {
+          const active = setActiveStack(workspace, stack.id)
+          done(
+            context,
+            `Active stack${active.source === 'project' ? ' for this project' : ''}: '${stack.name}'.`,
+          )
+        }
+        return 0
+      },
+    }),
+    list: defineCommand({
+      summary: 'List stacks',
+      options: listOptions(['name', 'created', 'updated']),
+      async run(context) {
+        const format = formatOf(context)
+        const workspace = await context.workspace()
+        ensureDefaultStack(workspace.repositories)
+        const { stacks } = workspace.repositories
+        const page = pageOf(context.options, stacks.count(), context.path)
+        const rows = stacks.list({
+          sort: context.arg('sort') ?? 'name',
+          limit: page.size,
+          offset: page.offset,
+        })
+        const active = await activeStackOrWarn(context, workspace)
+        if (format !== 'table') {
+          const items = await Promise.all(rows.map((row) => stackData(context, row, row.id === active?.id)))
+          await printData(context.io, format, {
+            items,
+            pagination: { page: page.page, size: page.size, totalPages: page.totalPages, total: page.total },
+          })
+          return 0
+        }
+        const types = COMPONENT_TYPES.filter((type) => rows.some((row) => row.components[type]))
+        printTable(
+          context.io,
+          [
+            {
+              header: 'ACTIVE',
+              value: (row: StackRecord) => (row.id === active?.id ? context.io.style('●', 'green') : ''),
+              shrink: false,
+            },
+            { header: 'STACK NAME', value: (row) => row.name },
+            { header: 'STACK ID', value: (row) => shortId(row.id), shrink: false },
+            ...types.map((type) => ({
+              header: type.toUpperCase(),
+              value: (row: StackRecord) => row.components[type]?.name ?? '',
+            })),
+          ],
+          rows,
+        )
+        pageFooter(context.io, page, 'stacks')
+        return 0
+      },
+    }),
+    describe: defineCommand({
+      summary: "Show a stack's components (default: the active stack)",
+      args: [{ ...stackArg, required: false }],
+      options: [OUTPUT_OPTION],
+      async run(context) {
+        const format = formatOf(context)
+        const workspace = await context.workspace()
+        ensureDefaultStack(workspace.repositories)
+        const name = context.arg('NAME')
+        const active = await activeStackOrWarn(context, workspace)
+        const stack = name === undefined ? active : workspace.repositories.stacks.get(name)
+        if (!stack) throw new UsageError('there is no active stack to describe — name one', context.path)
+        const isActive = stack.id === active?.id
+        if (format !== 'table') {
+          await printData(context.io, format, await stackData(context, stack, isActive))
+          return 0
+        }
+        context.io.out(context.io.style(`Stack '${stack.name}'${isActive ? ' (active)' : ''}`, 'bold'))
+        printTable(
+          context.io,
+          [
+            { header: 'COMPONENT_TYPE', value: (type: ComponentType) => type.toUpperCase() },
+            { header: 'COMPONENT_NAME', value: (type) => stack.components[type]!.name },
+            { header: 'FLAVOR', value: (type) => stack.components[type]!.flavor },
+          ],
+          COMPONENT_TYPES.filter((type) => stack.components[type]),
+        )
+        return 0
+      },
+    }),
+    get: defineCommand({
+      summary: 'Print the name of the active stack',
+      async run(context) {
+        const workspace = await context.workspace()
+        context.io.out(resolveActiveStack(workspace).stack.name)
+        return 0
+      },
+    }),
+    set: defineCommand({
+      summary: 'Make a stack active (for this project inside a project made with strata init, else for you)',
+      args: [stackArg],
+      options: [
+        { name: 'user', type: 'boolean', help: "Set your user's active stack even inside a project" },
+      ],
+      async run(context) {
+        const workspace = await context.workspace()
+        const active = setActiveStack(
+          workspace,
+          context.arg('NAME')!,
+          context.options.user === true ? { scope: 'user' } : {},
+        )
+        done(
+          context,
+          `Active stack${active.source === 'project' ? ' for this project' : ''}: '${active.stack.name}'.`,
+        )
+        return 0
+      },
+    }),
+    update: defineCommand({
+      summary: "Replace some of a stack's components",
+      args: [stackArg],
+      options: componentOptions,
+      examples: ['strata stack update prod -e other-tracker'],
+      async run(context) {
+        const workspace = await context.workspace()
+        const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
+        const ids = chosenComponents(context, workspace)
+        if (Object.keys(ids).length === 0)
+          throw new UsageError('nothing to update: pass components, e.g. -e TRACKER', context.path)
+        await validateComponents(context, workspace, stack.name, ids, stack)
+        workspace.store.transaction(() => workspace.repositories.stacks.updateComponents(stack.id, ids))
+        done(context, `Updated stack '${stack.name}'.`)
+        return 0
+      },
+    }),
+    'remove-component': defineCommand({
+      summary: 'Remove components from a stack (not the orchestrator or the artifact store)',
+      args: [stackArg],
+      options: COMPONENT_TYPES.filter((type) => !REQUIRED_COMPONENT_TYPES.includes(type)).map((type) => ({
+        name: componentCliName(type),
+        short: SHORT[type],
+        type: 'boolean' as const,
+        help: `Remove the ${label(type)}`,
+      })),
+      examples: ['strata stack remove-component prod --experiment-tracker'],
+      async run(context) {
+        const workspace = await context.workspace()
+        const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
+        const removed = COMPONENT_TYPES.filter((type) => context.options[componentCliName(type)] === true)
+        if (removed.length === 0)
+          throw new UsageError(
+            'nothing to remove: pass component types, e.g. --experiment-tracker',
+            context.path,
+          )
+        for (const type of removed) {
+          if (!stack.components[type])
+            throw new CommandError(
+              'COMPONENT_NOT_FOUND',
+              `stack '${stack.name}' has no ${label(type)} to remove — see 'strata stack describe ${stack.name}'`,
+            )
+        }
+        workspace.store.transaction(() =>
+          workspace.repositories.stacks.updateComponents(
+            stack.id,
+            Object.fromEntries(removed.map((type) => [type, null])),
+          ),
+        )
+        done(context, `Removed ${removed.map(label).join(', ')} from stack '${stack.name}'.`)
+        return 0
+      },
+    }),
+    rename: defineCommand({
+      summary: 'Rename a stack',
+      args: [stackArg, { name: 'NEW_NAME', required: true, help: 'The new name' }],
+      async run(context) {
+        const workspace = await context.workspace()
+        const old = context.arg('NAME')!
+        const renamed = renameStack(workspace, old, context.arg('NEW_NAME')!)
+        done(context, `Renamed stack '${old}' to '${renamed.name}'.`)
+        return 0
+      },
+    }),
+    copy: defineCommand({
+      summary: 'Copy a stack (the copy uses the same components)',
+      args: [
+        { ...stackArg, name: 'SOURCE' },
+        { name: 'TARGET', required: true, help: 'The new stack' },
+      ],
+      async run(context) {
+        const workspace = await context.workspace()
+        ensureDefaultStack(workspace.repositories)
+        const source = workspace.repositories.stacks.get(context.arg('SOURCE')!)
+        const ids = Object.fromEntries(
+          Object.entries(source.components).map(([type, component]) => [type, component.id]),
+        )
+        const copy = workspace.store.transaction(() =>
+          workspace.repositories.stacks.create({ name: context.arg('TARGET')!, components: ids }),
+        )
+        done(context, `Copied stack '${source.name}' to '${copy.name}'.`)
+        return 0
+      },
+    }),
+    delete: defineCommand({
+      summary: 'Delete a stack (its components stay unless --recursive)',
+      args: [stackArg],
+      options: [
+        { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation' },
+        {
+          name: 'recursive',
+          short: 'r',
+          type: 'boolean',
+          help: 'Also delete its components that no other stack uses',
+        },
+      ],
+      async run(context) {
+        const workspace = await context.workspace()
+        ensureDefaultStack(workspace.repositories)
+        const name = context.arg('NAME')!
+        workspace.repositories.stacks.get(name)
+        if (context.options.yes !== true && !(await context.confirm(`Delete stack '${name}'?`))) {
+          context.io.note('Nothing deleted.')
+          return 1
+        }
+        const result = deleteStack(workspace, name, { deleteComponents: context.options.recursive === true })
+        done(
+          context,
+          `Deleted stack '${result.stack.name}'${result.deletedComponents.length ? ` and ${result.deletedComponents.join(', ')}` : ''}.`,
+        )
+        return 0
+      },
+    }),
+    export: defineCommand({
+      summary: 'Write a stack to a YAML file (secret fields keep their {{secret.key}} references)',
+      args: [stackArg, { name: 'FILE', help: "Where to write it (default NAME.yaml; '-' for stdout)" }],
+      async run(context) {
+        const [workspace, sdk, { registry }] = await Promise.all([
+          context.workspace(),
+          context.sdk(),
+          context.flavors(),
+        ])
+        sdk.ensureDefaultStack(workspace.repositories)
+        const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
+        const yaml = sdk.exportStack(stack, { registry, strataVersion: context.version })
+        const file = context.arg('FILE') ?? `${stack.name}.yaml`
+        if (file === '-') {
+          context.io.out(yaml.trimEnd())
+          return 0
+        }
+        writeFileSync(resolve(context.cwd, file), context.io.scrub(yaml))
+        done(context, `Exported stack '${stack.name}' to ${file}.`)
+        return 0
+      },
+    }),
+    import: defineCommand({
+      summary: 'Import a stack from a YAML file written by stack export (idempotent)',
+      description:
+        "'strata stack import FILE' or, as ZenML has it, 'strata stack import NAME [-f FILE]' (FILE defaults to NAME.yaml).\nComponents identical to existing ones are reused; importing the same file again changes nothing.",
+      args: [{ name: 'NAME_OR_FILE', help: 'The file, or the name to give the stack' }],
+      options: [
+        { name: 'file', short: 'f', placeholder: 'FILE', help: 'The YAML file' },
+        {
+          name: 'name',
+          short: 'n',
+          placeholder: 'NAME',
+          help: 'Import under this name instead of the one in the file',
+        },
+      ],
+      async run(context) {
+        const given = context.arg('NAME_OR_FILE')
+        let file = context.arg('file')
+        let name = context.arg('name')
+        if (file === undefined) {
+          if (given === undefined) throw new UsageError('missing FILE', context.path)
+          if (/\.ya?ml$/i.test(given) || existsSync(resolve(context.cwd, given))) file = given
+          else [file, name] = [`${given}.yaml`, name ?? given]
+        } else if (given !== undefined) name ??= given
+        const path = resolve(context.cwd, file)
+        let text: string
+        try {
+          text = readFileSync(path, 'utf8')
+        } catch {
+          throw new CommandError(
+            'STACK_FILE_NOT_FOUND',
+            `cannot read ${path} — write one with 'strata stack export NAME FILE'`,
+          )
+        }
+        const [workspace, sdk, { registry }] = await Promise.all([
+          context.workspace(),
+          context.sdk(),
+          context.flavors(),
+        ])
+        const document = sdk.parseStackExport(text, file)
+        const result = await sdk.importStack(workspace, document, { registry, ...(name ? { name } : {}) })
+        if (result.status === 'unchanged')
+          done(context, `Stack '${result.stack.name}' is already imported; nothing changed.`)
+        else
+          done(
+            context,
+            `Imported stack '${result.stack.name}'${result.createdComponents.length ? ` with new components ${result.createdComponents.join(', ')}` : ''}.`,
+          )
+        warnMissingSecrets(context, result.missingSecrets)
+        return 0
+      },
+    }),
+    validate: defineCommand({
+      summary: 'Check a stack: flavors, configs, secrets, and that each component is reachable',
+      args: [{ ...stackArg, required: false }],
+      async run(context) {
+        const [workspace, sdk, { registry }] = await Promise.all([
+          context.workspace(),
+          context.sdk(),
+          context.flavors(),
+        ])
+        const name = context.arg('NAME')
+        const stack =
+          name === undefined
+            ? sdk.resolveActiveStack(workspace).stack
+            : workspace.repositories.stacks.get(name)
+        const secrets = sdk.storeSecretResolver(workspace.repositories.secrets, {
+          onResolve: (values) => {
+            for (const value of values) context.io.sensitive(value)
+          },
+        })
+        await sdk.validateStoredStack(stack, { registry, secrets })
+        const results = await sdk.verifyStack(stack, { registry, secrets, configDir: workspace.configDir })
+        for (const result of results) {
+          const mark =
+            result.status === 'ok'
+              ? context.io.style('✔', 'green')
+              : result.status === 'skipped'
+                ? '-'
+                : context.io.style('✘', 'red')
+          const what =
+            result.status === 'ok' ? 'reachable' : result.status === 'skipped' ? 'nothing to check' : 'failed'
+          context.io.note(`${mark} ${label(result.type)} '${result.name}': ${what}`)
+        }
+        const failed = results.find((result) => result.status === 'failed')
+        if (failed) throw new CommandError('STACK_VERIFY_FAILED', `stack '${stack.name}': ${failed.error}`)
+        done(context, `Stack '${stack.name}' is valid.`)
+        return 0
+      },
+    }),
+    'register-secrets': stackSecretsCommand,
+  },
+})

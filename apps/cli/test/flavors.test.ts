@@ -1,0 +1,116 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createSandbox, ok, type Sandbox } from './helpers.js'
+
+let sandbox: Sandbox
+beforeEach(() => {
+  sandbox = createSandbox()
+})
+afterEach(() => sandbox.cleanup())
+
+// The demo plugin throws when imported while this is set: listing and describing must not import it.
+const forbid = { env: { STRATA_DEMO_PLUGIN_FORBID_IMPORT: '1' } }
+
+describe('flavors', () => {
+  it('lists and describes flavors without importing plugin code, with first-party ones not installed', async () => {
+    const list = (await ok(sandbox, ['artifact-store', 'flavor', 'list'], forbid)).stdout
+    expect(list).toMatch(/^FLAVOR\s+PACKAGE\s+RUNS\s+STATUS\s+DESCRIPTION$/m)
+    expect(list).toMatch(
+      /^demo\s+@fixture\/strata-demo@1\.2\.3\s+local\s+installed\s+Keeps artifacts in memory \(demo\)$/m,
+    )
+    expect(list).toMatch(/^local\s+@strata\/local@0\.1\.0\s+local\s+installed/m)
+    expect(list).toMatch(/^s3\s+@strata\/s3\s+-\s+not installed — strata integration install s3\s/m)
+    expect(list).toMatch(/^gcp\s+@strata\/gcs\s+-\s+not installed — strata integration install gcs\s/m)
+    const trackers = (await ok(sandbox, ['experiment-tracker', 'flavor', 'list'], forbid)).stdout
+    expect(trackers).toMatch(
+      /^mlflow\s+@strata\/mlflow\s+-\s+not installed — strata integration install mlflow\s/m,
+    )
+
+    const described = await ok(
+      sandbox,
+      ['artifact-store', 'flavor', 'describe', 'demo', '--output', 'json'],
+      forbid,
+    )
+    expect(JSON.parse(described.stdout).fields).toEqual([
+      {
+        name: 'namespace',
+        type: 'string',
+        required: false,
+        default: 'default',
+        description: 'Separates stores in one process',
+        secret: false,
+      },
+      {
+        name: 'token',
+        type: 'string',
+        required: false,
+        description: 'An access token (unused; shows secret masking)',
+        secret: true,
+      },
+    ])
+    await ok(sandbox, ['stack', 'list'], forbid)
+    await ok(sandbox, ['integration', 'list'], forbid)
+  })
+
+  it('registers and deletes custom flavors from a module', async () => {
+    const registered = await ok(sandbox, ['orchestrator', 'flavor', 'register', 'orchestrator.mjs'])
+    expect(registered.stderr).toContain(
+      `Registered custom orchestrator flavor 'inline' from ${join(sandbox.project, 'orchestrator.mjs')}.`,
+    )
+    expect((await ok(sandbox, ['orchestrator', 'flavor', 'list'])).stdout).toMatch(
+      /^inline\s+.*orchestrator\.mjs\s+local\s+custom\s+Runs steps in this process \(test\)$/m,
+    )
+    // Registering again refreshes it; the store keeps one record.
+    await ok(sandbox, ['orchestrator', 'flavor', 'register', 'orchestrator.mjs'])
+    expect(sandbox.dump().flavors).toHaveLength(1)
+    writeFileSync(join(sandbox.project, 'empty.mjs'), 'export const nothing = 1\n')
+    const empty = await sandbox.strata(['orchestrator', 'flavor', 'register', 'empty.mjs'])
+    expect(empty.stderr).toMatch(
+      /^Error: .*empty\.mjs exports no orchestrator flavor — export default definePlugin/,
+    )
+    await ok(sandbox, ['orchestrator', 'flavor', 'delete', 'inline'])
+    expect(sandbox.dump().flavors).toHaveLength(0)
+  })
+})
+
+describe('integrations', () => {
+  it("lists them, and prints the project's package manager command with --dry-run", async () => {
+    const list = (await ok(sandbox, ['integration', 'list'])).stdout
+    expect(list).toMatch(/^local\s+@strata\/local\s+0\.1\.0\s+orchestrator\/local, artifact_store\/local$/m)
+    expect(list).toMatch(/^s3\s+@strata\/s3\s+no — strata integration install s3\s+artifact_store\/s3$/m)
+    const dryRun = async (lockfile: string | undefined, expected: string) => {
+      const { rmSync } = await import('node:fs')
+      for (const file of ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock', 'bun.lock'])
+        rmSync(join(sandbox.project, file), { force: true })
+      if (lockfile) writeFileSync(join(sandbox.project, lockfile), '')
+      expect((await ok(sandbox, ['integration', 'install', 's3', 'mlflow', '--dry-run'])).stdout).toBe(
+        `${expected}\n`,
+      )
+    }
+    await dryRun('pnpm-lock.yaml', 'pnpm add @strata/s3 @strata/mlflow')
+    await dryRun('package-lock.json', 'npm install @strata/s3 @strata/mlflow')
+    await dryRun('yarn.lock', 'yarn add @strata/s3 @strata/mlflow')
+    await dryRun('bun.lock', 'bun add @strata/s3 @strata/mlflow')
+    expect((await ok(sandbox, ['integration', 'uninstall', 'gcs', '--dry-run'])).stdout).toBe(
+      'bun remove @strata/gcs\n',
+    )
+  })
+})
+
+describe('help', () => {
+  it('prints ZenML-style help for strata, a group and a command', async () => {
+    const main = (await ok(sandbox, ['--help'])).stdout
+    expect(main).toContain('Usage: strata COMMAND [ARGS]...')
+    expect(main).toMatch(/Stack Components:\n\s+orchestrator\s+/)
+    expect(main).toMatch(/\n\s+artifact-store\s+Artifact stores keep step outputs/)
+    const group = (await ok(sandbox, ['secret'])).stdout
+    expect(group).toMatch(/Commands:\n\s+create\s+Create a secret/)
+    const command = (await ok(sandbox, ['stack', 'register', '--help'])).stdout
+    expect(command).toContain('Usage: strata stack register NAME [OPTIONS]')
+    expect(command).toMatch(/-o, --orchestrator NAME\s+The orchestrator/)
+    expect(command).toMatch(/-e, --experiment-tracker NAME/)
+    expect(command).toMatch(/-al, --alerter NAME/)
+    expect((await ok(sandbox, ['--version'])).stdout).toBe('0.1.0\n')
+  })
+})

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SqliteStore } from '@strata/store'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repo = resolve(here, '../../..')
+export const BIN = join(repo, 'apps/cli/bin/strata.mjs')
+
+if (!existsSync(join(repo, 'apps/cli/dist/main.js'))) {
+  throw new Error('the CLI end-to-end tests run the built binary — run `pnpm build` first (`pnpm test` does)')
+}
+
+export interface Result {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface Sandbox {
+  /** A fresh STRATA_CONFIG_DIR. */
+  configDir: string
+  /** A user project depending on the demo plugin (an artifact_store flavor with a secret field). */
+  project: string
+  /** Runs the built `strata` with `args` in `cwd` (default: the project). */
+  strata(args: string[], options?: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv }): Promise<Result>
+  /** A logical dump of the store (every row of every table). */
+  dump(): Record<string, unknown[]>
+  cleanup(): void
+}
+
+/** A custom orchestrator flavor module, registered with `strata orchestrator flavor register`. */
+export const ORCHESTRATOR_MODULE = `
+import { defineFlavor, definePlugin } from '@strata/core'
+import { z } from 'zod'
+export default definePlugin({
+  name: 'test-orchestrators',
+  flavors: [
+    defineFlavor({
+      apiVersion: 1,
+      type: 'orchestrator',
+      name: 'inline',
+      description: 'Runs steps in this process (test)',
+      isLocal: true,
+      config: z.object({
+        queue: z.string().min(1).describe('Which queue to take steps from'),
+        concurrency: z.number().int().positive().default(4).describe('Steps at once'),
+      }),
+      create: async () => ({ apiVersion: 1, async run() { return { steps: {} } } }),
+    }),
+  ],
+})
+`
+
+function link(target: string, path: string): void {
+  mkdirSync(dirname(path), { recursive: true })
+  symlinkSync(target, path)
+}
+
+export function createSandbox(): Sandbox {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'strata-cli-')))
+  const configDir = join(root, 'config')
+  const project = join(root, 'project')
+  mkdirSync(project)
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'my-ml-project',
+      private: true,
+      type: 'module',
+      dependencies: { '@fixture/strata-demo': '1.2.3' },
+    }),
+  )
+  // As after `pnpm add`: the plugin in .pnpm with its peer core resolved; core and zod for the custom flavor.
+  const demoProject = join(repo, 'fixtures/demo-project/node_modules')
+  link(
+    realpathSync(join(demoProject, '@fixture/strata-demo')),
+    join(project, 'node_modules/@fixture/strata-demo'),
+  )
+  link(join(repo, 'packages/core'), join(project, 'node_modules/@strata/core'))
+  link(realpathSync(join(demoProject, 'zod')), join(project, 'node_modules/zod'))
+  writeFileSync(join(project, 'orchestrator.mjs'), ORCHESTRATOR_MODULE)
+
+  const strata: Sandbox['strata'] = (args, options = {}) =>
+    new Promise((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: options.cwd ?? project,
+        env: {
+          ...process.env,
+          STRATA_CONFIG_DIR: configDir,
+          NO_COLOR: '1',
+          STRATA_DEBUG: '',
+          ...options.env,
+        },
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk) => (stdout += chunk))
+      child.stderr.on('data', (chunk) => (stderr += chunk))
+      child.on('error', reject)
+      child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }))
+      child.stdin.end(options.input ?? '')
+    })
+
+  return {
+    configDir,
+    project,
+    strata,
+    dump() {
+      const store = SqliteStore.open({ configDir })
+      try {
+        return store.dump()
+      } finally {
+        store.close()
+      }
+    },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  }
+}
+
+/** The raw bytes of the store's files (database and WAL), to prove what is and is not in them. */
+export function storeBytes(configDir: string): Buffer {
+  return Buffer.concat(
+    readdirSync(configDir)
+      .filter((name) => name.startsWith('strata.db'))
+      .map((name) => readFileSync(join(configDir, name))),
+  )
+}
+
+/** Runs and expects success, with a helpful failure message. */
+export async function ok(
+  sandbox: Sandbox,
+  args: string[],
+  options?: Parameters<Sandbox['strata']>[1],
+): Promise<Result> {
+  const result = await sandbox.strata(args, options)
+  if (result.code !== 0) {
+    throw new Error(
+      `strata ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    )
+  }
+  return result
+}
+
+/** Registers the walk-through's components and stack: an S3-flavored (demo) store with a secret reference. */
+export async function registerDemoStack(sandbox: Sandbox, secretValue = 's3cr3t-value'): Promise<void> {
+  await ok(sandbox, ['init'])
+  await ok(sandbox, ['orchestrator', 'flavor', 'register', './orchestrator.mjs'])
+  await ok(sandbox, ['secret', 'create', 'demo_creds', `--token=${secretValue}`])
+  await ok(sandbox, [
+    'artifact-store',
+    'register',
+    'demo-store',
+    '--flavor',
+    'demo',
+    '--namespace=n1',
+    '--token={{demo_creds.token}}',
+  ])
+  await ok(sandbox, [
+    'orchestrator',
+    'register',
+    'inline',
+    '--flavor=inline',
+    '--queue',
+    'q1',
+    '--concurrency=2',
+  ])
+  await ok(sandbox, ['stack', 'register', 'demo', '-o', 'inline', '-a', 'demo-store', '--set'])
+}

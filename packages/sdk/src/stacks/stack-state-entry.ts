@@ -1,0 +1,32 @@
+// `@strata/sdk/stack-state`: the part of the stacks API that loads neither zod nor plugin code, for
+// start-up-critical callers (`strata stack list`, `strata stack set`). Everything here is also exported by
+// the main entry.
+
+export {
+  type ComponentRecord,
+  DEFAULT_STACK_NAME,
+  type SecretSummary,
+  type StackRecord,
+} from '@strata/store'
+export { findProjectRoot } from '../discovery/project-root.js'
+export {
+  initProject,
+  isInitializedProject,
+  PROJECT_DIR,
+  type ProjectSettings,
+  projectSettingsPath,
+  readProjectSettings,
+} from './project-settings.js'
+export { missingSecrets } from './secret-resolver.js'
+export {
+  type ActiveStack,
+  deleteStack,
+  ensureDefaultStack,
+  type OpenWorkspaceOptions,
+  openWorkspace,
+  renameStack,
+  resolveActiveStack,
+  type SetActiveStackOptions,
+  type StrataWorkspace,
+  setActiveStack,
+} from './stack-state.js'

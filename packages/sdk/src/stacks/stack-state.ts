@@ -1,0 +1,196 @@
+// The zod-free part of the stacks API: opening the store, the default stack and the active stack. Start-up
+// critical commands (`strata stack list`) import it through `@strata/sdk/stack-state`, which loads no
+// plugin code and no schema library.
+import { createRequire } from 'node:module'
+import { StrataError } from '@strata/core/base'
+import {
+  DEFAULT_STACK_NAME,
+  resolveConfigDir,
+  SETTING_KEYS,
+  SqliteStore,
+  type StackRecord,
+  type StackRepositories,
+  stackRepositories,
+} from '@strata/store'
+import { findProjectRoot } from '../discovery/project-root.js'
+import {
+  isInitializedProject,
+  projectSettingsPath,
+  readProjectSettings,
+  writeProjectSettings,
+} from './project-settings.js'
+
+/** One open store, with where it lives and the project the command runs in. */
+export interface StrataWorkspace {
+  /** The user's Strata directory: the store, the secrets key, local artifact stores. */
+  configDir: string
+  /** The project the command runs in (nearest `.strata/`, else nearest package.json), if any. */
+  projectRoot: string | undefined
+  store: SqliteStore
+  repositories: StackRepositories
+  /** Closes the store. */
+  close(): void
+}
+
+export interface OpenWorkspaceOptions {
+  /** Where to look for the project. @default process.cwd() */
+  cwd?: string
+  /** @default resolveConfigDir(env) */
+  configDir?: string
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * Opens (creating and migrating when needed) the user's store and finds the project.
+ * @throws StrataError from {@link SqliteStore.open} (`NODE_VERSION`, `STORE_TOO_NEW`, ...)
+ */
+export function openWorkspace(options: OpenWorkspaceOptions = {}): StrataWorkspace {
+  const configDir = options.configDir ?? resolveConfigDir(options.env ?? process.env)
+  const store = SqliteStore.open({ configDir })
+  return {
+    configDir,
+    projectRoot: findProjectRoot(options.cwd ?? process.cwd()),
+    store,
+    repositories: stackRepositories(store),
+    close: () => store.close(),
+  }
+}
+
+let localPlugin: { package: string; version: string } | undefined
+
+/** `@strata/local` as installed next to this SDK: the package the default stack's flavors come from. */
+function builtinLocalPlugin(): { package: string; version: string } {
+  if (!localPlugin) {
+    const pkg = createRequire(import.meta.url)('@strata/local/package.json') as { version: string }
+    localPlugin = { package: '@strata/local', version: pkg.version }
+  }
+  return localPlugin
+}
+
+/**
+ * The default stack (`local` orchestrator + `local` artifact store), created on first use and made the
+ * user's active stack when none is set.
+ */
+export function ensureDefaultStack(repositories: StackRepositories): StackRecord {
+  return (
+    repositories.stacks.find(DEFAULT_STACK_NAME) ?? repositories.stacks.ensureDefault(builtinLocalPlugin())
+  )
+}
+
+/** The active stack and where that choice was made. */
+export interface ActiveStack {
+  stack: StackRecord
+  /** `project`: the project's `.strata/config.json`; `user`: the user's store. */
+  source: 'project' | 'user'
+}
+
+/**
+ * The active stack: the project's (`.strata/config.json`) when it sets one, else the user's (the default
+ * stack until another is set).
+ * @throws StrataError `PROJECT_STACK_NOT_FOUND` when the project names a stack this store lacks
+ */
+export function resolveActiveStack(workspace: StrataWorkspace): ActiveStack {
+  const { repositories } = workspace
+  if (isInitializedProject(workspace.projectRoot)) {
+    const name = readProjectSettings(workspace.projectRoot).activeStack
+    if (name !== undefined) {
+      const stack = repositories.stacks.find(name)
+      if (stack) return { stack, source: 'project' }
+      throw new StrataError(
+        'PROJECT_STACK_NOT_FOUND',
+        `this project's active stack '${name}' (${projectSettingsPath(workspace.projectRoot)}) is not in your store — import it ('strata stack import FILE') or choose another ('strata stack set NAME')`,
+        { details: { stack: name } },
+      )
+    }
+  }
+  const id = repositories.settings.get(SETTING_KEYS.activeStack)
+  const stack = id === undefined ? undefined : repositories.stacks.findById(id)
+  // No active stack yet (a new store): the default stack, created now.
+  return { stack: stack ?? ensureDefaultStack(repositories), source: 'user' }
+}
+
+export interface SetActiveStackOptions {
+  /**
+   * `project` writes `.strata/config.json`; `user` the user's store.
+   * @default 'project' inside a project initialized with `strata init`, else 'user'
+   */
+  scope?: 'project' | 'user'
+}
+
+/**
+ * Makes a stack active, for the project (inside an initialized project, as ZenML does) or for the user.
+ * @throws StrataError `STACK_NOT_FOUND`, `NOT_A_PROJECT` (scope `project` outside an initialized project)
+ */
+export function setActiveStack(
+  workspace: StrataWorkspace,
+  nameOrId: string,
+  options: SetActiveStackOptions = {},
+): ActiveStack {
+  ensureDefaultStack(workspace.repositories)
+  const stack = workspace.repositories.stacks.get(nameOrId)
+  const root = workspace.projectRoot
+  const initialized = isInitializedProject(root)
+  const scope = options.scope ?? (initialized ? 'project' : 'user')
+  if (scope === 'user') {
+    workspace.store.transaction(() => workspace.repositories.settings.set(SETTING_KEYS.activeStack, stack.id))
+    return { stack, source: 'user' }
+  }
+  if (!isInitializedProject(root)) {
+    throw new StrataError(
+      'NOT_A_PROJECT',
+      `there is no Strata project here to set a stack for — run 'strata init' in the project root first, or set the stack for your user ('strata stack set ${stack.name} --user')`,
+    )
+  }
+  writeProjectSettings(root, { ...readProjectSettings(root), activeStack: stack.name })
+  return { stack, source: 'project' }
+}
+
+/**
+ * Renames a stack, and the project's active stack setting with it when it names that stack.
+ * @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `INVALID_NAME`, `STACK_EXISTS`
+ */
+export function renameStack(workspace: StrataWorkspace, nameOrId: string, newName: string): StackRecord {
+  const { repositories, store, projectRoot } = workspace
+  const stack = repositories.stacks.get(nameOrId)
+  const renamed = store.transaction(() => repositories.stacks.rename(stack.id, newName))
+  if (isInitializedProject(projectRoot)) {
+    const settings = readProjectSettings(projectRoot)
+    if (settings.activeStack === stack.name)
+      writeProjectSettings(projectRoot, { ...settings, activeStack: newName })
+  }
+  return renamed
+}
+
+/**
+ * Deletes a stack (its components stay unless `components` lists the ones to delete with it). Refuses the
+ * default stack, the user's active stack and the project's active stack.
+ * @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `STACK_ACTIVE`, `COMPONENT_IN_USE`
+ */
+export function deleteStack(
+  workspace: StrataWorkspace,
+  nameOrId: string,
+  options: { deleteComponents?: boolean } = {},
+): { stack: StackRecord; deletedComponents: string[] } {
+  const { repositories, store, projectRoot } = workspace
+  const stack = repositories.stacks.get(nameOrId)
+  if (isInitializedProject(projectRoot) && readProjectSettings(projectRoot).activeStack === stack.name) {
+    throw new StrataError(
+      'STACK_ACTIVE',
+      `stack '${stack.name}' is this project's active stack and cannot be deleted — activate another one first ('strata stack set ${DEFAULT_STACK_NAME}')`,
+      { details: { stack: stack.name } },
+    )
+  }
+  const deletedComponents: string[] = []
+  store.transaction(() => {
+    repositories.stacks.delete(stack.id)
+    if (!options.deleteComponents) return
+    for (const component of Object.values(stack.components)) {
+      // Components another stack still uses stay, as ZenML's `stack delete --recursive` does.
+      if (repositories.components.stacksUsing(component.id).length > 0) continue
+      repositories.components.delete(component.id)
+      deletedComponents.push(`${component.type}/${component.name}`)
+    }
+  })
+  return { stack, deletedComponents }
+}

@@ -1,0 +1,180 @@
+import { isDeepStrictEqual } from 'node:util'
+import {
+  COMPONENT_TYPES,
+  type ComponentType,
+  componentCliName,
+  type FlavorRegistry,
+  maskConfig,
+  StrataError,
+} from '@strata/core'
+import type { StackRecord } from '@strata/store'
+import { parse, stringify, YAMLParseError } from 'yaml'
+import { z } from 'zod'
+import { type PreparedComponent, prepareComponent } from './components.js'
+import { ensureDefaultStack, type StrataWorkspace } from './stack-state.js'
+
+/** A stack as `strata stack export` writes it (ZenML's layout). Secret fields keep their references. */
+export interface StackExport {
+  /** The Strata that wrote the file. */
+  strata_version?: string
+  stack_name: string
+  components: Partial<
+    Record<
+      ComponentType,
+      { name: string; flavor: string; plugin?: string; configuration: Record<string, unknown> }
+    >
+  >
+}
+
+const componentSchema = z.object({
+  name: z.string().min(1),
+  flavor: z.string().min(1),
+  plugin: z.string().optional(),
+  configuration: z.record(z.string(), z.unknown()).nullish(),
+})
+const exportSchema = z.object({
+  strata_version: z.string().optional(),
+  stack_name: z.string().min(1),
+  components: z.partialRecord(z.enum(COMPONENT_TYPES), componentSchema),
+})
+
+/**
+ * A stack as YAML. Components' secret fields hold `{{secret.key}}` references (values are never stored
+ * with components); with a `registry`, any other value in a secret field is masked as well.
+ */
+export function exportStack(
+  stack: StackRecord,
+  options: { registry?: FlavorRegistry; strataVersion?: string } = {},
+): string {
+  const components: StackExport['components'] = {}
+  for (const type of COMPONENT_TYPES) {
+    const component = stack.components[type]
+    if (!component) continue
+    const schema = options.registry?.find(type, component.flavor)?.configSchema
+    components[type] = {
+      name: component.name,
+      flavor: component.flavor,
+      plugin: component.plugin,
+      configuration: schema ? maskConfig(component.config, schema) : component.config,
+    }
+  }
+  const document: StackExport = {
+    ...(options.strataVersion ? { strata_version: options.strataVersion } : {}),
+    stack_name: stack.name,
+    components,
+  }
+  const header =
+    '# A Strata stack (strata stack import FILE). Secret values are not included: secret fields keep\n' +
+    '# their {{secret.key}} references; create the secrets with `strata stack register-secrets NAME`.\n'
+  return header + stringify(document)
+}
+
+/**
+ * Reads a stack export.
+ * @throws StrataError `INVALID_STACK_FILE` naming the file, the line or field, and the fix
+ */
+export function parseStackExport(text: string, source: string): StackExport {
+  let value: unknown
+  try {
+    value = parse(text)
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? ` line ${error.linePos[0].line}` : ''
+    const reason = (error as Error).message.split('\n')[0]
+    throw new StrataError(
+      'INVALID_STACK_FILE',
+      `cannot import ${source}:${where}: ${reason} — fix the YAML (see 'strata stack export NAME' for the format)`,
+    )
+  }
+  const result = exportSchema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    const path = issue.path.join('.') || '(top level)'
+    throw new StrataError(
+      'INVALID_STACK_FILE',
+      `cannot import ${source}: '${path}': ${issue.message} — a stack file needs stack_name and components: { TYPE: { name, flavor, configuration } } (see 'strata stack export NAME')`,
+    )
+  }
+  const components: StackExport['components'] = {}
+  for (const [type, component] of Object.entries(result.data.components)) {
+    if (component)
+      components[type as ComponentType] = { ...component, configuration: component.configuration ?? {} }
+  }
+  return { ...result.data, components }
+}
+
+/** What `importStack` did; re-importing the same file does nothing. */
+export interface StackImportResult {
+  stack: StackRecord
+  /** `created`, or `unchanged` when an identical stack already existed. */
+  status: 'created' | 'unchanged'
+  /** `type/name` of each component created; existing identical components are reused. */
+  createdComponents: string[]
+  /** References whose secret is missing (`strata stack register-secrets` adds them). */
+  missingSecrets: Array<{ secret: string; key: string }>
+}
+
+/**
+ * Imports a stack export idempotently: a component whose type, name, flavor and configuration match an
+ * existing one is reused; a stack with the same name and the same components is left as it is. Everything
+ * is validated first, then written in one transaction.
+ * @throws StrataError `COMPONENT_CONFLICT` or `STACK_CONFLICT` when a name is taken by something
+ *   different, plus validation errors from `prepareComponent`
+ */
+export async function importStack(
+  workspace: StrataWorkspace,
+  document: StackExport,
+  options: { registry: FlavorRegistry; name?: string },
+): Promise<StackImportResult> {
+  const { repositories, store } = workspace
+  ensureDefaultStack(repositories)
+  const stackName = options.name ?? document.stack_name
+  const plan: Array<{ type: ComponentType; existing?: string; prepared: PreparedComponent }> = []
+  for (const type of COMPONENT_TYPES) {
+    const component = document.components[type]
+    if (!component) continue
+    const prepared = await prepareComponent(
+      { type, name: component.name, flavor: component.flavor, config: component.configuration },
+      { registry: options.registry, secrets: repositories.secrets },
+    )
+    const existing = repositories.components.find(type, component.name)
+    if (
+      existing &&
+      (existing.flavor !== prepared.flavor || !isDeepStrictEqual(existing.config, prepared.config))
+    ) {
+      throw new StrataError(
+        'COMPONENT_CONFLICT',
+        `cannot import stack '${stackName}': a different ${type.replace('_', ' ')} named '${component.name}' already exists — rename it ('strata ${componentCliName(type)} rename ${component.name} NEW') or rename the component in the file`,
+        { details: { type, name: component.name } },
+      )
+    }
+    plan.push({ type, prepared, ...(existing ? { existing: existing.id } : {}) })
+  }
+  const missing = plan.flatMap((step) => step.prepared.missingSecrets)
+  return store.transaction(() => {
+    const createdComponents: string[] = []
+    const ids: Partial<Record<ComponentType, string>> = {}
+    for (const step of plan) {
+      if (step.existing) {
+        ids[step.type] = step.existing
+        continue
+      }
+      const { missingSecrets: _, ...component } = step.prepared
+      ids[step.type] = repositories.components.create(component).id
+      createdComponents.push(`${step.type}/${component.name}`)
+    }
+    const existing = repositories.stacks.find(stackName)
+    if (existing) {
+      const same =
+        COMPONENT_TYPES.every((type) => existing.components[type]?.id === ids[type]) &&
+        createdComponents.length === 0
+      if (same) return { stack: existing, status: 'unchanged', createdComponents, missingSecrets: missing }
+      throw new StrataError(
+        'STACK_CONFLICT',
+        `cannot import stack '${stackName}': a stack with that name and other components already exists — import it under another name ('strata stack import FILE --name NEW') or delete the existing one`,
+        { details: { stack: stackName } },
+      )
+    }
+    const stack = repositories.stacks.create({ name: stackName, components: ids })
+    return { stack, status: 'created', createdComponents, missingSecrets: missing }
+  })
+}

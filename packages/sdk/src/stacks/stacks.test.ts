@@ -1,0 +1,180 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { defineFlavor, definePlugin, type FlavorRegistry } from '@strata/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { discoverFlavors } from '../discovery/discover-flavors.js'
+import { createComponent, prepareComponent } from './components.js'
+import { detectPackageManager, packageManagerCommand } from './integrations.js'
+import { initProject } from './project-settings.js'
+import { storeSecretResolver } from './secret-resolver.js'
+import {
+  deleteStack,
+  ensureDefaultStack,
+  openWorkspace,
+  renameStack,
+  resolveActiveStack,
+  type StrataWorkspace,
+  setActiveStack,
+} from './stack-state.js'
+import { exportStack, importStack, parseStackExport } from './stack-yaml.js'
+
+const demoProject = resolve(import.meta.dirname, '../../../../fixtures/demo-project')
+let root: string
+let workspace: StrataWorkspace
+let registry: FlavorRegistry
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'strata-sdk-stacks-'))
+  mkdirSync(join(root, 'project'))
+  writeFileSync(join(root, 'project/package.json'), '{"name":"p"}')
+  workspace = openWorkspace({ cwd: join(root, 'project'), configDir: join(root, 'config') })
+  registry = discoverFlavors({ projectRoot: demoProject }).registry
+  // The local orchestrator flavor is being added to @strata/local; a stand-in keeps these tests independent.
+  if (!registry.find('orchestrator', 'local'))
+    registry.registerPlugin(testOrchestrators, { version: '0', kind: 'inline' })
+})
+
+const testOrchestrators = definePlugin({
+  name: 'test-orchestrators',
+  flavors: [
+    defineFlavor({
+      apiVersion: 1,
+      type: 'orchestrator',
+      name: 'local',
+      description: 'stand-in',
+      isLocal: true,
+      config: z.object({}),
+      create: async () => ({ apiVersion: 1, run: async () => ({ steps: {} }) }),
+    }),
+  ],
+})
+afterEach(() => {
+  workspace.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+async function registerDemoStore(name: string, config: Record<string, unknown>) {
+  const { missingSecrets, ...component } = await prepareComponent(
+    { type: 'artifact_store', name, flavor: 'demo', config },
+    { registry, secrets: workspace.repositories.secrets },
+  )
+  return { component: workspace.repositories.components.create(component), missingSecrets }
+}
+
+describe('the active stack', () => {
+  it("is the default stack at first, the user's choice outside a project, the project's inside one", () => {
+    expect(resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'default' }, source: 'user' })
+    const def = ensureDefaultStack(workspace.repositories)
+    const ids = {
+      orchestrator: def.components.orchestrator!.id,
+      artifact_store: def.components.artifact_store!.id,
+    }
+    workspace.repositories.stacks.create({ name: 'mine', components: ids })
+    workspace.repositories.stacks.create({ name: 'theirs', components: ids })
+    expect(setActiveStack(workspace, 'mine').source).toBe('user')
+    expect(() => setActiveStack(workspace, 'theirs', { scope: 'project' })).toThrow(
+      "run 'strata init' in the project root first",
+    )
+
+    initProject(workspace.projectRoot!)
+    expect(setActiveStack(workspace, 'theirs').source).toBe('project')
+    expect(resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'theirs' }, source: 'project' })
+    expect(() => deleteStack(workspace, 'theirs')).toThrow(
+      "stack 'theirs' is this project's active stack and cannot be deleted",
+    )
+    renameStack(workspace, 'theirs', 'ours')
+    expect(JSON.parse(readFileSync(join(workspace.projectRoot!, '.strata/config.json'), 'utf8'))).toEqual({
+      activeStack: 'ours',
+    })
+
+    writeFileSync(join(workspace.projectRoot!, '.strata/config.json'), '{"activeStack":"gone"}')
+    expect(() => resolveActiveStack(workspace)).toThrow("this project's active stack 'gone'")
+  })
+})
+
+describe('components', () => {
+  it('refuse secret values in clear and report references to secrets that do not exist yet', async () => {
+    await expect(registerDemoStore('s', { token: 'plain' })).rejects.toThrow("'token' is a secret field")
+    const { missingSecrets } = await registerDemoStore('s', { namespace: 'n', token: '{{creds.token}}' })
+    expect(missingSecrets).toEqual([{ secret: 'creds', key: 'token' }])
+  })
+
+  it('are built with secrets resolved and a data directory under the config directory', async () => {
+    workspace.repositories.secrets.create('creds', { token: 't0k3n' })
+    const { component } = await registerDemoStore('s', { namespace: 'n', token: '{{creds.token}}' })
+    const secrets = storeSecretResolver(workspace.repositories.secrets)
+    const store = await createComponent(
+      { ...component, type: 'artifact_store' as const },
+      { registry, secrets, configDir: workspace.configDir },
+    )
+    expect(store.uri).toBe('memory://n')
+    const local = ensureDefaultStack(workspace.repositories).components.artifact_store!
+    const localStore = await createComponent(
+      { ...local, type: 'artifact_store' as const },
+      { registry, secrets, configDir: workspace.configDir },
+    )
+    expect(localStore.uri).toBe(`file://${join(workspace.configDir, 'local_stores', local.id)}`)
+    workspace.repositories.secrets.update('creds', { remove: [], set: { other: 'x' } })
+    const missing = workspace.repositories.components.create({
+      ...component,
+      name: 't',
+      config: { token: '{{nope.token}}' },
+    })
+    await expect(
+      createComponent(missing, { registry, secrets, configDir: workspace.configDir }),
+    ).rejects.toThrow("secret 'nope' referenced as {{nope.token}} does not exist")
+  })
+})
+
+describe('stack export and import', () => {
+  it('round-trips a stack as YAML with secret references, idempotently', async () => {
+    const def = ensureDefaultStack(workspace.repositories)
+    const { component } = await registerDemoStore('s', { token: '{{creds.token}}' })
+    const stack = workspace.repositories.stacks.create({
+      name: 'demo',
+      components: { orchestrator: def.components.orchestrator!.id, artifact_store: component.id },
+    })
+    const yaml = exportStack(stack, { registry, strataVersion: '0.1.0' })
+    expect(yaml).toContain('token: "{{creds.token}}"')
+    const document = parseStackExport(yaml, 'demo.yaml')
+    const unchanged = await importStack(workspace, document, { registry })
+    expect(unchanged).toMatchObject({ status: 'unchanged', createdComponents: [] })
+    const copy = await importStack(workspace, document, { registry, name: 'copy' })
+    expect(copy).toMatchObject({
+      status: 'created',
+      createdComponents: [],
+      missingSecrets: [{ secret: 'creds', key: 'token' }],
+    })
+
+    workspace.repositories.components.update(component.id, { config: { namespace: 'changed' } })
+    await expect(importStack(workspace, document, { registry, name: 'third' })).rejects.toThrow(
+      "cannot import stack 'third': a different artifact store named 's' already exists",
+    )
+    expect(() => parseStackExport('stack_name: [x', 'f.yaml')).toThrow(/^cannot import f.yaml: line 1: /)
+    expect(() => parseStackExport('stack_name: x\ncomponents:\n  teleporter: {}\n', 'f.yaml')).toThrow(
+      'cannot import f.yaml: \'components\': Unrecognized key: "teleporter"',
+    )
+  })
+})
+
+describe('integrations', () => {
+  it("use the project's package manager, found from its lockfile", () => {
+    const project = workspace.projectRoot!
+    expect(detectPackageManager(project).manager).toBe('npm')
+    writeFileSync(join(project, 'yarn.lock'), '')
+    expect(detectPackageManager(project)).toEqual({ manager: 'yarn', root: project })
+    expect(packageManagerCommand('pnpm', 'install', ['@strata/s3'], { workspaceRoot: true })).toEqual([
+      'pnpm',
+      'add',
+      '-w',
+      '@strata/s3',
+    ])
+    expect(packageManagerCommand('npm', 'uninstall', ['@strata/s3'])).toEqual([
+      'npm',
+      'uninstall',
+      '@strata/s3',
+    ])
+  })
+})

@@ -1,0 +1,49 @@
+import { StrataError } from '@strata/core/base'
+
+/** Paging and sorting for repository lists. */
+export interface ListOptions<TField extends string = string> {
+  /** `name`, `-name` (descending), `desc:name` or `asc:created`, as `--sort` takes it. @default 'name' */
+  sort?: TField | `-${TField}` | `asc:${TField}` | `desc:${TField}` | (string & {})
+  /** At most this many rows. @default all */
+  limit?: number
+  /** Skip this many rows first. @default 0 */
+  offset?: number
+}
+
+/**
+ * Turns `sort`/`limit`/`offset` into an `ORDER BY ... LIMIT ... OFFSET ...` clause over whitelisted columns.
+ * @throws StrataError `INVALID_SORT` naming the sortable fields
+ */
+export function listClause(options: ListOptions, columns: Readonly<Record<string, string>>): string {
+  const sort = options.sort ?? 'name'
+  const match = /^(?:(asc|desc):|(-))?([A-Za-z_]+)$/.exec(sort)
+  const column = match ? columns[match[3]!] : undefined
+  if (!match || column === undefined) {
+    throw new StrataError(
+      'INVALID_SORT',
+      `cannot sort by '${sort}' — use one of ${Object.keys(columns).join(', ')}, optionally as -FIELD or desc:FIELD`,
+    )
+  }
+  const direction = match[1] === 'desc' || match[2] === '-' ? 'DESC' : 'ASC'
+  let clause = ` ORDER BY ${column} ${direction}, id ASC`
+  if (options.limit !== undefined) clause += ` LIMIT ${Math.max(0, Math.trunc(options.limit))}`
+  if (options.offset !== undefined) {
+    if (options.limit === undefined) clause += ' LIMIT -1'
+    clause += ` OFFSET ${Math.max(0, Math.trunc(options.offset))}`
+  }
+  return clause
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+
+/**
+ * Checks a stack or component name.
+ * @throws StrataError `INVALID_NAME` with the rule
+ */
+export function checkName(kind: string, name: string): void {
+  if (NAME.test(name)) return
+  throw new StrataError(
+    'INVALID_NAME',
+    `invalid ${kind} name '${name}' — use letters, digits, '_', '-' and '.', starting with a letter, digit or '_' (at most 128)`,
+  )
+}

@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SqliteStore } from '../sqlite-store.js'
+import { SecretsRepository } from './secrets.js'
+import { loadSecretsKey } from './secrets-key.js'
+
+let configDir: string
+beforeEach(async () => {
+  configDir = await mkdtemp(join(tmpdir(), 'strata-secrets-'))
+})
+afterEach(async () => {
+  await rm(configDir, { recursive: true, force: true })
+})
+
+const CANARY = 'canary-7f3a9c1e-do-not-leak'
+
+describe('SecretsRepository', () => {
+  it('encrypts values at rest: the database file and its WAL never hold them in clear', () => {
+    const store = SqliteStore.open({ configDir })
+    const secrets = new SecretsRepository(store, () => loadSecretsKey({ configDir, env: {} }))
+    store.transaction(() => secrets.create('aws', { access_key: 'AKIA', secret_key: CANARY }))
+    store.transaction(() =>
+      secrets.update('aws', { set: { session: `${CANARY}-2` }, remove: ['access_key'] }),
+    )
+    expect(secrets.get('aws').keys).toEqual(['secret_key', 'session'])
+    expect(secrets.values('aws')).toEqual({ secret_key: CANARY, session: `${CANARY}-2` })
+    for (const file of readdirSync(configDir).filter((name) => name.startsWith('strata.db'))) {
+      expect(readFileSync(join(configDir, file)).includes(Buffer.from('canary-7f3a9c1e'))).toBe(false)
+    }
+    // Key names are stored in clear; that is what `secret list` shows.
+    expect(readFileSync(join(configDir, 'strata.db-wal')).includes(Buffer.from('secret_key'))).toBe(true)
+    store.close()
+  })
+
+  it('keeps the key in a 0600 file, or takes STRATA_SECRETS_KEY; a wrong key fails with the fix', () => {
+    const store = SqliteStore.open({ configDir })
+    new SecretsRepository(store, () => loadSecretsKey({ configDir, env: {} })).create('s', { k: 'v' })
+    expect(statSync(join(configDir, 'secrets.key')).mode & 0o777).toBe(0o600)
+    const other = Buffer.alloc(32, 1).toString('base64')
+    const wrong = new SecretsRepository(store, () =>
+      loadSecretsKey({ configDir, env: { STRATA_SECRETS_KEY: other } }),
+    )
+    expect(() => wrong.values('s')).toThrow(
+      "cannot decrypt secret 's': the secrets key is not the one it was saved with — restore the original secrets.key",
+    )
+    expect(() => loadSecretsKey({ configDir, env: { STRATA_SECRETS_KEY: 'short' } })).toThrow(
+      'STRATA_SECRETS_KEY must hold a 32-byte key as base64 or hex',
+    )
+    store.close()
+  })
+
+  it('refuses duplicates, bad names, missing keys and empty secrets without echoing values', () => {
+    const store = SqliteStore.open({ configDir })
+    const secrets = new SecretsRepository(store, Buffer.alloc(32, 3))
+    secrets.create('s', { k: CANARY })
+    const attempts = [
+      () => secrets.create('s', { k: CANARY }),
+      () => secrets.create('bad.name', { k: CANARY }),
+      () => secrets.create('t', { 'bad key': CANARY }),
+      () => secrets.update('s', { remove: ['nope'] }),
+      () => secrets.update('s', { remove: ['k'] }),
+      () => secrets.update('missing', { set: { k: CANARY } }),
+    ]
+    const messages = attempts.map((attempt) => {
+      try {
+        attempt()
+      } catch (error) {
+        return (error as Error).message
+      }
+      return 'no error'
+    })
+    expect(messages).toEqual([
+      "a secret named 's' already exists — change it with 'strata secret update s --KEY=VALUE', or delete it first",
+      "invalid secret name 'bad.name' — use letters, digits, '_' and '-' (so that {{secret.key}} can refer to it)",
+      "invalid key name 'bad key' in secret 't' — use letters, digits, '_' and '-' (so that {{secret.key}} can refer to it)",
+      "secret 's' has no key 'nope' to remove — its keys are: k",
+      "secret 's' would have no keys — give it at least one (--KEY=VALUE), or delete it with 'strata secret delete s'",
+      "no secret named 'missing' — see 'strata secret list', or create it with 'strata secret create missing --KEY=VALUE'",
+    ])
+    store.close()
+  })
+
+  it('lets four processes create the key file at once and agree on one key', async () => {
+    // Child processes run the built package (`pnpm test` builds first).
+    const script = `
+      const { loadSecretsKey } = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)})
+      process.stdout.write(loadSecretsKey({ configDir: process.argv[1], env: {} }).toString('hex'))
+    `
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, configDir]),
+      ),
+    )
+    expect(new Set(runs.map((run) => run.stdout)).size).toBe(1)
+    expect(readdirSync(configDir)).toEqual(['secrets.key'])
+  })
+})
