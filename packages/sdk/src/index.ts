@@ -95,7 +95,6 @@ export {
   syncRun,
 } from './runtime/resume-run.js'
 export {
-  createComponent,
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
   type RunComponent,

@@ -1,24 +1,20 @@
-import { join } from 'node:path'
 import {
-  type AnyFlavor,
   ArtifactStoreHost,
   type ComponentType,
   type ExperimentTrackerV1,
   type FlavorRegistry,
   type Logger,
   type OrchestratorV1,
-  parseFlavorConfig,
+  resolveConfigSecrets,
+  secretValuesOf,
   silentLogger,
 } from '@strata/core'
-import {
-  ArtifactRepository,
-  ModelRepository,
-  RunRepository,
-  resolveConfigDir,
-  SqliteStore,
-} from '@strata/store'
-import { discoverFlavors } from '../discovery/discover-flavors.js'
-import { findProjectRoot } from '../discovery/project-root.js'
+import { ArtifactRepository, type ComponentRecord, ModelRepository, RunRepository } from '@strata/store'
+import { createComponent } from '../stacks/components.js'
+import { storeSecretResolver } from '../stacks/secret-resolver.js'
+import { validateStoredStack } from '../stacks/stack-runtime.js'
+import { openWorkspace, resolveActiveStack, type StrataWorkspace } from '../stacks/stack-state.js'
+import { discoverWorkspaceFlavors } from '../stacks/workspace-flavors.js'
 import type { RunRepositories } from './store-recorder.js'
 
 /** A stack component as a run uses it: enough to create it here, or in a step process. */
@@ -36,6 +32,7 @@ export interface RunComponent {
 /** Everything a pipeline run needs around it: the store, the stack's components, the project. */
 export interface RunEnvironment {
   repositories: RunRepositories
+  workspace: StrataWorkspace
   registry: FlavorRegistry
   stackName: string
   orchestrator: { component: RunComponent; implementation: OrchestratorV1 }
@@ -51,70 +48,91 @@ export interface RunEnvironment {
 
 export interface OpenRunEnvironmentOptions {
   configDir?: string
+  /** The project (where its package.json and `.strata/` are). @default the project around the current directory */
   projectRoot?: string
+  /** Run on this stack instead of the active one. */
+  stack?: string
   logger?: Logger
 }
 
-/** Creates a component's implementation from its flavor. */
-export async function createComponent<T>(
-  registry: FlavorRegistry,
-  component: RunComponent,
-  options: { configDir: string; logger: Logger },
-): Promise<T> {
-  const flavor: AnyFlavor = await registry.load(component.type, component.flavor)
-  const config = parseFlavorConfig(flavor, component.config, { componentName: component.name })
-  return (await flavor.create(config as never, {
-    componentName: component.name,
-    componentId: component.id,
-    dataDir: join(options.configDir, 'local_stores', component.id),
-    logger: options.logger,
-  })) as T
-}
-
 /**
- * Opens the store and builds the default stack (local orchestrator + local artifact store).
- * Stacks registered with the CLI are resolved by the stacks module once it lands.
+ * Opens the store and builds the active stack (the project's, else the user's; the default stack on a new
+ * store): validates it, resolves its secrets, and creates its orchestrator and artifact store. The
+ * experiment tracker is created on first use.
+ * @throws StrataError `INVALID_STACK`, `SECRET_NOT_FOUND`, `STACK_NOT_FOUND`, … with the fix
  */
 export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}): Promise<RunEnvironment> {
-  const configDir = options.configDir ?? resolveConfigDir()
-  const projectRoot = options.projectRoot ?? findProjectRoot() ?? process.cwd()
-  const logger = options.logger ?? silentLogger
-  const store = SqliteStore.open({ configDir })
-  const repositories: RunRepositories = {
-    store,
-    runs: new RunRepository(store),
-    artifacts: new ArtifactRepository(store),
-    models: new ModelRepository(store),
-  }
-  const { registry } = discoverFlavors({ projectRoot })
-  const componentFor = (type: ComponentType, flavor: string): RunComponent => {
-    const entry = registry.get(type, flavor)
-    return { id: 'default', name: 'default', type, flavor, config: {}, entry: entry.entryUrl }
-  }
-  const orchestratorComponent = componentFor('orchestrator', 'local')
-  const artifactStoreComponent = componentFor('artifact_store', 'local')
-  const orchestrator = await createComponent<OrchestratorV1>(registry, orchestratorComponent, {
-    configDir,
-    logger,
+  const workspace = openWorkspace({
+    ...(options.configDir ? { configDir: options.configDir } : {}),
+    ...(options.projectRoot ? { cwd: options.projectRoot } : {}),
   })
-  const artifactStore = new ArtifactStoreHost(
-    await createComponent(registry, artifactStoreComponent, { configDir, logger }),
-    { name: artifactStoreComponent.name, flavor: artifactStoreComponent.flavor, logger },
-  )
-  return {
-    repositories,
-    registry,
-    stackName: 'default',
-    orchestrator: { component: orchestratorComponent, implementation: orchestrator },
-    artifactStore: { component: artifactStoreComponent, host: artifactStore },
-    projectRoot,
-    configDir,
-    secretValues: [],
-    logger,
-    async close() {
-      await artifactStore.close()
-      await orchestrator.close?.()
-      store.close()
-    },
+  try {
+    const projectRoot = options.projectRoot ?? workspace.projectRoot ?? process.cwd()
+    const logger = options.logger ?? silentLogger
+    const stack = options.stack
+      ? workspace.repositories.stacks.get(options.stack)
+      : resolveActiveStack(workspace).stack
+    const { registry } = await discoverWorkspaceFlavors(workspace)
+    const secrets = storeSecretResolver(workspace.repositories.secrets)
+    await validateStoredStack(stack, { registry, secrets })
+    const create = { registry, secrets, configDir: workspace.configDir, logger }
+
+    const secretValues: string[] = []
+    const runComponent = async (type: ComponentType, record: ComponentRecord): Promise<RunComponent> => {
+      const entry = registry.get(type, record.flavor)
+      const config = await resolveConfigSecrets(record.config, entry.configSchema, secrets)
+      secretValues.push(...secretValuesOf(config, entry.configSchema))
+      return { id: record.id, name: record.name, type, flavor: record.flavor, config, entry: entry.entryUrl }
+    }
+    const orchestratorRecord = stack.components.orchestrator!
+    const artifactStoreRecord = stack.components.artifact_store!
+    const trackerRecord = stack.components.experiment_tracker
+    const orchestrator = await createComponent({ ...orchestratorRecord, type: 'orchestrator' }, create)
+    const artifactStore = new ArtifactStoreHost(
+      await createComponent({ ...artifactStoreRecord, type: 'artifact_store' }, create),
+      { name: artifactStoreRecord.name, flavor: artifactStoreRecord.flavor, logger },
+    )
+    const store = workspace.store
+    const repositories: RunRepositories = {
+      store,
+      runs: new RunRepository(store),
+      artifacts: new ArtifactRepository(store),
+      models: new ModelRepository(store),
+    }
+    return {
+      repositories,
+      workspace,
+      registry,
+      stackName: stack.name,
+      orchestrator: {
+        component: await runComponent('orchestrator', orchestratorRecord),
+        implementation: orchestrator,
+      },
+      artifactStore: {
+        component: await runComponent('artifact_store', artifactStoreRecord),
+        host: artifactStore,
+      },
+      ...(trackerRecord
+        ? {
+            experimentTracker: {
+              component: await runComponent('experiment_tracker', trackerRecord),
+              // One tracker per run; the run closes it.
+              create: () => createComponent({ ...trackerRecord, type: 'experiment_tracker' }, create),
+            },
+          }
+        : {}),
+      projectRoot,
+      configDir: workspace.configDir,
+      secretValues: secretValues.filter((value) => value.length >= 4),
+      logger,
+      async close() {
+        await artifactStore.close()
+        await orchestrator.close?.()
+        workspace.close()
+      },
+    }
+  } catch (error) {
+    workspace.close()
+    throw error
   }
 }
