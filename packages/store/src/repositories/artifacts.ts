@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import type { Page } from './runs.js'
 
@@ -97,7 +97,7 @@ export class ArtifactRepository {
       if (existing) return toVersion(existing)
       let artifact = this.#store.get<{ id: string }>('SELECT id FROM artifacts WHERE name = ?', version.name)
       if (!artifact) {
-        artifact = { id: randomUUID() }
+        artifact = { id: crypto().randomUUID() }
         this.#store.run(
           'INSERT INTO artifacts (id, name, created_at) VALUES (?, ?, ?)',
           artifact.id,
@@ -110,7 +110,7 @@ export class ArtifactRepository {
           'SELECT MAX(version) AS n FROM artifact_versions WHERE artifact_id = ?',
           artifact.id,
         )?.n ?? 0) + 1
-      const id = version.id ?? randomUUID()
+      const id = version.id ?? crypto().randomUUID()
       this.#store.run(
         `INSERT INTO artifact_versions (id, artifact_id, version, kind, artifact_store_uri, prefix, materializer,
            materializer_version, data_type, digest, size, producer_step_run_id, save_type, created_at)

@@ -1,9 +1,7 @@
 import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import { checkName, type ListOptions, listClause } from './list-options.js'
-
-// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
-const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** A registered stack component: a named, configured instance of a flavor. */
 export interface ComponentRecord {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import type { Page } from './runs.js'
 
@@ -127,7 +127,7 @@ export class ModelRepository {
       this.#store.run(
         `INSERT INTO models (id, name, description, license, tags, use_cases, limitations, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        randomUUID(),
+        crypto().randomUUID(),
         name,
         fields.description ?? null,
         fields.license ?? null,
@@ -223,7 +223,7 @@ export class ModelRepository {
           'SELECT MAX(number) AS n FROM model_versions WHERE model_id = ?',
           model.id,
         )?.n ?? 0) + 1
-      const id = randomUUID()
+      const id = crypto().randomUUID()
       const at = now()
       this.#store.run(
         `INSERT INTO model_versions (id, model_id, number, name, stage, description, tags, created_at, updated_at)

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 import { now, type SqliteStore } from '../sqlite-store.js'
 
 export type RunStatus = 'initializing' | 'running' | 'completed' | 'failed' | 'stopped'
@@ -168,7 +168,7 @@ export class RunRepository {
   ensurePipeline(name: string): string {
     const existing = this.#store.get<{ id: string }>('SELECT id FROM pipelines WHERE name = ?', name)
     if (existing) return existing.id
-    const id = randomUUID()
+    const id = crypto().randomUUID()
     this.#store.run('INSERT INTO pipelines (id, name, created_at) VALUES (?, ?, ?)', id, name, now())
     return id
   }
@@ -196,7 +196,7 @@ export class RunRepository {
 
   create(run: NewRun): RunRecord {
     return this.#store.transaction(() => {
-      const id = run.id ?? randomUUID()
+      const id = run.id ?? crypto().randomUUID()
       const at = now()
       this.#store.run(
         `INSERT INTO runs (id, name, pipeline_id, status, stack_name, artifact_store_uri, snapshot, parameters,
@@ -402,7 +402,7 @@ export class RunRepository {
       }
       return existing.id
     }
-    const id = update.id ?? randomUUID()
+    const id = update.id ?? crypto().randomUUID()
     const values = {
       ...Object.fromEntries(set),
       status: update.status ?? 'initializing',

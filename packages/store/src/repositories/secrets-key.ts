@@ -1,13 +1,11 @@
 import { join } from 'node:path'
 import { StrataError } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
 const { chmodSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } =
   process.getBuiltinModule('node:fs')
-
-// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
-const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** The file holding the key that encrypts secret values, beside (never inside) the database. */
 export const SECRETS_KEY_FILE = 'secrets.key'

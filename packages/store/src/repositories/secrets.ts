@@ -1,9 +1,7 @@
 import { StrataError } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import { type ListOptions, listClause } from './list-options.js'
-
-// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
-const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** A secret as lists show it: its key names, never its values. */
 export interface SecretSummary {

@@ -5,6 +5,7 @@ import {
   REQUIRED_COMPONENT_TYPES,
   StrataError,
 } from '@strata/core/base'
+import { crypto } from '../lazy-crypto.js'
 import { now, type SqliteStore } from '../sqlite-store.js'
 import {
   type ComponentRecord,
@@ -14,9 +15,6 @@ import {
 } from './components.js'
 import { checkName, type ListOptions, listClause } from './list-options.js'
 import { SETTING_KEYS, SettingsRepository } from './settings.js'
-
-// node:crypto loads on first use only: opening the store for a read (`strata stack list`) must stay cheap.
-const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto')
 
 /** The stack every store has: the local orchestrator and the local artifact store. */
 export const DEFAULT_STACK_NAME = 'default'
