@@ -52,7 +52,7 @@ export async function quickstart(options: QuickstartOptions = {}): Promise<Quick
     { epochs: 400, learningRate: 0.3, l2: 5 },
   ]
   const client = await Client.open()
-  const quiet = { environment: client.environment, output: (line: string) => say(`  ${line}`) }
+  const quiet = { environment: await client.environment(), output: (line: string) => say(`  ${line}`) }
   try {
     const trained: QuickstartResult['trained'] = []
     for (const settings of runs) {

@@ -24,8 +24,11 @@ import {
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
   type RunEnvironment,
+  runRepositories,
 } from '../runtime/run-environment.js'
 import { type PipelineRun, reconcileAbandonedRuns } from '../runtime/run-pipeline.js'
+import type { RunRepositories } from '../runtime/store-recorder.js'
+import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'
 
 export interface RunDetails extends RunRecord {
@@ -69,28 +72,65 @@ function actorName(): string {
 }
 
 /**
- * The SDK's view of the store: runs, artifacts and (soon) models, with the same operations the CLI offers.
- * `await Client.open()` uses the user's store and active stack.
+ * The SDK's view of the store: runs, artifacts and models, with the same operations the CLI offers.
+ * `await Client.open()` opens the user's store; the active stack (its artifact store, for loading and saving
+ * artifacts) is built only when an operation needs it, so reading runs never depends on the stack.
  */
 export class Client {
-  readonly environment: RunEnvironment
-  readonly #owned: boolean
+  readonly repositories: RunRepositories
+  readonly #workspace: StrataWorkspace | undefined
+  readonly #options: OpenRunEnvironmentOptions
+  #environment: Promise<RunEnvironment> | undefined
+  readonly #ownsEnvironment: boolean
 
-  constructor(environment: RunEnvironment, owned = false) {
-    this.environment = environment
-    this.#owned = owned
+  /** Wraps an environment the caller owns (and closes). */
+  constructor(environment: RunEnvironment)
+  constructor(
+    environment: RunEnvironment | { workspace: StrataWorkspace; options: OpenRunEnvironmentOptions },
+  ) {
+    if ('repositories' in environment) {
+      this.repositories = environment.repositories
+      this.#environment = Promise.resolve(environment)
+      this.#workspace = undefined
+      this.#options = {}
+      this.#ownsEnvironment = false
+    } else {
+      this.repositories = runRepositories(environment.workspace)
+      this.#workspace = environment.workspace
+      this.#options = environment.options
+      this.#ownsEnvironment = true
+    }
   }
 
+  /** Opens the user's store (`STRATA_CONFIG_DIR`, …) and the project around `projectRoot` (default: the current directory). */
   static async open(options: OpenRunEnvironmentOptions = {}): Promise<Client> {
-    return new Client(await openRunEnvironment(options), true)
+    const workspace = openWorkspace({
+      ...(options.configDir ? { configDir: options.configDir } : {}),
+      ...(options.projectRoot ? { cwd: options.projectRoot } : {}),
+    })
+    return new (
+      Client as unknown as new (source: {
+        workspace: StrataWorkspace
+        options: OpenRunEnvironmentOptions
+      }) => Client
+    )({
+      workspace,
+      options,
+    })
+  }
+
+  /** The active stack, built on first use. */
+  environment(): Promise<RunEnvironment> {
+    this.#environment ??= openRunEnvironment({ ...this.#options, workspace: this.#workspace! })
+    return this.#environment
   }
 
   get #runs() {
-    return this.environment.repositories.runs
+    return this.repositories.runs
   }
 
   get #artifacts() {
-    return this.environment.repositories.artifacts
+    return this.repositories.artifacts
   }
 
   listPipelines() {
@@ -99,7 +139,7 @@ export class Client {
 
   /** Runs, newest first. Runs whose owner is provably gone are marked failed first. */
   listRuns(options: ListRunsOptions = {}): Page<RunRecord> {
-    reconcileAbandonedRuns(this.environment)
+    reconcileAbandonedRuns(this)
     return this.#runs.list(options)
   }
 
@@ -108,7 +148,7 @@ export class Client {
    * @throws StrataError `RUN_NOT_FOUND`
    */
   getRun(reference: string): RunDetails {
-    reconcileAbandonedRuns(this.environment)
+    reconcileAbandonedRuns(this)
     const run = this.#runs.require(reference)
     const snapshot = this.#runs.snapshot<PipelineSnapshot>(run.id)
     const rows = new Map(this.#runs.stepRuns(run.id).map((step) => [step.name, step]))
@@ -143,7 +183,7 @@ export class Client {
     const parts: string[] = []
     for (const candidate of steps) {
       const text = candidate.logKey
-        ? await this.environment.artifactStore.host.readText(candidate.logKey).catch(() => '')
+        ? await (await this.environment()).artifactStore.host.readText(candidate.logKey).catch(() => '')
         : ''
       parts.push(step ? text : `── ${candidate.name} (${candidate.status}) ──\n${text || '(no output)\n'}`)
     }
@@ -156,7 +196,7 @@ export class Client {
    */
   deleteRun(reference: string, options: { force?: boolean } = {}): RunRecord {
     const run = this.#runs.require(reference)
-    const linked = this.environment.repositories.store.get<{ n: number }>(
+    const linked = this.repositories.store.get<{ n: number }>(
       'SELECT COUNT(*) AS n FROM model_version_runs WHERE run_id = ?',
       run.id,
     )?.n
@@ -166,23 +206,23 @@ export class Client {
         `run ${run.name} is linked to a model version — deleting it loses that history; pass --force to delete it anyway`,
       )
     }
-    this.environment.repositories.store.transaction(() => {
-      this.environment.repositories.store.run('DELETE FROM model_version_runs WHERE run_id = ?', run.id)
+    this.repositories.store.transaction(() => {
+      this.repositories.store.run('DELETE FROM model_version_runs WHERE run_id = ?', run.id)
       this.#runs.delete(run.id)
     })
     return run
   }
 
   explainCache(reference: string, step: string): CacheExplanation {
-    return explainCache(this.environment.repositories, reference, step)
+    return explainCache(this.repositories, reference, step)
   }
 
-  resumeRun(reference: string, options: ResumeOptions = {}): Promise<PipelineRun> {
-    return resumeRun(this.environment, reference, options)
+  async resumeRun(reference: string, options: ResumeOptions = {}): Promise<PipelineRun> {
+    return resumeRun(await this.environment(), reference, options)
   }
 
-  syncRun(reference: string): Promise<number> {
-    return syncRun(this.environment, reference)
+  async syncRun(reference: string): Promise<number> {
+    return syncRun(await this.environment(), reference)
   }
 
   listArtifacts(options: { name?: string; page?: number; size?: number } = {}): Page<ArtifactSummary> {
@@ -201,8 +241,8 @@ export class Client {
     return this.#artifacts.version(name, version)
   }
 
-  #storeFor(version: ArtifactVersionInfo) {
-    const store = this.environment.artifactStore.host
+  async #storeFor(version: ArtifactVersionInfo) {
+    const store = (await this.environment()).artifactStore.host
     if (version.artifactStoreUri !== store.uri) {
       throw new StrataError(
         'ARTIFACT_IN_OTHER_STORE',
@@ -223,7 +263,7 @@ export class Client {
       options.materializers ?? [],
       `artifact ${name} v${version.version}`,
     )
-    return (await loadArtifact(this.#storeFor(version), version, materializer)) as T
+    return (await loadArtifact(await this.#storeFor(version), version, materializer)) as T
   }
 
   /** Saves a value as a new version of an artifact, outside any pipeline. */
@@ -237,7 +277,7 @@ export class Client {
       custom: options.materializers ?? [],
       where: `artifact '${name}'`,
     })
-    const saved = await saveArtifact(this.environment.artifactStore.host, value, materializer, {
+    const saved = await saveArtifact((await this.environment()).artifactStore.host, value, materializer, {
       name,
       kind: options.kind ?? 'data',
     })
@@ -254,7 +294,7 @@ export class Client {
     prefix: string,
     options: { kind?: ArtifactKind } = {},
   ): Promise<ArtifactVersionRecord> {
-    const store = this.environment.artifactStore.host
+    const store = (await this.environment()).artifactStore.host
     const normalized = prefix.endsWith('/') ? prefix : `${prefix}/`
     const files: Array<[string, string, number]> = []
     for await (const entry of store.listAll(normalized)) {
@@ -292,8 +332,8 @@ export class Client {
    */
   async pruneArtifacts(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
     const dryRun = options.dryRun ?? true
-    const store = this.environment.artifactStore.host
-    reconcileAbandonedRuns(this.environment)
+    const store = (await this.environment()).artifactStore.host
+    reconcileAbandonedRuns(this)
     const notes: string[] = []
     const versions = this.#artifacts
       .unreferencedVersions()
@@ -331,7 +371,7 @@ export class Client {
   }
 
   get #models() {
-    return this.environment.repositories.models
+    return this.repositories.models
   }
 
   /** @throws StrataError `MODEL_EXISTS` */
@@ -428,13 +468,15 @@ export class Client {
       options.materializers ?? [],
       `artifact ${artifact.name}`,
     )
-    return (await loadArtifact(this.#storeFor(artifact), artifact, materializer)) as T
+    return (await loadArtifact(await this.#storeFor(artifact), artifact, materializer)) as T
   }
 
   /** Where a run's logs and journal live in its artifact store. */
   runKeys = runKeys
 
   async close(): Promise<void> {
-    if (this.#owned) await this.environment.close()
+    if (!this.#ownsEnvironment) return
+    if (this.#environment) await (await this.#environment.catch(() => undefined))?.close()
+    this.#workspace?.close()
   }
 }

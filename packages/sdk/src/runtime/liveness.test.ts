@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client } from '../client/client.js'
-import { openRunEnvironment } from './run-environment.js'
 
 // The run happens in another process, built code, as `pnpm test` builds first.
 const scriptDirectory = resolve(import.meta.dirname, '../../.tmp')
@@ -56,7 +55,7 @@ describe('run liveness', () => {
     }
 
     // Another terminal lists runs while the healthy run goes on: nothing changes.
-    const client = new Client(await openRunEnvironment({ configDir }), true)
+    const client = await Client.open({ configDir })
     const during = client.listRuns().items
     expect(during).toHaveLength(1)
     expect(during[0]).toMatchObject({ status: 'running', error: null })
@@ -78,13 +77,13 @@ describe('run liveness', () => {
       ['slow', 'failed'],
     ])
     // Every version row has its bytes; the store file is sound.
-    const store = client.environment.artifactStore.host
+    const store = (await client.environment()).artifactStore.host
     for (const summary of client.listArtifacts().items) {
       for (const version of client.artifactVersions(summary.name).items) {
         expect((await store.list(version.prefix)).entries.length).toBeGreaterThan(0)
       }
     }
-    expect(client.environment.repositories.store.integrityCheck()).toBe('ok')
+    expect(client.repositories.store.integrityCheck()).toBe('ok')
     await client.close()
   }, 60_000)
 })

@@ -47,6 +47,8 @@ export interface RunEnvironment {
 }
 
 export interface OpenRunEnvironmentOptions {
+  /** Use this open store (the caller closes it) instead of opening one. */
+  workspace?: StrataWorkspace
   configDir?: string
   /** The project (where its package.json and `.strata/` are). @default the project around the current directory */
   projectRoot?: string
@@ -62,10 +64,13 @@ export interface OpenRunEnvironmentOptions {
  * @throws StrataError `INVALID_STACK`, `SECRET_NOT_FOUND`, `STACK_NOT_FOUND`, … with the fix
  */
 export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}): Promise<RunEnvironment> {
-  const workspace = openWorkspace({
-    ...(options.configDir ? { configDir: options.configDir } : {}),
-    ...(options.projectRoot ? { cwd: options.projectRoot } : {}),
-  })
+  const owned = options.workspace === undefined
+  const workspace =
+    options.workspace ??
+    openWorkspace({
+      ...(options.configDir ? { configDir: options.configDir } : {}),
+      ...(options.projectRoot ? { cwd: options.projectRoot } : {}),
+    })
   try {
     const projectRoot = options.projectRoot ?? workspace.projectRoot ?? process.cwd()
     const logger = options.logger ?? silentLogger
@@ -92,13 +97,7 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
       await createComponent({ ...artifactStoreRecord, type: 'artifact_store' }, create),
       { name: artifactStoreRecord.name, flavor: artifactStoreRecord.flavor, logger },
     )
-    const store = workspace.store
-    const repositories: RunRepositories = {
-      store,
-      runs: new RunRepository(store),
-      artifacts: new ArtifactRepository(store),
-      models: new ModelRepository(store),
-    }
+    const repositories = runRepositories(workspace)
     return {
       repositories,
       workspace,
@@ -128,11 +127,22 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
       async close() {
         await artifactStore.close()
         await orchestrator.close?.()
-        workspace.close()
+        if (owned) workspace.close()
       },
     }
   } catch (error) {
-    workspace.close()
+    if (owned) workspace.close()
     throw error
+  }
+}
+
+/** The run, artifact and model repositories of an open store. */
+export function runRepositories(workspace: StrataWorkspace): RunRepositories {
+  const store = workspace.store
+  return {
+    store,
+    runs: new RunRepository(store),
+    artifacts: new ArtifactRepository(store),
+    models: new ModelRepository(store),
   }
 }
