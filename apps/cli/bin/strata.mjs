@@ -10,4 +10,6 @@ if (major < 22 || (major === 22 && minor < 12)) {
 }
 // Caches compiled code between runs (NODE_DISABLE_COMPILE_CACHE=1 turns it off): start-up is the budget.
 process.getBuiltinModule('node:module').enableCompileCache?.()
+// Orchestrators start step processes as `strata step run ...` with this very CLI.
+process.env.STRATA_CLI_BIN ??= new URL(import.meta.url).pathname
 await import('../dist/main.js')

@@ -86,6 +86,36 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/component.js').then((module) => module.componentGroup(type)),
   })),
   {
+    name: 'pipeline',
+    section: 'Pipelines',
+    summary: 'Run pipelines and browse their runs',
+    load: () => load(import('./commands/pipeline.js')),
+  },
+  {
+    name: 'run',
+    section: 'Pipelines',
+    summary: 'Browse, resume and clean up pipeline runs',
+    aliasOf: ['pipeline', 'runs'],
+  },
+  {
+    name: 'artifact',
+    section: 'Pipelines',
+    summary: 'Browse artifacts and their versions; prune what nothing refers to',
+    load: () => load(import('./commands/artifact.js')),
+  },
+  {
+    name: 'step',
+    section: 'Pipelines',
+    summary: 'Run one step of a run (started by orchestrators)',
+    load: () => load(import('./commands/step.js')),
+  },
+  {
+    name: 'model',
+    section: 'Models',
+    summary: 'The Model Control Plane: models, versions, stages',
+    load: () => load(import('./commands/model.js')),
+  },
+  {
     name: 'secret',
     section: 'Secrets',
     summary: 'Create and manage secrets (values encrypted at rest)',

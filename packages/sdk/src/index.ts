@@ -109,6 +109,6 @@ export {
   reconcileAbandonedRuns,
   runPipeline,
 } from './runtime/run-pipeline.js'
-export { insideStepProcess, runStepProcess } from './runtime/step-process.js'
+export { importingPipelines, insideStepProcess, runStepProcess } from './runtime/step-process.js'
 export { applyRunEvent, type RunRepositories, StoreRecorder } from './runtime/store-recorder.js'
 export * from './stacks/index.js'

@@ -9,11 +9,12 @@ import { ingestJournal } from './journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { executeRun, type PipelineRun } from './run-pipeline.js'
+import { importingPipelines } from './step-process.js'
 
 export type ModuleImporter = (path: string) => Promise<Record<string, unknown>>
 
 const importByPath: ModuleImporter = (path) =>
-  import(pathToFileURL(path).href) as Promise<Record<string, unknown>>
+  importingPipelines(() => import(pathToFileURL(path).href) as Promise<Record<string, unknown>>)
 
 /**
  * Finds a run's steps (and its pipeline) among the exports of the modules its snapshot names.

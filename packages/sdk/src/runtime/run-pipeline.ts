@@ -27,7 +27,12 @@ import type { RunComponent, RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
 import { linkedArtifacts, modelResolver } from './run-models.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
-import { insideStepProcess, STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
+import {
+  importingModules,
+  insideStepProcess,
+  STEP_PROCESS_ENV,
+  type StepProcessComponent,
+} from './step-process.js'
 import { resolveFromCache, runStep, type StepRunnerHost } from './step-runner.js'
 import { StoreRecorder } from './store-recorder.js'
 
@@ -447,11 +452,9 @@ function stepCommand(environment: RunEnvironment, snapshot: PipelineSnapshot, st
     )
   }
   const runUri = `${environment.artifactStore.host.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
-  return {
-    command: process.execPath,
-    args: [join(sdkPackageDir(), 'bin', 'strata-step.mjs'), 'step', 'run', '--run', runUri, '--step', stepId],
-    env,
-  }
+  // `strata step run` with the CLI that started the run, else the SDK's own runner (same command).
+  const runner = process.env.STRATA_CLI_BIN ?? join(sdkPackageDir(), 'bin', 'strata-step.mjs')
+  return { command: process.execPath, args: [runner, 'step', 'run', '--run', runUri, '--step', stepId], env }
 }
 
 async function collectStep(
@@ -494,8 +497,9 @@ export async function runPipeline(
   pipeline: PipelineDefinition,
   options: RunOptions = {},
 ): Promise<PipelineRun> {
-  if (insideStepProcess())
+  if (insideStepProcess() || importingModules()) {
     return { id: '', name: '', pipelineName: pipeline.name, status: 'skipped', steps: {} }
+  }
   const { params, config, environment: given, output, signal, ...overrides } = options
   const file =
     typeof config === 'string'

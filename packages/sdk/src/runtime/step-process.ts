@@ -41,6 +41,28 @@ export function insideStepProcess(): boolean {
   return process.env[STEP_PROCESS_ENV.marker] === '1'
 }
 
+// On globalThis, so that every copy of the SDK a module graph holds sees it.
+const IMPORTING = Symbol.for('strata.importing-pipelines')
+
+/**
+ * Runs `load` (an import of a user's module) with `pipeline.run()` turned into a no-op, so that a module
+ * ending with `await training.run()` can be imported by `strata pipeline run` or `resume` without running.
+ */
+export async function importingPipelines<T>(load: () => Promise<T>): Promise<T> {
+  const scope = globalThis as Record<symbol, number | undefined>
+  scope[IMPORTING] = (scope[IMPORTING] ?? 0) + 1
+  try {
+    return await load()
+  } finally {
+    scope[IMPORTING] = (scope[IMPORTING] ?? 1) - 1
+  }
+}
+
+/** True while a module is imported for its pipelines (see {@link importingPipelines}). */
+export function importingModules(): boolean {
+  return ((globalThis as Record<symbol, number | undefined>)[IMPORTING] ?? 0) > 0
+}
+
 async function createFromEnvironment<T>(variable: string): Promise<T | undefined> {
   const raw = process.env[variable]
   if (!raw) return undefined
