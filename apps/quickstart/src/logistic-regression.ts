@@ -22,7 +22,12 @@ function standardize(classifier: Classifier, customer: Customer): number[] {
 /** Batch gradient descent on the log loss, with a little L2 regularisation. */
 export function train(
   rows: LabeledCustomer[],
-  options: { epochs: number; learningRate: number; l2?: number },
+  options: {
+    epochs: number
+    learningRate: number
+    l2?: number
+    onEpoch?: (epoch: number, loss: number) => void
+  },
 ): Classifier {
   const columns = FEATURES.map((_, index) => rows.map((row) => vector(row)[index]!))
   const means = columns.map((column) => column.reduce((sum, value) => sum + value, 0) / column.length)
@@ -53,6 +58,14 @@ export function train(
         options.learningRate * (gradient[feature]! / rows.length + l2 * classifier.weights[feature]!)
     }
     classifier.bias -= options.learningRate * (biasGradient / rows.length)
+    if (options.onEpoch) {
+      const loss =
+        rows.reduce((sum, row, index) => {
+          const p = Math.min(Math.max(probability(classifier, inputs[index]!), 1e-12), 1 - 1e-12)
+          return sum - (row.churned ? Math.log(p) : Math.log(1 - p))
+        }, 0) / rows.length
+      options.onEpoch(epoch, loss)
+    }
   }
   return classifier
 }

@@ -1,5 +1,6 @@
 // `pnpm quickstart`: trains the churn model twice, promotes a version only when it beats production,
 // then serves production on new customers. Everything runs on the embedded default stack.
+import { fileURLToPath } from 'node:url'
 import { Client, isStrataError } from '@strata/sdk'
 import { inference, training } from './pipelines.js'
 
@@ -13,6 +14,8 @@ export interface TrainingSettings {
 export interface QuickstartOptions {
   /** Where to print. @default console.log */
   say?: (line: string) => void
+  /** A run configuration file for the training runs, e.g. `mlflow.yaml` (tracks them in MLflow). */
+  config?: string
   /** The two training runs' settings. The second is deliberately over-regularised (worse). */
   runs?: [TrainingSettings, TrainingSettings]
 }
@@ -51,7 +54,8 @@ export async function quickstart(options: QuickstartOptions = {}): Promise<Quick
     { epochs: 400, learningRate: 0.3, l2: 0.001 },
     { epochs: 400, learningRate: 0.3, l2: 5 },
   ]
-  const client = await Client.open()
+  // The quickstart is its own project (its package.json lists the integrations it may use).
+  const client = await Client.open({ projectRoot: fileURLToPath(new URL('..', import.meta.url)) })
   const quiet = { environment: await client.environment(), output: (line: string) => say(`  ${line}`) }
   try {
     const trained: QuickstartResult['trained'] = []
@@ -59,7 +63,11 @@ export async function quickstart(options: QuickstartOptions = {}): Promise<Quick
       say(
         `\n▶ training (epochs ${settings.epochs}, learning rate ${settings.learningRate}, L2 ${settings.l2})`,
       )
-      const run = await training.run({ ...quiet, params: settings })
+      const run = await training.run({
+        ...quiet,
+        params: settings,
+        ...(options.config ? { config: options.config } : {}),
+      })
       if (run.status !== 'completed') throw new Error(`training run ${run.name} ${run.status}: ${run.error}`)
       const version = client.getModelVersion('churn', client.getRun(run.id).snapshot.model!.number)
       const accuracy = Number(version.metadata.accuracy)
@@ -103,7 +111,8 @@ export async function quickstart(options: QuickstartOptions = {}): Promise<Quick
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  quickstart().catch((error: unknown) => {
+  const config = process.env.QUICKSTART_CONFIG
+  quickstart(config ? { config } : {}).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error)
     process.exitCode = 1
   })

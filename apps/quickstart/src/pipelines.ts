@@ -1,9 +1,21 @@
 // The quickstart's pipelines: training produces a new version of the 'churn' model; inference serves
 // whichever version is in production when it starts.
-import { model, pipeline, step } from '@strata/sdk'
+import { model, pipeline, type StepContext, type StepTracking, step } from '@strata/sdk'
 import { z } from 'zod'
 import { type Customer, customers, type LabeledCustomer, labeled } from './data.js'
 import { accuracy, type Classifier, predict, train } from './logistic-regression.js'
+
+/**
+ * The step's experiment tracker when the run opted in (the mlflow.yaml run config does), else nothing: the
+ * quickstart runs on the default stack, which has no tracker.
+ */
+function trackerOf(ctx: StepContext<unknown>): StepTracking | undefined {
+  try {
+    return ctx.experimentTracker
+  } catch {
+    return undefined
+  }
+}
 
 export const loadData = step(
   {
@@ -43,7 +55,19 @@ export const trainModel = step(
     artifacts: { output: { name: 'classifier', kind: 'model' } },
   },
   async ({ train: rows }: { train: LabeledCustomer[] }, ctx) => {
-    const classifier = train(rows, ctx.params)
+    const tracker = trackerOf(ctx)
+    tracker?.logParams({
+      epochs: ctx.params.epochs,
+      learningRate: ctx.params.learningRate,
+      l2: ctx.params.l2,
+    })
+    const classifier = train(rows, {
+      ...ctx.params,
+      // Every 20th epoch's loss goes to the experiment tracker, when the stack has one and the run opts in.
+      ...(tracker
+        ? { onEpoch: (epoch, loss) => epoch % 20 === 0 && tracker.logMetric('loss', loss, epoch) }
+        : {}),
+    })
     ctx.logger.info(`trained on ${rows.length} rows for ${ctx.params.epochs} epochs (L2 ${ctx.params.l2})`)
     return classifier
   },
@@ -53,6 +77,7 @@ export const evaluateModel = step(
   { name: 'evaluate_model', inputs: ['classifier', 'test'] },
   async ({ classifier, test }: { classifier: Classifier; test: LabeledCustomer[] }, ctx) => {
     const heldOut = accuracy(classifier, test)
+    trackerOf(ctx)?.logMetrics({ accuracy: heldOut })
     // Lands on the step run and on the model version: promotion compares versions by it.
     ctx.logMetadata({ accuracy: heldOut, testRows: test.length })
     return { accuracy: heldOut }

@@ -1,3 +1,11 @@
+export type {
+  JsonValue,
+  Logger,
+  MetadataValue,
+  StepContext,
+  StepModelContext,
+  StepTracking,
+} from '@strata/core'
 export { isStrataError, StrataError } from '@strata/core'
 export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
 export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
