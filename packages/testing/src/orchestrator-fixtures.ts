@@ -65,3 +65,38 @@ export const retrying = pipeline({ name: 'conformance-retrying' }, () => {
 export const long = pipeline({ name: 'conformance-long' }, () => {
   work({}, { id: 'long', params: { label: 'long', ms: 30_000 } })
 })
+
+export const produce = step(
+  { name: 'produce', params: z.object({ size: z.number().default(4) }) },
+  async (_inputs, ctx) => ({
+    values: Array.from({ length: ctx.params.size }, (_, index) => index * 1.5),
+    bytes: Array.from({ length: 3 }, (_, index) => index),
+  }),
+)
+
+export const transform = step(
+  { name: 'transform', inputs: ['data'], outputs: ['doubled', 'weights'] },
+  async ({ data }: { data: { values: number[] } }) => ({
+    doubled: data.values.map((value) => value * 2),
+    weights: new Float32Array(data.values),
+  }),
+)
+
+/** Never cached: it must read its inputs back from the store on every run. */
+export const consume = step(
+  { name: 'consume', inputs: ['doubled', 'weights'], cache: false },
+  async ({ doubled, weights }: { doubled: number[]; weights: Float32Array }) => ({
+    sum: doubled.reduce((total, value) => total + value, 0),
+    weights: [...weights],
+    weightsType: weights.constructor.name,
+  }),
+)
+
+/** produce → transform → consume: JSON and typed-array artifacts through the stack's artifact store. */
+export const dataFlow = pipeline(
+  { name: 'conformance-data-flow', params: z.object({ size: z.number().default(4) }) },
+  ({ size }) => {
+    const { doubled, weights } = transform({ data: produce({}, { params: { size } }) })
+    consume({ doubled, weights })
+  },
+)

@@ -187,3 +187,8 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
     })
   })
 }
+
+export {
+  type ArtifactStorePipelineSuiteOptions,
+  artifactStorePipelineSuite,
+} from './artifact-store-pipeline-suite.js'

@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  discoverWorkspaceFlavors,
+  openRunEnvironment,
+  openWorkspace,
+  prepareComponent,
+  setActiveStack,
+  storeSecretResolver,
+  verifyStack,
+} from '@strata/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dataFlow } from './orchestrator-fixtures.js'
+
+export interface ArtifactStorePipelineSuiteOptions {
+  /** Shown in the suite's title. */
+  name: string
+  /** The plugin package's directory (installed into a temporary project, as `pnpm add` would). */
+  packageDir: string
+  /** The artifact store flavor's name. */
+  flavor: string
+  /** Its config; secret fields hold `{{secret.key}}` references to `secrets`. */
+  config(): Record<string, unknown>
+  /** Secrets to create first, by name. Their values must never appear in run output. */
+  secrets?: () => Record<string, Record<string, string>>
+  /** Skip with this reason (the server could not start). */
+  skip?: string | undefined
+  /** @default 120000 */
+  timeout?: number
+}
+
+/**
+ * Runs real pipelines on a stack of the local orchestrator and the artifact store under test: registered
+ * like a user would (component with secret references, stack, validation that reaches the bucket), then a
+ * produce → transform → consume pipeline in-process and with a process per step, and cached re-runs that
+ * read the artifacts back from the store.
+ */
+export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOptions): void {
+  const timeout = options.timeout ?? 120_000
+  describe.skipIf(options.skip)(`pipelines on artifact store: ${options.name}`, { timeout }, () => {
+    let configDir: string
+    let project: string
+    const lines: string[] = []
+
+    beforeAll(async () => {
+      configDir = await mkdtemp(join(tmpdir(), 'strata-store-pipelines-'))
+      // The project lives in the plugin's package, so that @strata/sdk and zod resolve from its node_modules.
+      project = join(options.packageDir, '.tmp', `pipelines-${process.pid}`)
+      rmSync(project, { recursive: true, force: true })
+      const pkg = JSON.parse(
+        (await import('node:fs')).readFileSync(join(options.packageDir, 'package.json'), 'utf8'),
+      )
+      mkdirSync(join(project, 'node_modules', ...pkg.name.split('/').slice(0, -1)), { recursive: true })
+      symlinkSync(options.packageDir, join(project, 'node_modules', pkg.name))
+      writeFileSync(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'store-project', dependencies: { [pkg.name]: '*' } }),
+      )
+
+      const workspace = openWorkspace({ configDir, cwd: project })
+      try {
+        for (const [name, values] of Object.entries(options.secrets?.() ?? {}))
+          workspace.repositories.secrets.create(name, values)
+        const { registry } = await discoverWorkspaceFlavors(workspace)
+        const prepared = await prepareComponent(
+          { type: 'artifact_store', name: 'bucket', flavor: options.flavor, config: options.config() },
+          { registry, secrets: workspace.repositories.secrets },
+        )
+        expect(prepared.missingSecrets).toEqual([])
+        const { missingSecrets: _missing, ...component } = prepared
+        const store = workspace.repositories.components.create(component)
+        const local = workspace.repositories.stacks.ensureDefault({
+          package: '@strata/local',
+          version: '0.0.0',
+        })
+        const stack = workspace.repositories.stacks.create({
+          name: 'remote-store',
+          components: { orchestrator: local.components.orchestrator!.id, artifact_store: store.id },
+        })
+        setActiveStack(workspace, stack.name, { scope: 'user' })
+        // `strata stack validate` reaches the bucket with the stack's credentials.
+        const checks = await verifyStack(stack, {
+          registry,
+          secrets: storeSecretResolver(workspace.repositories.secrets),
+          configDir,
+        })
+        expect(checks.filter((check) => check.type === 'artifact_store')).toEqual([
+          { type: 'artifact_store', name: 'bucket', status: 'ok' },
+        ])
+      } finally {
+        workspace.close()
+      }
+    }, timeout)
+
+    afterAll(() => {
+      if (project && existsSync(project)) rmSync(project, { recursive: true, force: true })
+      if (configDir) rmSync(configDir, { recursive: true, force: true })
+    })
+
+    const run = async (settings?: Record<string, Record<string, unknown>>) => {
+      const environment = await openRunEnvironment({ configDir, projectRoot: project })
+      try {
+        expect(environment.stackName).toBe('remote-store')
+        const result = await dataFlow.run({
+          environment,
+          output: (line) => lines.push(line),
+          ...(settings ? { settings } : {}),
+        })
+        const consumed = environment.repositories.runs.stepRun(result.id, 'consume')
+        const versionId = consumed
+          ? environment.repositories.runs.stepArtifacts(consumed.id, 'output').output
+          : undefined
+        const version = versionId
+          ? environment.repositories.artifacts.requireVersionById(versionId)
+          : undefined
+        const value = version
+          ? JSON.parse(await environment.artifactStore.host.readText(`${version.prefix}data.json`))
+          : undefined
+        return { result, value, storeUri: environment.artifactStore.host.uri, version }
+      } finally {
+        await environment.close()
+      }
+    }
+
+    it('runs in-process, writing every artifact to the store, then re-runs from the cache reading them back', async () => {
+      const first = await run()
+      expect(first.result.status).toBe('completed')
+      expect(first.storeUri).toMatch(/^[a-z0-9]+:\/\//)
+      expect(first.version?.artifactStoreUri).toBe(first.storeUri)
+      expect(first.value).toEqual({ sum: 18, weights: [0, 1.5, 3, 4.5], weightsType: 'Float32Array' })
+      const second = await run()
+      expect(second.result.steps).toEqual({ produce: 'cached', transform: 'cached', consume: 'completed' })
+      expect(second.value).toEqual(first.value)
+    })
+
+    it('runs each step in its own process with nothing but the store (code bundle, inputs, journal)', async () => {
+      const result = await run({ 'orchestrator.local': { isolation: 'process' } })
+      expect(result.result.steps).toEqual({ produce: 'cached', transform: 'cached', consume: 'completed' })
+      expect(result.value).toEqual({ sum: 18, weights: [0, 1.5, 3, 4.5], weightsType: 'Float32Array' })
+      const fresh = await (async () => {
+        const environment = await openRunEnvironment({ configDir, projectRoot: project })
+        try {
+          return await dataFlow.run({
+            environment,
+            params: { size: 6 },
+            output: (line) => lines.push(line),
+            settings: { 'orchestrator.local': { isolation: 'process' } },
+          })
+        } finally {
+          await environment.close()
+        }
+      })()
+      expect(fresh.steps).toEqual({ produce: 'completed', transform: 'completed', consume: 'completed' })
+    })
+
+    it('never shows a secret value in run output', () => {
+      const values = Object.values(options.secrets?.() ?? {}).flatMap((secret) => Object.values(secret))
+      const output = lines.join('\n')
+      expect(output.length).toBeGreaterThan(0)
+      for (const value of values) expect(output).not.toContain(value)
+    })
+  })
+}
