@@ -1,3 +1,4 @@
+export { abortableSource } from './abortable-source.js'
 export { joinArtifactKey, normalizeArtifactKey, normalizeArtifactPrefix } from './artifact-key.js'
 export type {
   ArtifactBody,
@@ -81,6 +82,7 @@ export type {
   StepRunState,
 } from './orchestrator.js'
 export type * from './placeholder-components.js'
+export { redactError, redactText } from './redact-secrets.js'
 export {
   formatSecretReference,
   isSecretSchema,

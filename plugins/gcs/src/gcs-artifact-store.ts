@@ -9,13 +9,13 @@ import {
   type ArtifactListPage,
   type ArtifactStat,
   type ArtifactStoreV1,
+  abortableSource,
   artifactNotFound,
   type Logger,
   looksLikeSecretReference,
   StrataError,
   silentLogger,
 } from '@strata/core'
-import { abortableSource } from './abortable-source.js'
 import { type BucketPath, formatBucketUri, parseGcsPath } from './bucket-path.js'
 import type { GcsArtifactStoreConfig } from './gcs-artifact-store-flavor.js'
 import { bucketNotFound, type GcsStoreIdentity, gcsFailure, httpStatus } from './gcs-errors.js'

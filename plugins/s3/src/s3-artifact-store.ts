@@ -19,13 +19,13 @@ import {
   type ArtifactListPage,
   type ArtifactStat,
   type ArtifactStoreV1,
+  abortableSource,
   artifactNotFound,
   type Logger,
   looksLikeSecretReference,
   StrataError,
   silentLogger,
 } from '@strata/core'
-import { abortableSource } from './abortable-source.js'
 import { type BucketPath, formatBucketUri, parseS3Path } from './bucket-path.js'
 import type { S3ArtifactStoreConfig } from './s3-artifact-store-flavor.js'
 import { s3ClientConfig } from './s3-client-config.js'

@@ -1,5 +1,4 @@
-import { errorMessage, isStrataError, StrataError } from '@strata/core'
-import { redactError, redactText } from './redact-secrets.js'
+import { errorMessage, isStrataError, redactError, redactText, StrataError } from '@strata/core'
 
 /** What an error message needs to name the store; `secrets` are scrubbed from everything it carries. */
 export interface S3StoreIdentity {

@@ -8,6 +8,7 @@ import {
   type PipelineTracking,
   type ProcessExit,
   type ResolvedModel,
+  redactText,
   SNAPSHOT_SCHEMA_VERSION,
   type StepCommand,
   type StepOutcome,
@@ -250,11 +251,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
     },
     flush: () => events.flush(),
   }
-  const redact = (text: string): string =>
-    environment.secretValues.reduce(
-      (masked, value) => (value ? masked.replaceAll(value, '********') : masked),
-      text,
-    )
+  const redact = (text: string): string => redactText(text, environment.secretValues)
 
   let trackerInstance: Promise<ExperimentTrackerV1> | undefined
   const tracker = environment.experimentTracker

@@ -1,4 +1,4 @@
-import { MASK } from '@strata/core'
+import { MASK } from './secret.js'
 
 /** Secret values shorter than this are not redacted: masking `a` everywhere would garble every message. */
 const MIN_SECRET_LENGTH = 4
@@ -14,8 +14,9 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 /**
  * Scrubs secret values out of a vendor error in place (message, stack, string properties, nested errors
- * and `cause`s), so that wrapping it as `cause` cannot leak them: auth libraries may quote the key
- * material they failed to use, and request options (with credentials) hang off HTTP errors.
+ * and `cause`s), so that wrapping it as `cause` cannot leak them: S3 servers echo the access key id in
+ * error bodies (and SDKs copy those fields onto the error), auth libraries may quote the key material they
+ * failed to use, and request options (with credentials) hang off HTTP errors.
  */
 export function redactError<T>(error: T, secrets: readonly string[], depth = 0): T {
   if (depth > 4 || typeof error !== 'object' || error === null) return error
