@@ -109,12 +109,11 @@ export {
   type RunEnvironment,
 } from './runtime/run-environment.js'
 export type { RunEvent, RunRecorder } from './runtime/run-events.js'
-export { abandonedReason, currentOwner } from './runtime/run-owner.js'
+export { abandonedReason, currentOwner, reconcileAbandonedRuns } from './runtime/run-owner.js'
 export {
   executeRun,
   type PipelineRun,
   type RunOptions,
-  reconcileAbandonedRuns,
   runPipeline,
 } from './runtime/run-pipeline.js'
 export { importingPipelines, insideStepProcess, runStepProcess } from './runtime/step-process.js'

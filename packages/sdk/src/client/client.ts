@@ -26,7 +26,8 @@ import {
   type RunEnvironment,
   runRepositories,
 } from '../runtime/run-environment.js'
-import { type PipelineRun, reconcileAbandonedRuns } from '../runtime/run-pipeline.js'
+import { reconcileAbandonedRuns } from '../runtime/run-owner.js'
+import type { PipelineRun } from '../runtime/run-pipeline.js'
 import type { RunRepositories } from '../runtime/store-recorder.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import type { RunOwner, RunRecord } from '@strata/store'
+import type { RunOwner, RunRecord, RunRepository } from '@strata/store'
 
 const STARTED_AT = new Date(Date.now() - process.uptime() * 1000).toISOString()
 
@@ -50,4 +50,12 @@ export function abandonedReason(run: RunRecord, now: number = Date.now()): strin
     return `its owner stopped reporting (no heartbeat for ${Math.round((now - Date.parse(run.heartbeatAt)) / 1000)} s, lease ${run.leaseMs / 1000} s) — resume it with 'strata pipeline runs resume ${run.name}'`
   }
   return undefined
+}
+
+/** Marks runs whose owner is provably gone, or whose lease expired, as failed. Healthy runs are untouched. */
+export function reconcileAbandonedRuns(environment: { repositories: { runs: RunRepository } }): void {
+  for (const run of environment.repositories.runs.active()) {
+    const reason = abandonedReason(run)
+    if (reason) environment.repositories.runs.markAbandoned(run.id, `run abandoned: ${reason}`)
+  }
 }

@@ -1,39 +1,28 @@
-import { randomBytes, randomUUID } from 'node:crypto'
-import { join, relative } from 'node:path'
+import { randomUUID } from 'node:crypto'
 import {
   type ExperimentTrackerV1,
-  type ModelReference,
   type OrchestratorRunContext,
   type PipelineSnapshot,
   type PipelineTracking,
-  type ProcessExit,
-  type ResolvedModel,
   redactText,
-  SNAPSHOT_SCHEMA_VERSION,
-  type StepCommand,
-  type StepOutcome,
   type StepRunState,
-  type StepSnapshot,
   StrataError,
 } from '@strata/core'
 import type { ArtifactVersionRecord, RunStatus } from '@strata/store'
-import { fingerprintModules, type ModuleFingerprint } from '../cache/code-fingerprint.js'
-import { type CompiledPipeline, compilePipeline, type PipelineDefinition } from '../compiler/compile.js'
+import { fingerprintModules } from '../cache/code-fingerprint.js'
+import { compilePipeline, type PipelineDefinition } from '../compiler/compile.js'
 import { loadRunConfig, parseRunConfig, type RunConfig } from '../compiler/run-config.js'
 import type { StepDefinition } from '../dsl/step.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
-import { buildCodeBundle, sdkPackageDir } from './code-bundle.js'
-import { ingestJournal, runKeys } from './journal.js'
-import type { RunComponent, RunEnvironment } from './run-environment.js'
+import { buildCodeBundle } from './code-bundle.js'
+import { runKeys } from './journal.js'
+import type { RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
-import { linkedArtifacts, modelResolver } from './run-models.js'
-import { abandonedReason, currentOwner } from './run-owner.js'
-import {
-  importingModules,
-  insideStepProcess,
-  STEP_PROCESS_ENV,
-  type StepProcessComponent,
-} from './step-process.js'
+import { artifactInfo, linkedArtifacts, modelResolver } from './run-models.js'
+import { currentOwner, reconcileAbandonedRuns } from './run-owner.js'
+import { buildSnapshot, defaultRunName } from './run-snapshot.js'
+import { importingModules, insideStepProcess } from './step-process.js'
+import { collectStep, stepCommand } from './step-process-host.js'
 import { resolveFromCache, runStep, type StepRunnerHost } from './step-runner.js'
 import { StoreRecorder } from './store-recorder.js'
 
@@ -64,128 +53,6 @@ export interface PipelineRun {
 /** How often a run renews its lease, and how long a lease lasts without renewal. */
 const HEARTBEAT_MS = 10_000
 const LEASE_MS = 60_000
-
-function defaultRunName(pipelineName: string): string {
-  const stamp = new Date()
-    .toISOString()
-    .replace(/\.\d+Z$/, '')
-    .replaceAll('-', '_')
-    .replace('T', '-')
-    .replaceAll(':', '_')
-  return `${pipelineName}-${stamp}-${randomBytes(3).toString('hex')}`
-}
-
-function toInfo(record: ArtifactVersionRecord): ArtifactVersionInfo {
-  const {
-    producerStepRunId: _producer,
-    saveType: _saveType,
-    createdAt: _createdAt,
-    artifactId: _artifactId,
-    version: _version,
-    ...info
-  } = record
-  return info
-}
-
-/** Marks runs whose owner is provably gone, or whose lease expired, as failed. Healthy runs are untouched. */
-export function reconcileAbandonedRuns(environment: Pick<RunEnvironment, 'repositories'>): void {
-  for (const run of environment.repositories.runs.active()) {
-    const reason = abandonedReason(run)
-    if (reason) environment.repositories.runs.markAbandoned(run.id, `run abandoned: ${reason}`)
-  }
-}
-
-function relativeModule(root: string, module: string | undefined, fallback: string): string {
-  return module ? relative(root, module).split('\\').join('/') : fallback
-}
-
-/** The snapshot an orchestrator receives. */
-function buildSnapshot(
-  pipeline: PipelineDefinition,
-  compiled: CompiledPipeline,
-  environment: RunEnvironment,
-  run: { id: string; name: string },
-  fingerprints: Map<string, ModuleFingerprint>,
-  artifactInputs: Map<string, ArtifactVersionRecord>,
-  resolveModel: (reference: ModelReference | undefined) => ResolvedModel | undefined,
-): PipelineSnapshot {
-  const root = environment.projectRoot
-  const modules: PipelineSnapshot['code']['modules'] = {}
-  const steps: StepSnapshot[] = compiled.steps.map((step) => {
-    const module = relativeModule(root, step.definition.module, `<unknown>/${step.definition.name}`)
-    const fingerprint = step.definition.module ? fingerprints.get(step.definition.module) : undefined
-    if (fingerprint) modules[module] = fingerprint
-    const inputs: StepSnapshot['inputs'] = {}
-    for (const [name, input] of Object.entries(step.inputs)) {
-      if (input.kind === 'step') inputs[name] = input
-      else {
-        const version = artifactInputs.get(`${input.name}@${input.version ?? 'latest'}`)!
-        inputs[name] = {
-          kind: 'artifact',
-          artifactVersionId: version.id,
-          name: version.name,
-          version: version.version,
-        }
-      }
-    }
-    return {
-      id: step.id,
-      step: step.definition.name,
-      source: { module },
-      inputs,
-      parameters: step.parameters,
-      upstream: step.upstream,
-      outputs: step.outputs,
-      settings: step.settings,
-      retry: step.retry,
-      cache: step.cache,
-      // Without a module (e.g. defined in an eval), the function's source stands in for its code.
-      codeFingerprint:
-        fingerprint?.digest ??
-        `function:${step.definition.fn.toString().length}:${step.definition.fn.toString()}`,
-      experimentTracker: step.experimentTracker !== false,
-      ...(step.model ? { model: resolveModel(step.model)! } : {}),
-      env: step.env,
-      secrets: step.secrets,
-    }
-  })
-  const components = {
-    orchestrator: {
-      name: environment.orchestrator.component.name,
-      flavor: environment.orchestrator.component.flavor,
-    },
-    artifact_store: {
-      name: environment.artifactStore.component.name,
-      flavor: environment.artifactStore.component.flavor,
-    },
-    ...(environment.experimentTracker
-      ? {
-          experiment_tracker: {
-            name: environment.experimentTracker.component.name,
-            flavor: environment.experimentTracker.component.flavor,
-          },
-        }
-      : {}),
-  }
-  return {
-    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-    runId: run.id,
-    runName: run.name,
-    pipeline: { name: compiled.pipelineName, parameters: compiled.parameters },
-    steps,
-    failureMode: compiled.failureMode,
-    settings: compiled.settings,
-    stack: { name: environment.stackName, components },
-    code: {
-      root,
-      modules,
-      ...(pipeline.module ? { pipelineModule: relativeModule(root, pipeline.module, '') } : {}),
-      bundleKey: runKeys.bundle(run.id),
-    },
-    ...(compiled.model ? { model: resolveModel(compiled.model)! } : {}),
-    createdAt: new Date().toISOString(),
-  }
-}
 
 /** Runs a compiled snapshot: cache first, then the orchestrator; records the outcome. */
 export interface ExecuteRunOptions {
@@ -276,7 +143,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
     const resolved: Record<string, ArtifactVersionInfo> = {}
     for (const [name, input] of Object.entries(step.inputs)) {
       if (input.kind === 'artifact') {
-        resolved[name] = toInfo(artifacts.requireVersionById(input.artifactVersionId))
+        resolved[name] = artifactInfo(artifacts.requireVersionById(input.artifactVersionId))
         continue
       }
       const upstream = runs.stepRun(runId, input.step)
@@ -287,7 +154,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
           `step '${stepId}': its input '${name}' (output '${input.output}' of '${input.step}') was never produced`,
         )
       }
-      resolved[name] = toInfo(artifacts.requireVersionById(versionId))
+      resolved[name] = artifactInfo(artifacts.requireVersionById(versionId))
     }
     return resolved
   }
@@ -415,75 +282,6 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
     steps: states,
     ...(error ? { error } : {}),
   }
-}
-
-function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
-  if (!component.entry) {
-    throw new StrataError(
-      'STEP_PROCESS_UNSUPPORTED',
-      `component '${component.name}' (${component.type}/${component.flavor}) was not installed from a package, so a step process cannot load it — install its plugin, or run steps in-process`,
-    )
-  }
-  return {
-    type: component.type,
-    name: component.name,
-    id: component.id,
-    flavor: component.flavor,
-    entry: component.entry,
-    config: component.config,
-    dataDir: join(configDir, 'local_stores', component.id),
-  }
-}
-
-/** `strata step run --run <uri> --step <id>`, with what the process needs in its environment. */
-function stepCommand(environment: RunEnvironment, snapshot: PipelineSnapshot, stepId: string): StepCommand {
-  const env: Record<string, string> = {
-    [STEP_PROCESS_ENV.marker]: '1',
-    [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
-      componentForProcess(environment.artifactStore.component, environment.configDir),
-    ),
-  }
-  if (environment.experimentTracker) {
-    env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
-      componentForProcess(environment.experimentTracker.component, environment.configDir),
-    )
-  }
-  const runUri = `${environment.artifactStore.host.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
-  // `strata step run` with the CLI that started the run, else the SDK's own runner (same command).
-  const runner = process.env.STRATA_CLI_BIN ?? join(sdkPackageDir(), 'bin', 'strata-step.mjs')
-  return { command: process.execPath, args: [runner, 'step', 'run', '--run', runUri, '--step', stepId], env }
-}
-
-async function collectStep(
-  environment: RunEnvironment,
-  snapshot: PipelineSnapshot,
-  stepId: string,
-  exit: ProcessExit,
-  say: ((line: string) => void) | undefined,
-): Promise<StepOutcome> {
-  const { runs } = environment.repositories
-  await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
-  const stepRun = runs.stepRun(snapshot.runId, stepId)
-  if (
-    stepRun &&
-    (stepRun.status === 'completed' ||
-      stepRun.status === 'failed' ||
-      stepRun.status === 'stopped' ||
-      stepRun.status === 'cached')
-  ) {
-    say?.(`step ${stepId}: ${stepRun.status}${stepRun.error ? ` — ${stepRun.error}` : ''}`)
-    return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
-  }
-  const tail = exit.output?.trim().split('\n').slice(-3).join(' | ')
-  const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
-  runs.upsertStepRun(snapshot.runId, stepId, {
-    step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,
-    status: exit.signal ? 'stopped' : 'failed',
-    error,
-    endedAt: new Date().toISOString(),
-  })
-  say?.(`step ${stepId}: failed — ${error}`)
-  return { status: exit.signal ? 'stopped' : 'failed', error }
 }
 
 /**

@@ -1,0 +1,87 @@
+// What the runtime hands orchestrators for steps that run in their own process: the command, and the
+// collection of what the process journaled.
+import { join } from 'node:path'
+import {
+  type PipelineSnapshot,
+  type ProcessExit,
+  type StepCommand,
+  type StepOutcome,
+  StrataError,
+} from '@strata/core'
+import { sdkPackageDir } from './code-bundle.js'
+import { ingestJournal } from './journal.js'
+import type { RunComponent, RunEnvironment } from './run-environment.js'
+import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
+
+function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
+  if (!component.entry) {
+    throw new StrataError(
+      'STEP_PROCESS_UNSUPPORTED',
+      `component '${component.name}' (${component.type}/${component.flavor}) was not installed from a package, so a step process cannot load it — install its plugin, or run steps in-process`,
+    )
+  }
+  return {
+    type: component.type,
+    name: component.name,
+    id: component.id,
+    flavor: component.flavor,
+    entry: component.entry,
+    config: component.config,
+    dataDir: join(configDir, 'local_stores', component.id),
+  }
+}
+
+/** `strata step run --run <uri> --step <id>`, with what the process needs in its environment. */
+export function stepCommand(
+  environment: RunEnvironment,
+  snapshot: PipelineSnapshot,
+  stepId: string,
+): StepCommand {
+  const env: Record<string, string> = {
+    [STEP_PROCESS_ENV.marker]: '1',
+    [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
+      componentForProcess(environment.artifactStore.component, environment.configDir),
+    ),
+  }
+  if (environment.experimentTracker) {
+    env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
+      componentForProcess(environment.experimentTracker.component, environment.configDir),
+    )
+  }
+  const runUri = `${environment.artifactStore.host.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
+  // `strata step run` with the CLI that started the run, else the SDK's own runner (same command).
+  const runner = process.env.STRATA_CLI_BIN ?? join(sdkPackageDir(), 'bin', 'strata-step.mjs')
+  return { command: process.execPath, args: [runner, 'step', 'run', '--run', runUri, '--step', stepId], env }
+}
+
+export async function collectStep(
+  environment: RunEnvironment,
+  snapshot: PipelineSnapshot,
+  stepId: string,
+  exit: ProcessExit,
+  say: ((line: string) => void) | undefined,
+): Promise<StepOutcome> {
+  const { runs } = environment.repositories
+  await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
+  const stepRun = runs.stepRun(snapshot.runId, stepId)
+  if (
+    stepRun &&
+    (stepRun.status === 'completed' ||
+      stepRun.status === 'failed' ||
+      stepRun.status === 'stopped' ||
+      stepRun.status === 'cached')
+  ) {
+    say?.(`step ${stepId}: ${stepRun.status}${stepRun.error ? ` — ${stepRun.error}` : ''}`)
+    return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
+  }
+  const tail = exit.output?.trim().split('\n').slice(-3).join(' | ')
+  const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
+  runs.upsertStepRun(snapshot.runId, stepId, {
+    step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,
+    status: exit.signal ? 'stopped' : 'failed',
+    error,
+    endedAt: new Date().toISOString(),
+  })
+  say?.(`step ${stepId}: failed — ${error}`)
+  return { status: exit.signal ? 'stopped' : 'failed', error }
+}
