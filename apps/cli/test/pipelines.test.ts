@@ -42,6 +42,15 @@ export const long = pipeline({ name: 'long', cache: false }, () => {
   slow()
 })
 
+export const fit = step({ name: 'fit', inputs: ['numbers'], artifacts: { output: { name: 'summer', kind: 'model' } } }, async ({ numbers }: { numbers: number[] }, ctx) => {
+  ctx.logMetadata({ size: numbers.length })
+  return { offset: numbers.length }
+})
+
+export const modelled = pipeline({ name: 'modelled', model: { name: 'summer-model' } }, () => {
+  fit({ numbers: prepare() })
+})
+
 // Running the module directly runs the pipeline; 'strata pipeline run' imports it without running.
 if (process.env.RUN_FROM_CODE === '1') await demo.run()
 `
@@ -201,10 +210,12 @@ describe('strata pipeline', () => {
     const ambiguous = await run(['pipeline', 'run', 'pipelines.ts'])
     expect(ambiguous.code).toBe(1)
     expect(ambiguous.stderr).toBe(
-      'Error: pipelines.ts exports several pipelines (demo, long) — choose one with --name\n',
+      'Error: pipelines.ts exports several pipelines (demo, long, modelled) — choose one with --name\n',
     )
     const unknown = await run(['pipeline', 'run', 'pipelines.ts', '--name', 'nope'])
-    expect(unknown.stderr).toBe("Error: pipelines.ts has no pipeline 'nope' — it exports: demo, long\n")
+    expect(unknown.stderr).toBe(
+      "Error: pipelines.ts has no pipeline 'nope' — it exports: demo, long, modelled\n",
+    )
   })
 })
 
@@ -302,5 +313,20 @@ describe('strata model', () => {
     expect((await ok(sandbox, ['model', 'version', 'describe', 'sums', 'latest'])).stdout).toMatch(
       /^Version\s+v2$/m,
     )
+  })
+
+  it('shows the artifacts and runs a training run linked to its new model version', async () => {
+    const trained = await ok(sandbox, ['pipeline', 'run', 'pipelines.ts', '--name', 'modelled'])
+    const name = runName(trained.stdout)
+    const artifacts = (await ok(sandbox, ['model', 'version', 'artifacts', 'summer-model', 'latest'])).stdout
+    // prepare came from the cache (a demo run made the same output): still linked, as data.
+    expect(artifacts).toMatch(/^\w+::prepare::output\s+v\d+\s+data\s/m)
+    expect(artifacts).toMatch(/^summer\s+v1\s+model\s/m)
+    const runs = (await ok(sandbox, ['model', 'version', 'runs', 'summer-model', '1'])).stdout
+    expect(runs).toMatch(new RegExp(`^${name}\\s+completed\\s`, 'm'))
+    const described = (await ok(sandbox, ['model', 'version', 'describe', 'summer-model', '1'])).stdout
+    expect(described).toMatch(/^Metadata\s+size=4$/m)
+    const run = (await ok(sandbox, ['pipeline', 'runs', 'describe', name])).stdout
+    expect(run).toMatch(/^Model\s+summer-model v1$/m)
   })
 })
