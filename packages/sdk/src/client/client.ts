@@ -18,7 +18,6 @@ import type {
 import type { Materializer } from '../materializers/materializer.js'
 import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../runtime/artifact-io.js'
-import { runKeys } from '../runtime/journal.js'
 import { type ResumeOptions, resumeRun, syncRun } from '../runtime/resume-run.js'
 import {
   type OpenRunEnvironmentOptions,
@@ -471,9 +470,6 @@ export class Client {
     )
     return (await loadArtifact(await this.#storeFor(artifact), artifact, materializer)) as T
   }
-
-  /** Where a run's logs and journal live in its artifact store. */
-  runKeys = runKeys
 
   async close(): Promise<void> {
     if (!this.#ownsEnvironment) return
