@@ -14,5 +14,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
-  external: ['esbuild', 'better-sqlite3'],
+  external: ['esbuild'],
 })

@@ -2,9 +2,9 @@
 // Checked before anything else loads: on an old Node the store's native binding would crash instead of
 // explaining, so this file uses nothing newer than what Node 18 parses.
 const [major, minor] = process.versions.node.split('.').map(Number)
-if (major < 22 || (major === 22 && minor < 12)) {
+if (major < 22 || (major === 22 && minor < 16)) {
   process.stderr.write(
-    `Error: strata needs Node.js 22.12 or newer, but this is Node.js ${process.versions.node} — run it with the project's pinned Node ('pnpm exec strata ...' or a package.json script), or install Node.js 24 LTS\n`,
+    `Error: strata needs Node.js 22.16 or newer, but this is Node.js ${process.versions.node} — run it with the project's pinned Node ('pnpm exec strata ...' or a package.json script), or install Node.js 24 LTS\n`,
   )
   process.exit(1)
 }

@@ -84,7 +84,7 @@ describe('start-up', () => {
     }
     expect(status).toBe(1)
     expect(stderr).toBe(
-      `Error: strata needs Node.js 22.12 or newer, but this is Node.js ${version.slice(1)} — run it with the project's pinned Node ('pnpm exec strata ...' or a package.json script), or install Node.js 24 LTS\n`,
+      `Error: strata needs Node.js 22.16 or newer, but this is Node.js ${version.slice(1)} — run it with the project's pinned Node ('pnpm exec strata ...' or a package.json script), or install Node.js 24 LTS\n`,
     )
   })
 

@@ -2,9 +2,10 @@
 // Runs one pipeline step in this process: `strata-step step run --run <uri> --step <id>` (what
 // `strata step run` does, for projects without @strata/cli). Started by orchestrators.
 const major = Number(process.versions.node.split('.')[0])
-if (major < 22) {
+const minor = Number(process.versions.node.split('.')[1])
+if (major < 22 || (major === 22 && minor < 16)) {
   console.error(
-    `strata: Node.js 22 or newer is needed, this is ${process.versions.node} — use the project's pinned Node`,
+    `strata: Node.js 22.16 or newer is needed, this is ${process.versions.node} — use the project's pinned Node`,
   )
   process.exit(1)
 }

@@ -1,7 +1,7 @@
 export { resolveConfigDir } from './config-dir.js'
 export { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
 export { refuseNetworkFilesystem } from './network-filesystem.js'
-export { assertSupportedNode, MINIMUM_NODE_MAJOR } from './node-version.js'
+export { assertSupportedNode, MINIMUM_NODE } from './node-version.js'
 export {
   ArtifactRepository,
   type ArtifactSaveType,

@@ -21,8 +21,8 @@ describe('SqliteStore', () => {
     const store = SqliteStore.open({ configDir })
     expect(store.path).toBe(join(configDir, 'strata.db'))
     expect(store.schemaVersion).toBe(STORE_SCHEMA_VERSION)
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect(store.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' })
+    expect(store.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 })
     expect(store.integrityCheck()).toBe('ok')
     store.close()
     // Re-opening an up-to-date store changes nothing.
@@ -33,7 +33,7 @@ describe('SqliteStore', () => {
 
   it('refuses a store newer than itself, with the fix', () => {
     const store = SqliteStore.open({ configDir })
-    store.db.pragma(`user_version = ${STORE_SCHEMA_VERSION + 1}`)
+    store.db.exec(`PRAGMA user_version = ${STORE_SCHEMA_VERSION + 1}`)
     store.close()
     expect(() => SqliteStore.open({ configDir })).toThrow(
       `has schema version ${STORE_SCHEMA_VERSION + 1}, but this Strata knows only up to ${STORE_SCHEMA_VERSION} — upgrade Strata`,
@@ -78,7 +78,7 @@ describe('SqliteStore', () => {
 
   it('explains an unsupported Node.js instead of crashing in the native module', () => {
     expect(() => assertSupportedNode('20.20.2')).toThrow(
-      'Strata needs Node.js 22 or newer, but this is Node.js 20.20.2 — run it through the project',
+      'Strata needs Node.js 22.16 or newer, but this is Node.js 20.20.2 — run it through the project',
     )
   })
 })

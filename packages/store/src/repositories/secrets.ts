@@ -25,8 +25,8 @@ interface SecretRow {
   id: string
   name: string
   keys: string
-  nonce: Buffer
-  ciphertext: Buffer
+  nonce: Uint8Array
+  ciphertext: Uint8Array
   created_at: string
   updated_at: string
 }
