@@ -55,6 +55,11 @@ const cases: Array<[string, string[], RegExp]> = [
     /unknown field 'concurency' — did you mean 'concurrency'\?/,
   ],
   [
+    'an unknown field with no close match',
+    ['orchestrator', 'register', 'x', '--flavor', 'inline', '--queue=q', '--bogus=1'],
+    /unknown field 'bogus' — remove it or use one of its fields \(queue, concurrency\); see 'strata orchestrator flavor describe inline'$/,
+  ],
+  [
     'a secret value in clear',
     ['artifact-store', 'register', 'x', '--flavor', 'demo', '--token=plain-value'],
     /'token' is a secret field, so its value belongs in the secrets store, not in the component — run 'strata secret create x --token=VALUE' and pass --token=\{\{x.token\}\}/,

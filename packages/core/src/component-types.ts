@@ -28,10 +28,12 @@ export type ComponentCliName<T extends ComponentType = ComponentType> = T extend
   ? `${A}-${B}`
   : T
 
+/** Whether a string is one of the 14 component types, spelled as core spells them (`artifact_store`). */
 export function isComponentType(value: string): value is ComponentType {
   return (COMPONENT_TYPES as readonly string[]).includes(value)
 }
 
+/** The CLI command group of a component type: `artifact_store` → `artifact-store`. */
 export function componentCliName<T extends ComponentType>(type: T): ComponentCliName<T> {
   return type.replace('_', '-') as ComponentCliName<T>
 }

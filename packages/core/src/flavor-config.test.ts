@@ -46,6 +46,14 @@ describe('parseFlavorConfig', () => {
     expect(error.message).toContain("unknown field 'regoin' — did you mean 'region'?")
   })
 
+  it('ends an unknown field with no close match with the fix: the known fields and where they are described', () => {
+    const error = errorOf(() => parseFlavorConfig(bucketStore, { path: 's3://b', bogus: 1 }))
+    expect(error.code).toBe('INVALID_CONFIG')
+    expect(error.message).toMatch(
+      /config: unknown field 'bogus' — remove it or use one of its fields \(path, .*region.*\); see 'strata artifact-store flavor describe bucket'$/,
+    )
+  })
+
   it('refuses a secret reference on a non-secret field', () => {
     const error = errorOf(() => parseFlavorConfig(bucketStore, { path: 's3://b', region: '{{aws.region}}' }))
     expect(error.code).toBe('SECRET_REFERENCE_NOT_ALLOWED')

@@ -132,11 +132,13 @@ export function parseFlavorConfig(
     for (const key of Object.keys(raw)) {
       if (known.includes(key)) continue
       const suggestion = closest(key, known)
-      throw new StrataError(
-        'INVALID_CONFIG',
-        `${subject} config: unknown field '${key}'${suggestion ? ` — did you mean '${suggestion}'?` : ''} Known fields: ${known.join(', ') || 'none'}`,
-        { details: { flavor: id, field: key } },
-      )
+      const fix =
+        known.length === 0
+          ? `remove it: ${id} takes no configuration`
+          : `${suggestion ? `did you mean '${suggestion}'? ` : 'remove it or use '}one of its fields (${known.join(', ')}); ${describeHint}`
+      throw new StrataError('INVALID_CONFIG', `${subject} config: unknown field '${key}' — ${fix}`, {
+        details: { flavor: id, field: key },
+      })
     }
   }
 

@@ -62,7 +62,7 @@ export function flavorEntryFromDefinition(flavor: AnyFlavor, source: FlavorSourc
   if (typeof flavor.name !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(flavor.name)) {
     throw new StrataError(
       'INVALID_FLAVOR',
-      `${source.package} exports a ${flavor.type} flavor with an invalid name '${String(flavor.name)}' — use lower-case letters, digits, '-' and '_'`,
+      `${source.package} exports a flavor of type ${flavor.type} with an invalid name '${String(flavor.name)}' — use lower-case letters, digits, '-' and '_'`,
     )
   }
   if (typeof flavor.create !== 'function' || typeof flavor.config?.safeParse !== 'function') {

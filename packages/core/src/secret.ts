@@ -60,6 +60,7 @@ export function parseSecretReference(value: unknown): SecretReference | undefine
   return { secret: match[1]!, key: match[2]! }
 }
 
+/** Writes a reference the way a secret field holds it: `{ secret: 'aws', key: 'token' }` → `{{aws.token}}`. */
 export function formatSecretReference(reference: SecretReference): string {
   return `{{${reference.secret}.${reference.key}}}`
 }
