@@ -1,4 +1,3 @@
-import { resolve } from 'node:path'
 import type { ComponentType } from '@strata/core/base'
 import {
   deleteStack,
@@ -30,13 +29,10 @@ import {
   REQUIRED_COMPONENT_TYPES,
   shortId,
   UsageError,
-  warnMissingSecrets,
 } from '../kit.js'
+import { stackExportCommand, stackImportCommand } from './stack-export.js'
 import { stackSecretsCommand } from './stack-secrets.js'
-
-// Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
-// start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
-const { existsSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs')
+import { stackValidateCommand } from './stack-validate.js'
 
 /** ZenML's short flags for component types. */
 const SHORT: Record<ComponentType, string> = {
@@ -148,9 +144,9 @@ export default defineGroup({
         const stack = workspace.store.transaction(() =>
           workspace.repositories.stacks.create({ name, components: ids }),
         )
+        const active = context.options.set === true ? setActiveStack(workspace, stack.id) : undefined
         done(context, `Registered stack '${stack.name}'.`)
-        if (context.options.set === true) {
-          const active = setActiveStack(workspace, stack.id)
+        if (active) {
           done(
             context,
             `Active stack${active.source === 'project' ? ' for this project' : ''}: '${stack.name}'.`,
@@ -375,117 +371,9 @@ export default defineGroup({
         return 0
       },
     }),
-    export: defineCommand({
-      summary: 'Write a stack to a YAML file (secret fields keep their {{secret.key}} references)',
-      args: [stackArg, { name: 'FILE', help: "Where to write it (default NAME.yaml; '-' for stdout)" }],
-      async run(context) {
-        const [workspace, sdk, { registry }] = await Promise.all([
-          context.workspace(),
-          context.sdk(),
-          context.flavors(),
-        ])
-        sdk.ensureDefaultStack(workspace.repositories)
-        const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
-        const yaml = sdk.exportStack(stack, { registry, strataVersion: context.version })
-        const file = context.arg('FILE') ?? `${stack.name}.yaml`
-        if (file === '-') {
-          context.io.out(yaml.trimEnd())
-          return 0
-        }
-        writeFileSync(resolve(context.cwd, file), context.io.scrub(yaml))
-        done(context, `Exported stack '${stack.name}' to ${file}.`)
-        return 0
-      },
-    }),
-    import: defineCommand({
-      summary: 'Import a stack from a YAML file written by stack export (idempotent)',
-      description:
-        "'strata stack import FILE' or, as ZenML has it, 'strata stack import NAME [-f FILE]' (FILE defaults to NAME.yaml).\nComponents identical to existing ones are reused; importing the same file again changes nothing.",
-      args: [{ name: 'NAME_OR_FILE', help: 'The file, or the name to give the stack' }],
-      options: [
-        { name: 'file', short: 'f', placeholder: 'FILE', help: 'The YAML file' },
-        {
-          name: 'name',
-          short: 'n',
-          placeholder: 'NAME',
-          help: 'Import under this name instead of the one in the file',
-        },
-      ],
-      async run(context) {
-        const given = context.arg('NAME_OR_FILE')
-        let file = context.arg('file')
-        let name = context.arg('name')
-        if (file === undefined) {
-          if (given === undefined) throw new UsageError('missing FILE', context.path)
-          if (/\.ya?ml$/i.test(given) || existsSync(resolve(context.cwd, given))) file = given
-          else [file, name] = [`${given}.yaml`, name ?? given]
-        } else if (given !== undefined) name ??= given
-        const path = resolve(context.cwd, file)
-        let text: string
-        try {
-          text = readFileSync(path, 'utf8')
-        } catch {
-          throw new CommandError(
-            'STACK_FILE_NOT_FOUND',
-            `cannot read ${path} — write one with 'strata stack export NAME FILE'`,
-          )
-        }
-        const [workspace, sdk, { registry }] = await Promise.all([
-          context.workspace(),
-          context.sdk(),
-          context.flavors(),
-        ])
-        const document = sdk.parseStackExport(text, file)
-        const result = await sdk.importStack(workspace, document, { registry, ...(name ? { name } : {}) })
-        if (result.status === 'unchanged')
-          done(context, `Stack '${result.stack.name}' is already imported; nothing changed.`)
-        else
-          done(
-            context,
-            `Imported stack '${result.stack.name}'${result.createdComponents.length ? ` with new components ${result.createdComponents.join(', ')}` : ''}.`,
-          )
-        warnMissingSecrets(context, result.missingSecrets)
-        return 0
-      },
-    }),
-    validate: defineCommand({
-      summary: 'Check a stack: flavors, configs, secrets, and that each component is reachable',
-      args: [{ ...stackArg, required: false }],
-      async run(context) {
-        const [workspace, sdk, { registry }] = await Promise.all([
-          context.workspace(),
-          context.sdk(),
-          context.flavors(),
-        ])
-        const name = context.arg('NAME')
-        const stack =
-          name === undefined
-            ? sdk.resolveActiveStack(workspace).stack
-            : workspace.repositories.stacks.get(name)
-        const secrets = sdk.storeSecretResolver(workspace.repositories.secrets, {
-          onResolve: (values) => {
-            for (const value of values) context.io.sensitive(value)
-          },
-        })
-        await sdk.validateStoredStack(stack, { registry, secrets })
-        const results = await sdk.verifyStack(stack, { registry, secrets, configDir: workspace.configDir })
-        for (const result of results) {
-          const mark =
-            result.status === 'ok'
-              ? context.io.style('✔', 'green')
-              : result.status === 'skipped'
-                ? '-'
-                : context.io.style('✘', 'red')
-          const what =
-            result.status === 'ok' ? 'reachable' : result.status === 'skipped' ? 'nothing to check' : 'failed'
-          context.io.note(`${mark} ${label(result.type)} '${result.name}': ${what}`)
-        }
-        const failed = results.find((result) => result.status === 'failed')
-        if (failed) throw new CommandError('STACK_VERIFY_FAILED', `stack '${stack.name}': ${failed.error}`)
-        done(context, `Stack '${stack.name}' is valid.`)
-        return 0
-      },
-    }),
+    export: stackExportCommand,
+    import: stackImportCommand,
+    validate: stackValidateCommand,
     'register-secrets': stackSecretsCommand,
   },
 })
