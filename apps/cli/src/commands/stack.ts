@@ -141,10 +141,15 @@ export default defineGroup({
         ensureDefaultStack(workspace.repositories)
         const ids = chosenComponents(context, workspace)
         await validateComponents(context, workspace, name, ids)
-        const stack = workspace.store.transaction(() =>
-          workspace.repositories.stacks.create({ name, components: ids }),
-        )
-        const active = context.options.set === true ? setActiveStack(workspace, stack.id) : undefined
+        // One transaction for both writes: when activating fails (an unreadable project setting, say),
+        // the stack is not left registered either. The project's setting file is written last, inside it.
+        const { stack, active } = workspace.store.transaction(() => {
+          const stack = workspace.repositories.stacks.create({ name, components: ids })
+          return {
+            stack,
+            active: context.options.set === true ? setActiveStack(workspace, stack.id) : undefined,
+          }
+        })
         done(context, `Registered stack '${stack.name}'.`)
         if (active) {
           done(
@@ -317,7 +322,11 @@ export default defineGroup({
       async run(context) {
         const workspace = await context.workspace()
         const old = context.arg('NAME')!
-        const renamed = renameStack(workspace, old, context.arg('NEW_NAME')!)
+        // The project's setting follows the rename inside the same transaction: if writing it fails, the
+        // rename is rolled back too.
+        const renamed = workspace.store.transaction(() =>
+          renameStack(workspace, old, context.arg('NEW_NAME')!),
+        )
         done(context, `Renamed stack '${old}' to '${renamed.name}'.`)
         return 0
       },
