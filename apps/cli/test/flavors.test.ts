@@ -112,5 +112,14 @@ describe('help', () => {
     expect(command).toMatch(/-e, --experiment-tracker NAME/)
     expect(command).toMatch(/-al, --alerter NAME/)
     expect((await ok(sandbox, ['--version'])).stdout).toBe('0.1.0\n')
+    const stores = (await ok(sandbox, ['artifact-store'])).stdout
+    expect(stores).toMatch(/describe\s+Show an artifact store's flavor and configuration/)
+    expect(stores).toMatch(/delete\s+Delete an artifact store \(refused while a stack uses it\)/)
+    expect((await ok(sandbox, ['step-operator'])).stdout).toMatch(/rename\s+Rename a step operator$/m)
+    expect((await ok(sandbox, ['orchestrator', 'flavor'])).stdout).toMatch(
+      /describe\s+Show an orchestrator flavor's configuration fields/,
+    )
+    for (const group of ['orchestrator', 'artifact-store', 'experiment-tracker', 'image-builder', 'alerter'])
+      expect((await ok(sandbox, [group])).stdout).not.toMatch(/\ba [aeiou]/)
   })
 })

@@ -14,6 +14,7 @@ import {
   printFields,
   printTable,
 } from '../kit.js'
+import { withArticle } from './component-noun.js'
 
 function cell(value: unknown): string {
   return value === undefined ? '-' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value)
@@ -74,7 +75,7 @@ export function flavorGroup(type: ComponentType): GroupSpec {
         },
       }),
       describe: defineCommand({
-        summary: `Show a ${noun} flavor's configuration fields`,
+        summary: `Show ${withArticle(noun)} flavor's configuration fields`,
         args: [{ name: 'FLAVOR', required: true, help: 'The flavor' }],
         options: [OUTPUT_OPTION],
         async run(context) {

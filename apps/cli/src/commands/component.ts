@@ -24,6 +24,7 @@ import {
   warnMissingSecrets,
 } from '../kit.js'
 import { flavorGroup } from './component-flavor.js'
+import { withArticle } from './component-noun.js'
 
 /** A component as JSON/YAML output shows it: secret fields masked by the flavor's schema when known. */
 async function componentData(context: CommandContext, component: ComponentRecord, stacks: string[]) {
@@ -182,7 +183,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       },
     }),
     describe: defineCommand({
-      summary: `Show a ${noun}'s flavor and configuration (default: the active stack's)`,
+      summary: `Show ${withArticle(noun)}'s flavor and configuration (default: the active stack's)`,
       args: [{ ...nameArg, required: false }],
       options: [OUTPUT_OPTION],
       async run(context) {
@@ -229,7 +230,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       },
     }),
     update: defineCommand({
-      summary: `Change a ${noun}'s configuration`,
+      summary: `Change ${withArticle(noun)}'s configuration`,
       description: 'Given keys are set; the others keep their values. The flavor checks the result.',
       args: [nameArg],
       extras: { kind: 'config', help: 'Configuration to set' },
@@ -247,7 +248,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       },
     }),
     'remove-attribute': defineCommand({
-      summary: `Remove attributes from a ${noun}'s configuration (back to the flavor's defaults)`,
+      summary: `Remove attributes from ${withArticle(noun)}'s configuration (back to the flavor's defaults)`,
       args: [
         nameArg,
         { name: 'ATTRIBUTE', required: true, variadic: true, help: 'The attributes to remove' },
@@ -268,7 +269,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       },
     }),
     rename: defineCommand({
-      summary: `Rename a ${noun}`,
+      summary: `Rename ${withArticle(noun)}`,
       args: [nameArg, { name: 'NEW_NAME', required: true, help: 'The new name' }],
       async run(context) {
         const workspace = await context.workspace()
@@ -282,7 +283,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       },
     }),
     delete: defineCommand({
-      summary: `Delete a ${noun} (refused while a stack uses it)`,
+      summary: `Delete ${withArticle(noun)} (refused while a stack uses it)`,
       args: [nameArg],
       async run(context) {
         const workspace = await context.workspace()

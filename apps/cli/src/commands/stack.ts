@@ -30,6 +30,7 @@ import {
   shortId,
   UsageError,
 } from '../kit.js'
+import { withArticle } from './component-noun.js'
 import { stackExportCommand, stackImportCommand } from './stack-export.js'
 import { stackSecretsCommand } from './stack-secrets.js'
 import { stackValidateCommand } from './stack-validate.js'
@@ -92,7 +93,7 @@ async function validateComponents(
   const missing = REQUIRED_COMPONENT_TYPES.filter((type) => !record.components[type])
   if (missing.length > 0) {
     throw new UsageError(
-      `stack '${name}' needs ${missing.map((type) => `an ${label(type)} (--${componentCliName(type)} NAME)`).join(' and ')}`,
+      `stack '${name}' needs ${missing.map((type) => `${withArticle(label(type))} (--${componentCliName(type)} NAME)`).join(' and ')}`,
       context.path,
     )
   }
