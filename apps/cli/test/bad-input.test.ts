@@ -148,6 +148,16 @@ const cases: Array<[string, string[], RegExp]> = [
     /cannot sort by 'colour' — use one of name, created, updated/,
   ],
   [
+    'a bad --sort on flavor list',
+    ['artifact-store', 'flavor', 'list', '--sort', 'colour'],
+    /cannot sort by 'colour' — use one of name, package, status, optionally as -FIELD or desc:FIELD/,
+  ],
+  [
+    'a bad --page on integration list',
+    ['integration', 'list', '--page', '0'],
+    /--page must be at least 1 — see 'strata integration list --help'/,
+  ],
+  [
     'deleting a flavor components use',
     ['orchestrator', 'flavor', 'delete', 'inline'],
     /custom orchestrator flavor 'inline' is used by 'inline' — delete that component first/,

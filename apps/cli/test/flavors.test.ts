@@ -53,6 +53,87 @@ describe('flavors', () => {
     await ok(sandbox, ['integration', 'list'], forbid)
   })
 
+  it('pages and sorts flavor list like every other list, with the same JSON shape', async () => {
+    const page = JSON.parse(
+      (
+        await ok(
+          sandbox,
+          [
+            'artifact-store',
+            'flavor',
+            'list',
+            '--output',
+            'json',
+            '--size',
+            '2',
+            '--page',
+            '2',
+            '--sort',
+            '-name',
+          ],
+          forbid,
+        )
+      ).stdout,
+    )
+    expect(page.pagination).toEqual({ page: 2, size: 2, totalPages: 2, total: 4 })
+    expect(page.items).toEqual([
+      {
+        type: 'artifact_store',
+        name: 'gcp',
+        package: '@strata/gcs',
+        version: null,
+        location: null,
+        status: 'not installed — strata integration install gcs',
+        description: 'Google Cloud Storage',
+      },
+      {
+        type: 'artifact_store',
+        name: 'demo',
+        package: '@fixture/strata-demo',
+        version: '1.2.3',
+        location: 'local',
+        status: 'installed',
+        description: 'Keeps artifacts in memory (demo)',
+      },
+    ])
+    const byPackage = JSON.parse(
+      (await ok(sandbox, ['artifact-store', 'flavor', 'list', '--output=json', '--sort', 'package'])).stdout,
+    )
+    expect(byPackage.items.map((row: { package: string }) => row.package)).toEqual([
+      '@fixture/strata-demo',
+      '@strata/gcs',
+      '@strata/local',
+      '@strata/s3',
+    ])
+    const table = await ok(sandbox, [
+      'artifact-store',
+      'flavor',
+      'list',
+      '--size',
+      '3',
+      '--sort',
+      'desc:name',
+    ])
+    expect(
+      table.stdout
+        .split('\n')
+        .slice(1, -1)
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['s3', 'local', 'gcp'])
+    expect(table.stderr).toContain('Page 1 of 2 (4 artifact store flavors)')
+
+    const integrations = JSON.parse(
+      (await ok(sandbox, ['integration', 'list', '--output', 'json', '--sort', '-name', '--size', '3']))
+        .stdout,
+    )
+    expect(integrations.items.map((row: { name: string }) => row.name)).toEqual(['s3', 'mlflow', 'local'])
+    expect(integrations.pagination).toEqual({ page: 1, size: 3, totalPages: 2, total: 4 })
+    expect(integrations.items[2]).toMatchObject({ package: '@strata/local', installed: '0.1.0' })
+    const second = await ok(sandbox, ['integration', 'list', '--page', '2', '--size', '3'])
+    expect(second.stdout).toMatch(/^INTEGRATION\s+PACKAGE\s+INSTALLED\s+FLAVORS\ns3\s+@strata\/s3\s/)
+    expect(second.stderr).toContain('Page 2 of 2 (4 integrations)')
+  })
+
   it('registers and deletes custom flavors from a module', async () => {
     const registered = await ok(sandbox, ['orchestrator', 'flavor', 'register', 'orchestrator.mjs'])
     expect(registered.stderr).toContain(

@@ -9,12 +9,27 @@ import {
   formatOf,
   type GroupSpec,
   label,
+  listOptions,
   OUTPUT_OPTION,
+  pageFooter,
+  pageRows,
+  paginationOf,
   printData,
   printFields,
   printTable,
 } from '../kit.js'
 import { withArticle } from './component-noun.js'
+
+/** One row of `flavor list`: installed, custom, or first-party and not installed (`version: null`). */
+interface FlavorRow {
+  type: ComponentType
+  name: string
+  package: string
+  version: string | null
+  location: 'local' | 'remote' | null
+  status: string
+  description: string
+}
 
 function cell(value: unknown): string {
   return value === undefined ? '-' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value)
@@ -29,16 +44,18 @@ export function flavorGroup(type: ComponentType): GroupSpec {
     commands: {
       list: defineCommand({
         summary: `List the ${noun} flavors this project can use, and first-party ones it could install`,
-        options: [OUTPUT_OPTION],
+        options: listOptions(['name', 'package', 'status']),
         async run(context) {
           const format = formatOf(context)
           const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
-          const rows = registry.list(type).map((entry) => {
+          const all: FlavorRow[] = registry.list(type).map((entry) => {
             const custom = entry.source.kind === 'custom'
             return {
-              flavor: entry.name,
-              package: custom ? entry.source.package : `${entry.source.package}@${entry.source.version}`,
-              location: entry.isRemote ? 'remote' : entry.isLocal ? 'local' : '-',
+              type,
+              name: entry.name,
+              package: entry.source.package,
+              version: custom ? null : entry.source.version,
+              location: entry.isRemote ? 'remote' : entry.isLocal ? 'local' : null,
               status: custom ? 'custom' : 'installed',
               description: entry.description,
             }
@@ -46,31 +63,42 @@ export function flavorGroup(type: ComponentType): GroupSpec {
           for (const integration of sdk.INTEGRATIONS) {
             for (const flavor of integration.flavors) {
               if (flavor.type !== type || registry.find(type, flavor.name)) continue
-              rows.push({
-                flavor: flavor.name,
+              all.push({
+                type,
+                name: flavor.name,
                 package: integration.package,
-                location: '-',
+                version: null,
+                location: null,
                 status: `not installed — strata integration install ${integration.name}`,
                 description: integration.description,
               })
             }
           }
-          rows.sort((a, b) => a.flavor.localeCompare(b.flavor))
+          const { rows, page } = pageRows(
+            all,
+            context.options,
+            { name: (row) => row.name, package: (row) => row.package, status: (row) => row.status },
+            context.path,
+          )
           if (format !== 'table') {
-            await printData(context.io, format, rows)
+            await printData(context.io, format, { items: rows, pagination: paginationOf(page) })
             return 0
           }
           printTable(
             context.io,
             [
-              { header: 'FLAVOR', value: (row) => row.flavor },
-              { header: 'PACKAGE', value: (row) => row.package },
-              { header: 'RUNS', value: (row) => row.location, shrink: false },
+              { header: 'FLAVOR', value: (row) => row.name },
+              {
+                header: 'PACKAGE',
+                value: (row) => (row.version ? `${row.package}@${row.version}` : row.package),
+              },
+              { header: 'RUNS', value: (row) => row.location ?? '-', shrink: false },
               { header: 'STATUS', value: (row) => row.status },
               { header: 'DESCRIPTION', value: (row) => row.description },
             ],
             rows,
           )
+          pageFooter(context.io, page, `${noun} flavors`)
           return 0
         },
       }),

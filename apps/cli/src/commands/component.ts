@@ -15,6 +15,7 @@ import {
   OUTPUT_OPTION,
   pageFooter,
   pageOf,
+  paginationOf,
   printData,
   printFields,
   printTable,
@@ -151,7 +152,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
           )
           await printData(context.io, format, {
             items,
-            pagination: { page: page.page, size: page.size, totalPages: page.totalPages, total: page.total },
+            pagination: paginationOf(page),
           })
           return 0
         }

@@ -8,7 +8,10 @@ import {
   defineGroup,
   done,
   formatOf,
-  OUTPUT_OPTION,
+  listOptions,
+  pageFooter,
+  pageRows,
+  paginationOf,
   printData,
   printTable,
 } from '../kit.js'
@@ -82,22 +85,25 @@ export default defineGroup({
   commands: {
     list: defineCommand({
       summary: 'List integrations, their flavors, and whether this project has them',
-      options: [OUTPUT_OPTION],
+      options: listOptions(['name', 'package']),
       async run(context) {
         const format = formatOf(context)
         const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
-        const rows = sdk.INTEGRATIONS.map((integration) => {
-          const version = sdk.installedIntegrationVersion(integration, registry)
-          return {
-            name: integration.name,
-            package: integration.package,
-            flavors: integration.flavors.map((flavor) => `${flavor.type}/${flavor.name}`),
-            installed: version ?? null,
-            description: integration.description,
-          }
-        })
+        const all = sdk.INTEGRATIONS.map((integration) => ({
+          name: integration.name,
+          package: integration.package,
+          flavors: integration.flavors.map((flavor) => `${flavor.type}/${flavor.name}`),
+          installed: sdk.installedIntegrationVersion(integration, registry) ?? null,
+          description: integration.description,
+        }))
+        const { rows, page } = pageRows(
+          all,
+          context.options,
+          { name: (row) => row.name, package: (row) => row.package },
+          context.path,
+        )
         if (format !== 'table') {
-          await printData(context.io, format, rows)
+          await printData(context.io, format, { items: rows, pagination: paginationOf(page) })
           return 0
         }
         printTable(
@@ -116,6 +122,7 @@ export default defineGroup({
           ],
           rows,
         )
+        pageFooter(context.io, page, 'integrations')
         return 0
       },
     }),

@@ -9,6 +9,7 @@ import {
   OUTPUT_OPTION,
   pageFooter,
   pageOf,
+  paginationOf,
   printData,
   printTable,
   shortId,
@@ -123,7 +124,7 @@ export default defineGroup({
         if (format !== 'table') {
           await printData(context.io, format, {
             items: rows,
-            pagination: { page: page.page, size: page.size, totalPages: page.totalPages, total: page.total },
+            pagination: paginationOf(page),
           })
           return 0
         }

@@ -24,6 +24,7 @@ import {
   OUTPUT_OPTION,
   pageFooter,
   pageOf,
+  paginationOf,
   printData,
   printTable,
   REQUIRED_COMPONENT_TYPES,
@@ -180,7 +181,7 @@ export default defineGroup({
           const items = await Promise.all(rows.map((row) => stackData(context, row, row.id === active?.id)))
           await printData(context.io, format, {
             items,
-            pagination: { page: page.page, size: page.size, totalPages: page.totalPages, total: page.total },
+            pagination: paginationOf(page),
           })
           return 0
         }
