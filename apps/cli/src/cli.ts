@@ -105,8 +105,11 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
     if (spec.extras?.kind === 'secret') {
       for (const extra of parsed.extras) if (typeof extra.value === 'string') io.sensitive(extra.value)
     }
-    return (await spec.run(context)) ?? 0
+    const code = (await spec.run(context)) ?? 0
+    context.flushWarnings()
+    return code
   } catch (error) {
+    context?.flushWarnings(error)
     if (error instanceof UsageError) {
       const help = `see 'strata ${error.command ? `${error.command} ` : ''}--help'`
       io.error(error.message.includes(' — ') ? error.message : `${error.message} — ${help}`)

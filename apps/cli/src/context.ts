@@ -24,6 +24,8 @@ export class CommandContext {
   #workspace: StrataWorkspace | undefined
   #flavors: Promise<DiscoveryResult> | undefined
   #lines: AsyncIterator<string> | undefined
+  /** Discovery warnings about flavors refused for their interface version, printed by flushWarnings(). */
+  readonly #refusals: string[] = []
 
   constructor(init: { path: string; parsed: ParsedArgs; io: Io; cwd: string; env: NodeJS.ProcessEnv }) {
     this.path = init.path
@@ -60,15 +62,30 @@ export class CommandContext {
     return import('@strata/sdk')
   }
 
-  /** Every flavor this project can use, found once; discovery warnings are printed. Imports no plugin. */
+  /**
+   * Every flavor this project can use, found once; discovery warnings are printed. Imports no plugin.
+   * A flavor refused for its interface version is warned about at the end (flushWarnings), unless the
+   * command fails with that very refusal: then it is the error, said once.
+   */
   flavors(): Promise<DiscoveryResult> {
     this.#flavors ??= (async () => {
       const [sdk, workspace] = await Promise.all([this.sdk(), this.workspace()])
       const result = await sdk.discoverWorkspaceFlavors(workspace)
-      for (const warning of result.warnings) this.io.warn(warning)
+      // Optional: a project's own (handed-over) core of an older patch may not know refusals.
+      const refused = new Set(result.registry.refusals?.().map((error) => error.message))
+      for (const warning of result.warnings) {
+        if (refused.has(warning)) this.#refusals.push(warning)
+        else this.io.warn(warning)
+      }
       return result
     })()
     return this.#flavors
+  }
+
+  /** Prints the warnings held back by flavors(), except one saying what `failure` says. */
+  flushWarnings(failure?: unknown): void {
+    const said = (failure as Error | undefined)?.message
+    for (const warning of this.#refusals.splice(0)) if (warning !== said) this.io.warn(warning)
   }
 
   /** A value as typed, or a file's contents for `@path` (one trailing newline dropped; `@@` for a literal @). */

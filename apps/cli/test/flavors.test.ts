@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createSandbox, ok, type Sandbox } from './helpers.js'
+import { createSandbox, installPackage, ok, type Sandbox } from './helpers.js'
 
 let sandbox: Sandbox
 beforeEach(() => {
@@ -132,6 +132,68 @@ describe('flavors', () => {
     const second = await ok(sandbox, ['integration', 'list', '--page', '2', '--size', '3'])
     expect(second.stdout).toMatch(/^INTEGRATION\s+PACKAGE\s+INSTALLED\s+FLAVORS\ns3\s+@strata\/s3\s/)
     expect(second.stderr).toContain('Page 2 of 2 (4 integrations)')
+  })
+
+  it('refuses a flavor whose manifest declares an interface version this Strata cannot host, naming which side to upgrade', async () => {
+    // Manifest only, as discovery reads it: the refusal comes before any code would be imported.
+    const plugin = (name: string, version: string, apiVersion: number) =>
+      installPackage(
+        sandbox,
+        {
+          name,
+          version,
+          type: 'module',
+          strata: {
+            flavors: [
+              {
+                type: 'artifact_store',
+                name: name.split('-').at(-1),
+                apiVersion,
+                description: `Interface v${apiVersion}`,
+                isRemote: true,
+                entry: './index.js',
+                schema: './schema.json',
+              },
+            ],
+          },
+        },
+        { 'index.js': "throw new Error('imported')\n", 'schema.json': '{"type":"object","properties":{}}' },
+      )
+    plugin('@fixture/strata-future', '2.0.0', 2)
+    plugin('@fixture/strata-past', '0.0.1', 0)
+    const before = sandbox.dump()
+
+    // The refusal is the error, said once (not a warning and then "unknown flavor ... install an
+    // integration"); the other refused flavor is still warned about.
+    const lines = (result: { stderr: string }) => result.stderr.trimEnd().split('\n')
+    const newer = await sandbox.strata(['artifact-store', 'register', 'x', '--flavor', 'future'])
+    expect(newer.code).toBe(1)
+    expect(lines(newer).at(-1)).toBe(
+      'Error: flavor artifact_store/future from @fixture/strata-future@2.0.0 implements the artifact_store interface v2, but this Strata supports v1 — upgrade Strata (@strata/cli and @strata/sdk), or install a @fixture/strata-future release built for artifact_store v1',
+    )
+    expect(lines(newer).slice(0, -1)).toEqual([
+      expect.stringMatching(/^warning: flavor artifact_store\/past from @fixture\/strata-past@0\.0\.1 /),
+    ])
+    expect(newer.stderr).not.toContain('unknown')
+    const older = await sandbox.strata(['artifact-store', 'register', 'x', '--flavor', 'past'])
+    expect(older.code).toBe(1)
+    expect(lines(older).at(-1)).toBe(
+      'Error: flavor artifact_store/past from @fixture/strata-past@0.0.1 implements the artifact_store interface v0, but this Strata supports v1 — upgrade @fixture/strata-past to a release built for artifact_store v1',
+    )
+    expect(lines(older)).toHaveLength(2)
+    const described = await sandbox.strata(['artifact-store', 'flavor', 'describe', 'future'])
+    expect(described.code).toBe(1)
+    expect(lines(described).at(-1)).toMatch(
+      /^Error: flavor artifact_store\/future .* interface v2, .* — upgrade Strata/,
+    )
+    expect(lines(described)).toHaveLength(2)
+    expect(sandbox.dump()).toEqual(before)
+
+    // Commands that do not use them still work, and say why those flavors are missing.
+    const list = await ok(sandbox, ['artifact-store', 'flavor', 'list'])
+    expect(list.stdout).not.toMatch(/^(future|past)\s/m)
+    expect(list.stderr).toContain('warning: flavor artifact_store/future from @fixture/strata-future@2.0.0')
+    expect(list.stderr).toContain('warning: flavor artifact_store/past from @fixture/strata-past@0.0.1')
   })
 
   it('registers and deletes custom flavors from a module', async () => {

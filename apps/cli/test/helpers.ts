@@ -130,6 +130,28 @@ export function createSandbox(): Sandbox {
   }
 }
 
+/**
+ * Installs a package into the sandbox project as a package manager would (files under node_modules, the
+ * dependency declared in package.json), e.g. a plugin whose manifest declares an interface version.
+ */
+export function installPackage(
+  sandbox: Sandbox,
+  manifest: { name: string; version: string } & Record<string, unknown>,
+  files: Record<string, string> = {},
+): void {
+  const directory = join(sandbox.project, 'node_modules', manifest.name)
+  mkdirSync(directory, { recursive: true })
+  writeFileSync(join(directory, 'package.json'), JSON.stringify(manifest, null, 2))
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(directory, path)), { recursive: true })
+    writeFileSync(join(directory, path), text)
+  }
+  const projectJson = join(sandbox.project, 'package.json')
+  const project = JSON.parse(readFileSync(projectJson, 'utf8')) as { dependencies: Record<string, string> }
+  project.dependencies[manifest.name] = manifest.version
+  writeFileSync(projectJson, JSON.stringify(project, null, 2))
+}
+
 /** The raw bytes of the store's files (database and WAL), to prove what is and is not in them. */
 export function storeBytes(configDir: string): Buffer {
   return Buffer.concat(

@@ -51,6 +51,26 @@ describe('FlavorRegistry', () => {
     ).toThrow(/supports v1 — upgrade @fixture\/everything to a release built for artifact_store v1/)
   })
 
+  it('names the refusal, not an unknown flavor, when a refused flavor is asked for', () => {
+    const registry = new FlavorRegistry()
+    const future = { ...flavorEntryFromDefinition(diskStore, source), name: 'future', apiVersion: 2 }
+    expect(() => registry.register(future)).toThrow(/interface v2/)
+    expect(registry.find('artifact_store', 'future')).toBeUndefined()
+    expect(registry.refusal('artifact_store', 'future')?.code).toBe('UNSUPPORTED_API_VERSION')
+    expect(() => registry.get('artifact_store', 'future')).toThrow(
+      'flavor artifact_store/future from @fixture/everything@1.0.0 implements the artifact_store interface v2, but this Strata supports v1 — upgrade Strata (@strata/cli and @strata/sdk), or install a @fixture/everything release built for artifact_store v1',
+    )
+    expect(registry.refusal('artifact_store', 'disk')).toBeUndefined()
+    expect(registry.refusals().map((error) => error.message)).toEqual([
+      registry.refusal('artifact_store', 'future')!.message,
+    ])
+    // A hostable copy reached later wins over the refusal.
+    registry.register({ ...future, apiVersion: 1 })
+    expect(registry.refusal('artifact_store', 'future')).toBeUndefined()
+    expect(registry.refusals()).toEqual([])
+    expect(registry.get('artifact_store', 'future').apiVersion).toBe(1)
+  })
+
   it('refuses a plugin object that is not one', () => {
     const registry = new FlavorRegistry()
     expect(() =>

@@ -92,15 +92,24 @@ export function flavorEntryFromDefinition(flavor: AnyFlavor, source: FlavorSourc
  */
 export class FlavorRegistry {
   readonly #entries = new Map<string, FlavorEntry>()
+  /** Flavors refused for their interface version, kept so that using one names the refusal. */
+  readonly #refused = new Map<string, StrataError>()
 
   /**
-   * Adds one flavor. The same flavor reached twice through the same package is kept once.
+   * Adds one flavor. The same flavor reached twice through the same package is kept once. A flavor refused
+   * for its interface version is remembered: {@link get} then throws that refusal, not `UNKNOWN_FLAVOR`.
    * @throws StrataError `UNSUPPORTED_API_VERSION` for an interface version this Strata cannot host
    * @throws StrataError `FLAVOR_CONFLICT` when another package already provides the flavor
    */
   register(entry: FlavorEntry): void {
-    checkApiVersion(entry.type, entry.name, entry.apiVersion, entry.source)
     const id = flavorId(entry.type, entry.name)
+    try {
+      checkApiVersion(entry.type, entry.name, entry.apiVersion, entry.source)
+    } catch (error) {
+      if (!this.#entries.has(id)) this.#refused.set(id, error as StrataError)
+      throw error
+    }
+    this.#refused.delete(id)
     const existing = this.#entries.get(id)
     if (existing) {
       if (existing.source.package === entry.source.package) return
@@ -135,11 +144,14 @@ export class FlavorRegistry {
 
   /**
    * The flavor.
+   * @throws StrataError `UNSUPPORTED_API_VERSION` when the flavor was refused for its interface version
    * @throws StrataError `UNKNOWN_FLAVOR` listing the flavors of that type
    */
   get(type: ComponentType, name: string): FlavorEntry {
     const entry = this.find(type, name)
     if (entry) return entry
+    const refusal = this.refusal(type, name)
+    if (refusal) throw refusal
     const available = this.list(type).map((flavor) => flavor.name)
     throw new StrataError(
       'UNKNOWN_FLAVOR',
@@ -163,6 +175,19 @@ export class FlavorRegistry {
     }
     checkApiVersion(type, name, flavor.apiVersion, entry.source)
     return flavor
+  }
+
+  /**
+   * Why a flavor that was offered is not in the registry: the `UNSUPPORTED_API_VERSION` error that refused
+   * it (naming the flavor, its interface version, and which side to upgrade), or `undefined`.
+   */
+  refusal(type: ComponentType, name: string): StrataError | undefined {
+    return this.#refused.get(flavorId(type, name))
+  }
+
+  /** Every refusal {@link refusal} would return, in the order the flavors were offered. */
+  refusals(): StrataError[] {
+    return [...this.#refused.values()]
   }
 
   /** Every flavor, or those of one type, sorted by type and name. */

@@ -115,7 +115,7 @@ export function flavorGroup(type: ComponentType): GroupSpec {
             import('@strata/core'),
           ])
           const integration = sdk.integrationOfFlavor(type, name)
-          if (!registry.find(type, name) && integration) {
+          if (!registry.find(type, name) && !registry.refusal?.(type, name) && integration) {
             throw new StrataError(
               'UNKNOWN_FLAVOR',
               `${type} flavor '${name}' comes with the ${integration.name} integration, which is not installed — install it with 'strata integration install ${integration.name}'`,

@@ -109,6 +109,9 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
           context.flavors(),
         ])
         const entry = registry.find(type, flavor)
+        // Installed but refused for its interface version: that refusal is the error, not "unknown".
+        const refusal = entry ? undefined : registry.refusal?.(type, flavor)
+        if (refusal) throw refusal
         const integration = sdk.integrationOfFlavor(type, flavor)
         if (!entry && integration) {
           throw new StrataError(
