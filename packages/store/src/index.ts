@@ -1,6 +1,6 @@
 export { resolveConfigDir } from './config-dir.js'
 export { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
-export { refuseNetworkFilesystem } from './network-filesystem.js'
+export { type FilesystemProbe, refuseNetworkFilesystem } from './network-filesystem.js'
 export { assertSupportedNode, MINIMUM_NODE } from './node-version.js'
 export {
   ArtifactRepository,

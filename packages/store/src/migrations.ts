@@ -216,4 +216,8 @@ CREATE TABLE model_stage_events (
   },
 ]
 
+/**
+ * The schema version this store writes (SQLite's `user_version` after the last migration). A store with a
+ * higher version was written by a newer Strata and is refused (`STORE_TOO_NEW`).
+ */
 export const STORE_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version

@@ -17,14 +17,26 @@ const NETWORK_FILESYSTEMS = new Map<number, string>([
   [0x0bd00bd0, 'Lustre'],
 ])
 
+/** How the filesystem under a directory is found; tests pass their own, Strata uses the real one. */
+export interface FilesystemProbe {
+  /** statfs(2) of the directory (only `type`, the filesystem's magic number, is read). @default fs.statfsSync */
+  statfs?: (directory: string) => { type: number | bigint }
+  /** The magic numbers are Linux's; elsewhere nothing is refused. @default process.platform */
+  platform?: NodeJS.Platform
+}
+
 /**
  * Refuses a store directory on a network filesystem (SQLite's file locks do not work there, so concurrent
  * commands could corrupt it). `STRATA_ALLOW_NETWORK_FS=1` overrides.
  * @throws StrataError `NETWORK_FILESYSTEM` naming the filesystem and the fix
  */
-export function refuseNetworkFilesystem(directory: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.STRATA_ALLOW_NETWORK_FS === '1' || process.platform !== 'linux') return
-  const kind = NETWORK_FILESYSTEMS.get(Number(statfsSync(directory).type))
+export function refuseNetworkFilesystem(
+  directory: string,
+  env: NodeJS.ProcessEnv = process.env,
+  probe: FilesystemProbe = {},
+): void {
+  if (env.STRATA_ALLOW_NETWORK_FS === '1' || (probe.platform ?? process.platform) !== 'linux') return
+  const kind = NETWORK_FILESYSTEMS.get(Number((probe.statfs ?? statfsSync)(directory).type))
   if (!kind) return
   throw new StrataError(
     'NETWORK_FILESYSTEM',

@@ -3,7 +3,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { StrataError } from '@strata/core/base'
 import { resolveConfigDir } from './config-dir.js'
 import { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
-import { refuseNetworkFilesystem } from './network-filesystem.js'
+import { type FilesystemProbe, refuseNetworkFilesystem } from './network-filesystem.js'
 import { assertSupportedNode } from './node-version.js'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
@@ -22,6 +22,8 @@ export interface OpenStoreOptions {
    * @default 30000
    */
   busyTimeoutMs?: number
+  /** How the store directory's filesystem is found (network filesystems are refused). @default the real one */
+  filesystem?: FilesystemProbe
 }
 
 /** Row values as SQLite returns them. */
@@ -57,7 +59,7 @@ export class SqliteStore {
     const configDir = options.configDir ?? resolveConfigDir()
     const path = options.path ?? join(configDir, 'strata.db')
     mkdirSync(configDir, { recursive: true, mode: 0o700 })
-    refuseNetworkFilesystem(configDir)
+    refuseNetworkFilesystem(configDir, process.env, options.filesystem)
     // Node's built-in SQLite: no native package to install, and it opens in under a millisecond (a native
     // binding took ~8 ms, a sixth of the start-up budget of `strata stack list`). Loaded after the Node check.
     const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
