@@ -17,6 +17,9 @@ beforeAll(async () => {
     '--token={{missing.token}}',
   ])
   await ok(sandbox, ['stack', 'register', 'dangling-stack', '-o', 'inline', '-a', 'dangling'])
+  // An orchestrator that runs steps remotely, for stacks whose artifact store is local.
+  await ok(sandbox, ['orchestrator', 'flavor', 'register', './remote-orchestrator.mjs'])
+  await ok(sandbox, ['orchestrator', 'register', 'cluster', '--flavor', 'cluster'])
   writeFileSync(join(sandbox.project, 'bad.yaml'), 'stack_name: [unclosed\ncomponents:\n  - oops\n')
   writeFileSync(join(sandbox.project, 'no-components.yaml'), 'stack_name: x\n')
 }, 120_000)
@@ -78,6 +81,21 @@ const cases: Array<[string, string[], RegExp]> = [
     'a stack without an artifact store',
     ['stack', 'register', 's2', '-o', 'inline'],
     /stack 's2' needs an artifact store \(--artifact-store NAME\) — see 'strata stack register --help'/,
+  ],
+  [
+    'a remote orchestrator with a local artifact store',
+    ['stack', 'register', 's2', '-o', 'cluster', '-a', 'demo-store'],
+    /stack 's2' is invalid: 'demo-store': orchestrator 'cluster' \(cluster\) runs steps remotely, but artifact store 'demo-store' \(demo\) is local to this machine — use a remote artifact store \(s3, gcp\) instead: --artifact-store NAME with 'strata stack register' or 'strata stack update s2'$/,
+  ],
+  [
+    'switching a stack to a remote orchestrator while its artifact store is local',
+    ['stack', 'update', 'demo', '-o', 'cluster'],
+    /stack 'demo' is invalid: 'demo-store': orchestrator 'cluster' \(cluster\) runs steps remotely, but artifact store 'demo-store' \(demo\) is local to this machine — .*'strata stack update demo'$/,
+  ],
+  [
+    'the same with the default local artifact store',
+    ['stack', 'register', 's2', '-o', 'cluster', '-a', 'default'],
+    /artifact store 'default' \(local\) is local to this machine — use a remote artifact store/,
   ],
   [
     'a taken stack name',

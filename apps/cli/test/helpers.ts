@@ -64,6 +64,21 @@ export default definePlugin({
 })
 `
 
+/** A custom orchestrator flavor that runs steps elsewhere (`isRemote`), as Kubernetes or Kubeflow would. */
+export const REMOTE_ORCHESTRATOR_MODULE = `
+import { defineFlavor } from '@strata/core'
+import { z } from 'zod'
+export const cluster = defineFlavor({
+  apiVersion: 1,
+  type: 'orchestrator',
+  name: 'cluster',
+  description: 'Runs each step as a pod on a cluster (test)',
+  isRemote: true,
+  config: z.object({ namespace: z.string().default('strata').describe('Where the pods run') }),
+  create: async () => ({ apiVersion: 1, async run() { return { steps: {} } } }),
+})
+`
+
 function link(target: string, path: string): void {
   mkdirSync(dirname(path), { recursive: true })
   symlinkSync(target, path)
@@ -92,6 +107,7 @@ export function createSandbox(): Sandbox {
   link(join(repo, 'packages/core'), join(project, 'node_modules/@strata/core'))
   link(realpathSync(join(demoProject, 'zod')), join(project, 'node_modules/zod'))
   writeFileSync(join(project, 'orchestrator.mjs'), ORCHESTRATOR_MODULE)
+  writeFileSync(join(project, 'remote-orchestrator.mjs'), REMOTE_ORCHESTRATOR_MODULE)
 
   const strata: Sandbox['strata'] = (args, options = {}) =>
     new Promise((resolvePromise, reject) => {

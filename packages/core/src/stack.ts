@@ -99,7 +99,7 @@ export async function validateStack(stack: StackSpec, options: ValidateStackOpti
   if (orchestrator?.isRemote && artifactStore?.isLocal) {
     issues.push({
       component: artifactStore.name,
-      message: `orchestrator '${orchestrator.name}' (${orchestrator.flavor}) runs steps remotely, but artifact store '${artifactStore.name}' (${artifactStore.flavor}) is local to this machine — register a remote artifact store (s3, gcp) and use it: 'strata stack update ${stack.name} --artifact-store NAME'`,
+      message: `orchestrator '${orchestrator.name}' (${orchestrator.flavor}) runs steps remotely, but artifact store '${artifactStore.name}' (${artifactStore.flavor}) is local to this machine — use a remote artifact store (s3, gcp) instead: --artifact-store NAME with 'strata stack register' or 'strata stack update ${stack.name}'`,
     })
   }
 
