@@ -32,7 +32,10 @@ export interface Result {
 export interface Sandbox {
   /** A fresh STRATA_CONFIG_DIR. */
   configDir: string
-  /** A user project depending on the demo plugin (an artifact_store flavor with a secret field). */
+  /**
+   * A user project depending on the demo plugin (an artifact_store flavor with a secret field) and on the
+   * workspace plugins asked for.
+   */
   project: string
   /** Runs the built `strata` with `args` in `cwd` (default: the project). */
   strata(args: string[], options?: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv }): Promise<Result>
@@ -84,19 +87,37 @@ function link(target: string, path: string): void {
   symlinkSync(target, path)
 }
 
-export function createSandbox(): Sandbox {
+export interface SandboxOptions {
+  /**
+   * First-party plugins of this workspace the project depends on, e.g. `['s3']`: linked into its
+   * node_modules and declared in its package.json, as after `pnpm add @strata/s3` (built output: run
+   * `pnpm build` first).
+   */
+  plugins?: string[]
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'strata-cli-')))
   const configDir = join(root, 'config')
   const project = join(root, 'project')
   mkdirSync(project)
+  const dependencies: Record<string, string> = { '@fixture/strata-demo': '1.2.3' }
+  for (const plugin of options.plugins ?? []) {
+    const directory = join(repo, 'plugins', plugin)
+    const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as {
+      name: string
+      version: string
+    }
+    if (!existsSync(join(directory, 'dist/index.js'))) {
+      throw new Error(`${manifest.name} is not built — run \`pnpm build\` first (\`pnpm test\` does)`)
+    }
+    // The workspace package itself (its own node_modules hold its peer core, zod and vendor SDKs).
+    link(directory, join(project, 'node_modules', manifest.name))
+    dependencies[manifest.name] = manifest.version
+  }
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({
-      name: 'my-ml-project',
-      private: true,
-      type: 'module',
-      dependencies: { '@fixture/strata-demo': '1.2.3' },
-    }),
+    JSON.stringify({ name: 'my-ml-project', private: true, type: 'module', dependencies }),
   )
   // As after `pnpm add`: the plugin in .pnpm with its peer core resolved; core and zod for the custom flavor.
   const demoProject = join(repo, 'fixtures/demo-project/node_modules')
