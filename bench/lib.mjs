@@ -1,0 +1,138 @@
+// Shared by `pnpm bench` (run.mjs) and `pnpm bench:compare` (compare.mjs): one process per measurement,
+// rounds interleaved, medians and spreads, a Markdown table, and the machine it ran on.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, platform, release, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+export const benchDir = fileURLToPath(new URL('.', import.meta.url))
+export const rootDir = fileURLToPath(new URL('..', import.meta.url))
+
+/** Parses `--rounds N`, `--check`, `--smoke`, `--out FILE` from the command line. */
+export function parseArgs(argv, { defaultRounds }) {
+  const value = (flag) => {
+    const index = argv.indexOf(flag)
+    return index === -1 ? undefined : argv[index + 1]
+  }
+  const rounds = Number(value('--rounds') ?? defaultRounds)
+  if (!Number.isInteger(rounds) || rounds < 1)
+    fail(`--rounds must be a positive integer, got '${value('--rounds')}'`)
+  return { rounds, check: argv.includes('--check'), smoke: argv.includes('--smoke'), out: value('--out') }
+}
+
+export function fail(message) {
+  process.stderr.write(`bench: ${message}\n`)
+  process.exit(1)
+}
+
+/**
+ * Runs a command to completion; returns its wall time (ms) and, when it printed one, the last JSON line
+ * of its standard output. A failing command stops the benchmark with its output.
+ */
+export function measure(command, args, options = {}) {
+  const started = process.hrtime.bigint()
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+  if (result.status !== 0) {
+    fail(
+      `'${[command, ...args].join(' ')}' failed (exit ${result.status ?? result.signal}):\n${(result.stderr || result.stdout).slice(-4000)}`,
+    )
+  }
+  return { wallMs, ...lastJson(result.stdout) }
+}
+
+/** The whole output when it is one JSON object (pretty-printed or not), else its last JSON line. */
+function lastJson(stdout) {
+  const text = stdout.trim()
+  if (text.startsWith('{') && text.endsWith('}')) {
+    try {
+      return JSON.parse(text)
+    } catch {}
+  }
+  const line = text
+    .split('\n')
+    .reverse()
+    .find((candidate) => candidate.startsWith('{'))
+  return line ? JSON.parse(line) : {}
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** Median, min and max of one metric over the rounds. */
+export function summarize(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length }
+}
+
+export function formatValue(value, unit) {
+  if (unit === '×') return `${value.toFixed(2)}×`
+  if (unit === 'ms/step') return `${value.toFixed(2)} ms/step`
+  if (Math.abs(value) >= 1000) return `${(value / 1000).toFixed(2)} s`
+  return `${value.toFixed(value < 10 ? 2 : 1)} ms`
+}
+
+/** `median (min–max)` of a summary. */
+export function formatSummary(summary, unit) {
+  if (!summary) return 'n/a'
+  if (summary.n === 1) return formatValue(summary.median, unit)
+  return `${formatValue(summary.median, unit)} (${formatValue(summary.min, unit)}–${formatValue(summary.max, unit)})`
+}
+
+/** The machine, as the results table prints it. */
+export function machineInfo() {
+  const cpu = cpus()
+  let os = `${platform()} ${release()}`
+  try {
+    const pretty = readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]*)"?/m)?.[1]
+    if (pretty) os = `${pretty} (${os})`
+  } catch {}
+  return {
+    cpu: `${cpu[0]?.model?.trim() ?? 'unknown CPU'}, ${cpu.length} logical cores`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os,
+    node: process.version,
+  }
+}
+
+export function gitRevision() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: rootDir, encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+export function writeResults(file, markdown) {
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  writeFileSync(file, markdown)
+}
+
+/** The Strata CLI bin and the step workloads' driver, on the pinned Node. */
+export const strata = {
+  node: process.execPath,
+  cli: fileURLToPath(new URL('../apps/cli/bin/strata.mjs', import.meta.url)),
+  driver: fileURLToPath(new URL('./strata/driver.ts', import.meta.url)),
+}
+
+export function requireBuild() {
+  for (const built of [
+    '../apps/cli/dist/main.js',
+    '../packages/sdk/dist/index.js',
+    '../plugins/local/dist/index.js',
+  ]) {
+    try {
+      readFileSync(new URL(built, import.meta.url))
+    } catch {
+      fail(`${built.slice(3)} is missing — run 'pnpm build' first (the root bench scripts do)`)
+    }
+  }
+}

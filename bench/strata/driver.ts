@@ -1,0 +1,108 @@
+// Runs one benchmark workload on Strata and prints its timings as one JSON line. The harnesses
+// (bench/run.mjs, bench/compare.mjs) start one process per workload and round, with STRATA_CONFIG_DIR
+// pointing at the benchmark's own store. Usage: node driver.ts WORKLOAD [ARGS].
+import { setTimeout as sleep } from 'node:timers/promises'
+
+const [workload = '', ...args] = process.argv.slice(2)
+const numbers = args.map(Number)
+
+function emit(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(fields)}\n`)
+}
+
+async function timed<T>(call: () => Promise<T> | T): Promise<[number, T]> {
+  const begin = performance.now()
+  const result = await call()
+  return [performance.now() - begin, result]
+}
+
+function expectCompleted(run: { status: string; error?: string }): void {
+  if (run.status !== 'completed') throw new Error(`the benchmark run ended ${run.status}: ${run.error ?? ''}`)
+}
+
+async function main(): Promise<void> {
+  const [n = 1, ms = 0] = numbers
+  if (workload === 'loop') {
+    const [elapsed] = await timed(async () => {
+      for (let index = 0; index < n; index++) await sleep(ms)
+    })
+    return emit({ ms: elapsed })
+  }
+  const { chain, fanOut } = await import('./pipelines.ts')
+  // Process start to here: Node, the SDK and the workload's module.
+  const ready = performance.now()
+  if (workload === 'chain' || workload === 'process-chain') {
+    const settings: Record<string, Record<string, unknown>> = workload === 'process-chain'
+      ? { 'orchestrator.local': { isolation: 'process' } }
+      : {}
+    const [elapsed, run] = await timed(() =>
+      chain.run({ params: { n, ms }, output: false, cache: false, settings }),
+    )
+    expectCompleted(run)
+    return emit({ runMs: elapsed, startMs: ready })
+  }
+  if (workload === 'cached') {
+    const [first, warm] = await timed(() => chain.run({ params: { n, ms: 0 }, output: false, cache: true }))
+    expectCompleted(warm)
+    const [second, run] = await timed(() => chain.run({ params: { n, ms: 0 }, output: false, cache: true }))
+    const allCached = Object.values(run.steps).every((state) => state === 'cached')
+    return emit({ firstMs: first, cachedMs: second, allCached })
+  }
+  if (workload === 'fanout-warm') {
+    await fanOut.run({ params: { width: n, ms }, output: false, cache: false })
+  }
+  if (workload === 'fanout' || workload === 'fanout-warm') {
+    const [elapsed, run] = await timed(() =>
+      fanOut.run({ params: { width: n, ms }, output: false, cache: false }),
+    )
+    expectCompleted(run)
+    return emit({ runMs: elapsed })
+  }
+  if (workload === 'compile') {
+    const [elapsed, compiled] = await timed(() => chain.compile({ params: { n, ms: 0 } }))
+    return emit({ ms: elapsed, steps: compiled.steps.length })
+  }
+  if (workload === 'register') return emit({ ms: await register(n, ms) })
+  throw new Error(`unknown workload '${workload}'`)
+}
+
+/**
+ * Registers `components` components (half orchestrators, half artifact stores) and `stacks` stacks
+ * through the SDK, each config validated by its flavor, as `strata ... register` does.
+ */
+async function register(components: number, stacks: number): Promise<number> {
+  const sdk = await import('@strata/sdk')
+  const workspace = sdk.openWorkspace()
+  try {
+    const begin = performance.now()
+    const { registry } = await sdk.discoverWorkspaceFlavors(workspace)
+    const { components: repository, stacks: stackRepository } = workspace.repositories
+    for (let index = 0; index < components / 2; index++) {
+      for (const [type, name, config] of [
+        ['orchestrator', `orchestrator-${index}`, {}],
+        ['artifact_store', `store-${index}`, { path: `/tmp/strata-bench-store-${index}` }],
+      ] as const) {
+        const { missingSecrets: _, ...component } = await sdk.prepareComponent(
+          { type, name, flavor: 'local', config },
+          { registry, secrets: workspace.repositories.secrets },
+        )
+        workspace.store.transaction(() => repository.create(component))
+      }
+    }
+    for (let index = 0; index < stacks; index++) {
+      const orchestrator = repository.get('orchestrator', `orchestrator-${index}`)
+      const artifactStore = repository.get('artifact_store', `store-${index}`)
+      workspace.store.transaction(() =>
+        stackRepository.create({
+          name: `stack-${index}`,
+          components: { orchestrator: orchestrator.id, artifact_store: artifactStore.id },
+        }),
+      )
+    }
+    return performance.now() - begin
+  } finally {
+    workspace.close()
+  }
+}
+
+await main()

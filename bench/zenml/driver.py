@@ -1,0 +1,88 @@
+"""Runs one benchmark workload on ZenML and prints its timings as one JSON line (the harness in
+bench/compare.mjs starts one process per workload and round). Usage: python driver.py WORKLOAD [ARGS]."""
+
+import json
+import sys
+import time
+
+started = time.perf_counter()
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def timed(call):  # type: ignore[no-untyped-def]
+    begin = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - begin) * 1000, result
+
+
+def main() -> None:
+    workload, *args = sys.argv[1:]
+    if workload == "loop":
+        n, ms = int(args[0]), float(args[1])
+        elapsed, _ = timed(lambda: [time.sleep(ms / 1000) for _ in range(n)])
+        emit(ms=elapsed)
+        return
+
+    from pipelines import bench_chain, bench_fan_out, bench_fan_out_dynamic
+    from zenml.client import Client
+
+    Client().active_stack  # noqa: B018 — load the stack before the clock starts, as Strata's driver does
+    ready = (time.perf_counter() - started) * 1000
+
+    if workload == "chain":
+        n, ms = int(args[0]), float(args[1])
+        elapsed, _ = timed(lambda: bench_chain.with_options(enable_cache=False)(n=n, ms=ms))
+        emit(runMs=elapsed, startMs=ready)
+    elif workload == "cached":
+        n = int(args[0])
+        first, _ = timed(lambda: bench_chain.with_options(enable_cache=True)(n=n, ms=0))
+        second, run = timed(lambda: bench_chain.with_options(enable_cache=True)(n=n, ms=0))
+        statuses = {str(step.status) for step in run.steps.values()}
+        emit(firstMs=first, cachedMs=second, allCached=statuses == {"cached"}, statuses=sorted(statuses))
+    elif workload == "fanout":
+        width, ms = int(args[0]), float(args[1])
+        elapsed, _ = timed(lambda: bench_fan_out.with_options(enable_cache=False)(width=width, ms=ms))
+        emit(runMs=elapsed)
+    elif workload == "fanout-dynamic":
+        width, ms = int(args[0]), float(args[1])
+        elapsed, _ = timed(lambda: bench_fan_out_dynamic.with_options(enable_cache=False)(width=width, ms=ms))
+        emit(runMs=elapsed)
+    elif workload == "register":
+        emit(ms=register(int(args[0]), int(args[1])))
+    else:
+        raise SystemExit(f"unknown workload {workload!r}")
+
+
+def register(components: int, stacks: int) -> float:
+    """Registers `components` components (half orchestrators, half artifact stores) and `stacks` stacks
+    through ZenML's Python client, each validated by its flavor, as `zenml ... register` does."""
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+
+    client = Client()
+    begin = time.perf_counter()
+    for index in range(components // 2):
+        client.create_stack_component(
+            name=f"orchestrator-{index}", flavor="local", component_type=StackComponentType.ORCHESTRATOR,
+            configuration={},
+        )
+        client.create_stack_component(
+            name=f"store-{index}", flavor="local", component_type=StackComponentType.ARTIFACT_STORE,
+            configuration={"path": f"/tmp/zenml-bench-store-{index}"},
+        )
+    for index in range(stacks):
+        client.create_stack(
+            name=f"stack-{index}",
+            components={
+                StackComponentType.ORCHESTRATOR: f"orchestrator-{index}",
+                StackComponentType.ARTIFACT_STORE: f"store-{index}",
+            },
+        )
+    return (time.perf_counter() - begin) * 1000
+
+
+if __name__ == "__main__":
+    main()
