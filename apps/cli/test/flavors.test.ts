@@ -231,13 +231,42 @@ describe('integrations', () => {
         `${expected}\n`,
       )
     }
-    await dryRun('pnpm-lock.yaml', 'pnpm add @strata/s3 @strata/mlflow')
-    await dryRun('package-lock.json', 'npm install @strata/s3 @strata/mlflow')
-    await dryRun('yarn.lock', 'yarn add @strata/s3 @strata/mlflow')
-    await dryRun('bun.lock', 'bun add @strata/s3 @strata/mlflow')
+    // Pinned to the releases this CLI works with, so the package manager cannot pull one it would refuse.
+    await dryRun('pnpm-lock.yaml', 'pnpm add @strata/s3@0.0.x @strata/mlflow@0.0.x')
+    await dryRun('package-lock.json', 'npm install @strata/s3@0.0.x @strata/mlflow@0.0.x')
+    await dryRun('yarn.lock', 'yarn add @strata/s3@0.0.x @strata/mlflow@0.0.x')
+    await dryRun('bun.lock', 'bun add @strata/s3@0.0.x @strata/mlflow@0.0.x')
     expect((await ok(sandbox, ['integration', 'uninstall', 'gcs', '--dry-run'])).stdout).toBe(
       'bun remove @strata/gcs\n',
     )
+  })
+})
+
+describe('integration install ranges', () => {
+  it("pins each first-party integration to a range holding this workspace's release of it", async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const { INTEGRATION_RANGES } = await import('../src/commands/integration-ranges.js')
+    const { INTEGRATIONS } = await import('@strata/sdk')
+    const plugins = join(import.meta.dirname, '../../../plugins')
+    const versions = new Map(
+      readdirSync(plugins).map((directory) => {
+        const manifest = JSON.parse(readFileSync(join(plugins, directory, 'package.json'), 'utf8'))
+        return [manifest.name as string, manifest.version as string]
+      }),
+    )
+    // The hand-over's rule: in 0.x the line is major.minor, from 1.0 the major.
+    const line = (version: string) => {
+      const [major, minor] = version.split('.')
+      return major === '0' ? `0.${minor}.x` : `${major}.x`
+    }
+    const installable = INTEGRATIONS.filter((integration) => !integration.builtin)
+    expect(installable.length).toBeGreaterThan(0)
+    for (const integration of installable) {
+      const version = versions.get(integration.package)
+      expect(version, `${integration.package} is not in plugins/`).toBeDefined()
+      expect(INTEGRATION_RANGES[integration.package], integration.package).toBe(line(version!))
+    }
+    expect(Object.keys(INTEGRATION_RANGES).sort()).toEqual(installable.map((item) => item.package).sort())
   })
 })
 

@@ -82,7 +82,7 @@ export const cluster = defineFlavor({
 })
 `
 
-function link(target: string, path: string): void {
+export function link(target: string, path: string): void {
   mkdirSync(dirname(path), { recursive: true })
   symlinkSync(target, path)
 }
@@ -148,6 +148,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       child.stderr.on('data', (chunk) => (stderr += chunk))
       child.on('error', reject)
       child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }))
+      // A command that exits without reading stdin closes the pipe first: EPIPE here is not a failure.
+      child.stdin.on('error', () => {})
       child.stdin.end(options.input ?? '')
     })
 

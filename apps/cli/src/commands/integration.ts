@@ -15,6 +15,7 @@ import {
   printData,
   printTable,
 } from '../kit.js'
+import { INTEGRATION_RANGES } from './integration-ranges.js'
 
 const dryRun = {
   name: 'dry-run',
@@ -51,12 +52,17 @@ async function change(context: CommandContext, action: 'install' | 'uninstall'):
   }
   const { manager, root: lockRoot } = sdk.detectPackageManager(root)
   const workspaceRoot = lockRoot === root && existsSync(join(root, 'pnpm-workspace.yaml'))
-  const command = sdk.packageManagerCommand(
-    manager,
-    action,
-    integrations.map((integration) => integration.package),
-    { workspaceRoot },
-  )
+  // Installs pin the releases this CLI works with; removing takes bare names.
+  const packages = integrations.map(({ package: name }) => {
+    const range = action === 'install' ? INTEGRATION_RANGES[name] : undefined
+    if (action === 'install' && !range) {
+      context.io.warn(
+        `this CLI knows no compatible range of ${name}, so the newest release is installed — if Strata then refuses it, upgrade @strata/cli and @strata/sdk`,
+      )
+    }
+    return range ? `${name}@${range}` : name
+  })
+  const command = sdk.packageManagerCommand(manager, action, packages, { workspaceRoot })
   if (context.options['dry-run'] === true) {
     context.io.out(command.join(' '))
     return 0
