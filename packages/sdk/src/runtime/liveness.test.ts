@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunOwner } from '@strata/store'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Client } from '../client/client.js'
+import { type TempEnvironment, tempEnvironment } from '../test-support/temp-environment.js'
+import { currentOwner, ownerState } from './run-owner.js'
 
 // The run happens in another process, built code, as `pnpm test` builds first.
 const scriptDirectory = resolve(import.meta.dirname, '../../.tmp')
@@ -86,4 +89,106 @@ describe('run liveness', () => {
     expect(client.repositories.store.integrityCheck()).toBe('ok')
     await client.close()
   }, 60_000)
+})
+
+describe('who may mark a run failed', () => {
+  let environment: TempEnvironment
+  let client: Client
+  beforeEach(async () => {
+    environment = await tempEnvironment()
+    client = new Client(environment)
+  })
+  afterEach(() => environment.dispose())
+
+  /** A run recorded as active with this owner and lease, as `pipeline.run()` records its own. */
+  const activeRun = (owner: RunOwner, leaseMs: number) => {
+    const { runs } = environment.repositories
+    const run = runs.create({
+      name: `owned-by-${owner.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      pipelineName: 'liveness',
+      stackName: environment.stackName,
+      artifactStoreUri: environment.artifactStore.host.uri,
+      snapshot: {},
+      parameters: {},
+      owner,
+      leaseMs,
+    })
+    runs.setStatus(run.id, 'running')
+    return run
+  }
+  const status = (id: string) => {
+    const run = client.listRuns().items.find((candidate) => candidate.id === id)!
+    return { status: run.status, error: run.error }
+  }
+
+  it('an owner on another host: not provably dead, so left alone until its lease expires', async () => {
+    const owner = { host: 'another-host.invalid', pid: process.pid, startedAt: currentOwner().startedAt }
+    expect(ownerState(owner)).toBe('unknown')
+    const run = activeRun(owner, 300)
+    expect(status(run.id)).toEqual({ status: 'running', error: null })
+    await sleep(450)
+    expect(status(run.id)).toEqual({
+      status: 'failed',
+      error: expect.stringMatching(
+        /^run abandoned: its owner stopped reporting \(no heartbeat for \d+ s, lease 0\.3 s\) — resume it with 'strata pipeline runs resume owned-by-/,
+      ),
+    })
+  })
+
+  it('a reused pid: a live process with that pid, started after the owner did, is not the owner', () => {
+    // This very process, recorded as if the owner had started an hour before it: the pid was reused.
+    const owner = {
+      host: hostname(),
+      pid: process.pid,
+      startedAt: new Date(Date.parse(currentOwner().startedAt) - 3_600_000).toISOString(),
+    }
+    expect(ownerState(owner)).toBe('gone')
+    const run = activeRun(owner, 60_000)
+    expect(status(run.id)).toEqual({
+      status: 'failed',
+      error: expect.stringMatching(
+        new RegExp(`^run abandoned: the process that ran it \\(pid ${process.pid} on .+\\) is gone`),
+      ),
+    })
+  })
+
+  it('an owner this host proves alive keeps its run after its lease expired (a step blocking the event loop)', async () => {
+    // A process that records itself as a run's owner, then blocks its event loop: no heartbeat can run.
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { currentOwner } from '@strata/sdk'
+process.stdout.write(JSON.stringify(currentOwner()) + '\\n')
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000)`,
+      ],
+      { cwd: resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      const owner = await new Promise<RunOwner>((resolveOwner, reject) => {
+        child.stdout.once('data', (chunk: Buffer) => resolveOwner(JSON.parse(chunk.toString()) as RunOwner))
+        child.once('exit', (code) => reject(new Error(`the owner exited (${code}) before reporting`)))
+      })
+      expect(owner.pid).toBe(child.pid)
+      expect(ownerState(owner)).toBe('alive')
+      const run = activeRun(owner, 100)
+      await sleep(400)
+      // The lease expired long ago, but the owner is provably alive: nothing changes.
+      expect(status(run.id)).toEqual({ status: 'running', error: null })
+      await expect(client.resumeRun(run.name)).rejects.toThrow(
+        `run ${run.name} is still running (pid ${owner.pid} on ${owner.host}) — wait for it, or stop it first`,
+      )
+
+      child.kill('SIGKILL')
+      await new Promise((resolveExit) => child.once('exit', resolveExit))
+      expect(ownerState(owner)).toBe('gone')
+      expect(status(run.id)).toEqual({
+        status: 'failed',
+        error: expect.stringMatching(/^run abandoned: the process that ran it \(pid \d+ on .+\) is gone/),
+      })
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
 })

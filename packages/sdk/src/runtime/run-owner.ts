@@ -24,29 +24,41 @@ function linuxProcessStart(pid: number): number | undefined {
 }
 
 /**
- * Whether the process that owns a run is provably gone: it ran on this host and no process with its pid
- * exists, or the pid now belongs to a process that started later (a reused pid). `false` means alive or
- * unknown (another host): then only the lease decides.
+ * What this machine can prove about a run's owner:
+ * - `gone`: it ran on this host and no process has its pid, or the pid belongs to a process that started
+ *   later (a reused pid);
+ * - `alive`: it runs on this host and the process with its pid started when the owner did;
+ * - `unknown`: another host, or no way to read a process's start time here (not Linux).
  */
-export function ownerIsGone(owner: RunOwner): boolean {
-  if (owner.host !== hostname()) return false
+export type OwnerState = 'gone' | 'alive' | 'unknown'
+
+/** Clock ticks and the recorded start differ by rounding; a reused pid started much later. */
+const START_TOLERANCE_MS = 5_000
+
+export function ownerState(owner: RunOwner): OwnerState {
+  if (owner.host !== hostname()) return 'unknown'
   try {
     process.kill(owner.pid, 0)
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+    // EPERM: the process exists but belongs to someone else.
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return 'gone'
   }
   const started = linuxProcessStart(owner.pid)
-  if (started === undefined) return false
-  // Clock ticks and the recorded start differ by rounding; a reused pid started much later.
-  return Math.abs(started - Date.parse(owner.startedAt)) > 5_000
+  if (started === undefined) return 'unknown'
+  return Math.abs(started - Date.parse(owner.startedAt)) > START_TOLERANCE_MS ? 'gone' : 'alive'
 }
 
-/** Why a still-active run should be marked failed, or `undefined` while it is healthy. */
+/**
+ * Why a still-active run should be marked failed, or `undefined` while it may be healthy. An owner this
+ * host proves alive keeps its run even with an expired lease: a synchronous step that blocks the event
+ * loop stops the heartbeat, not the run. The lease decides only where liveness cannot be proven.
+ */
 export function abandonedReason(run: RunRecord, now: number = Date.now()): string | undefined {
-  if (ownerIsGone(run.owner)) {
+  const state = ownerState(run.owner)
+  if (state === 'gone') {
     return `the process that ran it (pid ${run.owner.pid} on ${run.owner.host}) is gone — resume it with 'strata pipeline runs resume ${run.name}'`
   }
-  if (now - Date.parse(run.heartbeatAt) > run.leaseMs) {
+  if (state === 'unknown' && now - Date.parse(run.heartbeatAt) > run.leaseMs) {
     return `its owner stopped reporting (no heartbeat for ${Math.round((now - Date.parse(run.heartbeatAt)) / 1000)} s, lease ${run.leaseMs / 1000} s) — resume it with 'strata pipeline runs resume ${run.name}'`
   }
   return undefined
