@@ -13,7 +13,10 @@ export interface CacheParts {
   parameters: JsonObject
   /** Input name → content digest of the artifact version. */
   inputs: Record<string, string>
-  /** Output name → explicit materializer id, or `auto`. */
+  /**
+   * Output name → the explicit materializer as `id@version`, or `auto:` and every candidate of the
+   * automatic choice as `id@version` (older runs recorded a bare id or `auto`).
+   */
   outputs: Record<string, string>
   artifactStore: string
   env: string[]
@@ -29,6 +32,33 @@ export function cacheKey(parts: CacheParts): string {
 function changedEntries(before: Record<string, string>, after: Record<string, string>): string[] {
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()
   return names.filter((name) => before[name] !== after[name])
+}
+
+const AUTO = 'auto:'
+
+/** `materializer strata.json@1 → acme.json@1`, or for two automatic choices only the candidates that moved. */
+function materializerChange(before: string | undefined, after: string | undefined): string {
+  if (before?.startsWith(AUTO) && after?.startsWith(AUTO)) {
+    const versions = (entry: string) =>
+      new Map(
+        entry
+          .slice(AUTO.length)
+          .split(',')
+          .map((identity) => [identity.slice(0, identity.lastIndexOf('@')), identity] as const),
+      )
+    const was = versions(before)
+    const now = versions(after)
+    const moved = [...new Set([...was.keys(), ...now.keys()])]
+      .filter((id) => was.get(id) !== now.get(id))
+      .map((id) => `${was.get(id) ?? `(no ${id})`} → ${now.get(id) ?? `(no ${id})`}`)
+    // Same candidates in another order: another one may claim the value first.
+    return moved.length > 0
+      ? `automatic materializers changed: ${moved.join(', ')}`
+      : 'automatic materializers reordered'
+  }
+  const show = (entry: string | undefined) =>
+    entry === undefined ? '(none)' : entry.startsWith(AUTO) ? 'automatic' : entry
+  return `materializer ${show(before)} → ${show(after)}`
 }
 
 /**
@@ -62,17 +92,16 @@ export function explainCacheParts(before: CacheParts, after: CacheParts): string
     )
   }
   for (const name of changedEntries(before.outputs, after.outputs)) {
-    reasons.push(
-      `output: '${name}' materializer ${before.outputs[name] ?? '(none)'} → ${after.outputs[name] ?? '(none)'}`,
-    )
+    reasons.push(`output: '${name}' ${materializerChange(before.outputs[name], after.outputs[name])}`)
   }
   if (before.artifactStore !== after.artifactStore)
     reasons.push(`artifact store: ${before.artifactStore} → ${after.artifactStore}`)
+  const names = (list: string[]) => (list.length > 0 ? list.join(', ') : '(none)')
   if (canonicalJson(before.env) !== canonicalJson(after.env))
-    reasons.push(`env: ${before.env.join(', ')} → ${after.env.join(', ')}`)
+    reasons.push(`env: ${names(before.env)} → ${names(after.env)}`)
   if (canonicalJson(before.secrets) !== canonicalJson(after.secrets))
-    reasons.push(`secrets: ${before.secrets.join(', ')} → ${after.secrets.join(', ')}`)
+    reasons.push(`secrets: ${names(before.secrets)} → ${names(after.secrets)}`)
   if (before.cacheVersion !== after.cacheVersion)
-    reasons.push(`cacheVersion: ${before.cacheVersion} → ${after.cacheVersion}`)
+    reasons.push(`cacheVersion: ${before.cacheVersion ?? '(none)'} → ${after.cacheVersion ?? '(none)'}`)
   return reasons
 }

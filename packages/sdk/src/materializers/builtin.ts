@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { basename, join, relative } from 'node:path'
+import { StrataError } from '@strata/core'
 import { canonicalJson, findNonJson } from '../util/json.js'
 import { ArtifactDirectory, ArtifactFile, isArtifactDirectory, isArtifactFile } from './files.js'
 import { defineMaterializer, type Materializer } from './materializer.js'
@@ -27,7 +28,12 @@ export const bytesMaterializer = defineMaterializer<Uint8Array>({
   },
 })
 
-const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
+type TypedArrayType = new (buffer: ArrayBuffer) => ArrayBufferView
+
+// Float16Array is new (Node 24, ES2025): kept only where the runtime has it.
+const float16 = (globalThis as { Float16Array?: TypedArrayType }).Float16Array
+
+const TYPED_ARRAYS: Record<string, TypedArrayType> = {
   Int8Array,
   Uint8ClampedArray,
   Int16Array,
@@ -38,6 +44,7 @@ const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView>
   Float64Array,
   BigInt64Array,
   BigUint64Array,
+  ...(float16 ? { Float16Array: float16 } : {}),
 }
 
 /** Typed arrays keep their element type; bytes are stored in this machine's byte order (little-endian on x86 and ARM). */
@@ -53,7 +60,14 @@ export const typedArrayMaterializer = defineMaterializer<ArrayBufferView>({
     target.write('data.bin', new Uint8Array(value.buffer, value.byteOffset, value.byteLength)),
   load: async (source) => {
     const Type = TYPED_ARRAYS[source.dataType]
-    if (!Type) throw new Error(`unknown typed array type '${source.dataType}'`)
+    if (!Type) {
+      throw new StrataError(
+        'MATERIALIZER_UNSUPPORTED',
+        source.dataType === 'Float16Array'
+          ? 'this artifact is a Float16Array, which this JavaScript runtime does not have — load it on Node 24 or later'
+          : `unknown typed array type '${source.dataType}' — load it with the Strata version that saved it`,
+      )
+    }
     const bytes = await source.readBytes('data.bin')
     // A fresh, aligned buffer: the element type may need 8-byte alignment.
     const buffer = new ArrayBuffer(bytes.byteLength)
@@ -65,7 +79,7 @@ export const typedArrayMaterializer = defineMaterializer<ArrayBufferView>({
 export const jsonMaterializer = defineMaterializer<unknown>({
   id: 'strata.json',
   version: 1,
-  canSave: (value) => findNonJson(value) === undefined,
+  canSave: (value) => findNonJson(value, { negativeZero: true }) === undefined,
   dataType: (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value),
   save: (value, target) => target.write('data.json', canonicalJson(value)),
   load: async (source) => JSON.parse(await source.readText('data.json')),

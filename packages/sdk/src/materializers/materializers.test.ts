@@ -65,6 +65,15 @@ describe('built-in materializers', () => {
       expect(loaded).toBeInstanceOf(value.constructor)
       expect(loaded).toEqual(value)
     }
+    // Float16Array where the runtime has it (Node 24).
+    const Float16 = (globalThis as { Float16Array?: new (values: number[]) => ArrayBufferView }).Float16Array
+    if (Float16) {
+      const halves = new Float16([0.5, -2, 65504])
+      const { saved, loaded } = await roundTrip(halves)
+      expect(saved).toMatchObject({ materializer: 'strata.typed-array', dataType: 'Float16Array', size: 6 })
+      expect(loaded).toBeInstanceOf(Float16)
+      expect(loaded).toEqual(halves)
+    }
     // A view into a larger buffer keeps only its own bytes.
     const view = new Float32Array(new Float32Array([9, 1, 2, 9]).buffer, 4, 2)
     expect((await roundTrip(view)).loaded).toEqual(new Float32Array([1, 2]))
@@ -109,10 +118,31 @@ describe('no opaque fallback', () => {
     [{ values: [1, Number.NaN] }, 'values[1] is NaN'],
     [{ a: undefined }, 'a is undefined'],
     [new Point(), '(the value itself) is an instance of Point'],
+    [
+      { weights: [0.5, -0] },
+      'weights[1] is -0 (negative zero, which JSON stores as 0), which no materializer handles — use 0 (x + 0 turns -0 into 0), or return a Float64Array, which keeps -0',
+    ],
+    [-0, '(the value itself) is -0'],
+    [
+      { nested: { [Symbol('id')]: 1, ok: true } },
+      'nested is an object with the symbol key Symbol(id), which no materializer handles — use a string key',
+    ],
   ])('refuses %o with the path and the fix', (value, message) => {
     expect(() => selectMaterializer(value, { where: "output 'model' of step 'train'" })).toThrow(
       `output 'model' of step 'train' cannot be saved: ${message}`,
     )
+  })
+
+  it('points to the materializers guide', () => {
+    expect(() => selectMaterializer(new Map(), { where: 'output' })).toThrow(
+      /, or add a materializer for it \(see docs\/pipelines\.md#materializers\)$/,
+    )
+  })
+
+  it('keeps -0 in a typed array, where it is a value of its own', async () => {
+    const { loaded } = await roundTrip(new Float64Array([-0, 0]))
+    expect(Object.is((loaded as Float64Array)[0], -0)).toBe(true)
+    expect(Object.is((loaded as Float64Array)[1], 0)).toBe(true)
   })
 
   it('uses a custom materializer when one claims the value, and names unknown explicit ones', async () => {

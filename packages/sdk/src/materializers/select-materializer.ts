@@ -18,11 +18,11 @@ export function selectMaterializer(
     custom.find((materializer) => materializer.canSave(value)) ??
     BUILTIN_MATERIALIZERS.find((m) => m.canSave(value))
   if (found) return found
-  const problem = findNonJson(value)
+  const problem = findNonJson(value, { negativeZero: true })
   const what = problem ? `${problem.path} is ${problem.found}` : 'the value has no materializer'
   throw new StrataError(
     'NO_MATERIALIZER',
-    `${options.where} cannot be saved: ${what}, which no materializer handles — ${problem?.hint ?? 'convert it'}, or add a materializer for it (see docs/materializers.md)`,
+    `${options.where} cannot be saved: ${what}, which no materializer handles — ${problem?.hint ?? 'convert it'}, or add a materializer for it (see docs/pipelines.md#materializers)`,
     { details: { path: problem?.path } },
   )
 }
@@ -38,4 +38,21 @@ export function materializerById(id: string, custom: readonly Materializer[], wh
     'UNKNOWN_MATERIALIZER',
     `${where}: no materializer '${id}' — known: ${known.join(', ')}; pass yours with materializers: [...] on the step or pipeline`,
   )
+}
+
+/**
+ * What an output's materializer contributes to its step's cache key: the explicit materializer as
+ * `id@version`, or for automatic choice `auto:` and every candidate (custom ones in order, then the
+ * built-ins) as `id@version` — the choice is made after the step ran, so any candidate's new version
+ * invalidates (new code may store the same value differently).
+ * @throws StrataError `UNKNOWN_MATERIALIZER` for an explicit id nobody provides
+ */
+export function materializerCacheKey(
+  explicit: string | undefined,
+  custom: readonly Materializer[],
+  where: string,
+): string {
+  const identity = (materializer: Materializer) => `${materializer.id}@${materializer.version}`
+  if (explicit !== undefined) return identity(materializerById(explicit, custom, where))
+  return `auto:${[...custom, ...BUILTIN_MATERIALIZERS].map(identity).join(',')}`
 }

@@ -14,7 +14,11 @@ import {
 import { type CacheParts, cacheKey } from '../cache/cache-key.js'
 import type { HookContext, StepDefinition } from '../dsl/step.js'
 import type { Materializer } from '../materializers/materializer.js'
-import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
+import {
+  materializerById,
+  materializerCacheKey,
+  selectMaterializer,
+} from '../materializers/select-materializer.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from './artifact-io.js'
 import { runKeys } from './journal.js'
 import type { RunRecorder } from './run-events.js'
@@ -53,12 +57,13 @@ function describeError(error: unknown): string {
   return String(error)
 }
 
-/** The cache key parts of a step given its resolved inputs. */
+/** The cache key parts of a step given its resolved inputs and the custom materializers it may use. */
 export function stepCacheParts(
   snapshot: PipelineSnapshot,
   step: StepSnapshot,
   inputs: Record<string, ArtifactVersionInfo>,
   artifactStoreUri: string,
+  custom: readonly Materializer[],
 ): CacheParts {
   const module = snapshot.code.modules[step.source.module]
   return {
@@ -69,7 +74,10 @@ export function stepCacheParts(
     parameters: step.parameters,
     inputs: Object.fromEntries(Object.entries(inputs).map(([name, version]) => [name, version.digest])),
     outputs: Object.fromEntries(
-      Object.entries(step.outputs).map(([name, output]) => [name, output.materializer ?? 'auto']),
+      Object.entries(step.outputs).map(([name, output]) => [
+        name,
+        materializerCacheKey(output.materializer, custom, `output '${name}' of step '${step.id}'`),
+      ]),
     ),
     artifactStore: artifactStoreUri,
     env: step.env,
@@ -153,7 +161,7 @@ async function prepareStep(host: StepRunnerHost, step: StepSnapshot): Promise<Pr
       )
     }
   }
-  const parts = stepCacheParts(snapshot, step, inputs, store.uri)
+  const parts = stepCacheParts(snapshot, step, inputs, store.uri, custom)
   const key = cacheKey(parts)
   const inputIds = Object.fromEntries(Object.entries(inputs).map(([name, version]) => [name, version.id]))
   const hit = step.cache.enabled && host.findCached ? await host.findCached(key) : undefined
