@@ -9,7 +9,14 @@ export type {
 export { isStrataError, StrataError } from '@strata/core'
 export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
 export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
-export { Client, type ModelVersionDetails, type PruneResult, type RunDetails } from './client/client.js'
+export {
+  Client,
+  type ListPipelinesOptions,
+  type ModelVersionDetails,
+  type PipelineSummary,
+  type PruneResult,
+  type RunDetails,
+} from './client/client.js'
 export { type CacheExplanation, explainCache } from './client/explain-cache.js'
 export {
   type CompiledInput,
@@ -109,13 +116,20 @@ export {
   type RunEnvironment,
 } from './runtime/run-environment.js'
 export type { RunEvent, RunRecorder } from './runtime/run-events.js'
-export { abandonedReason, currentOwner, reconcileAbandonedRuns } from './runtime/run-owner.js'
+export {
+  abandonedReason,
+  currentOwner,
+  type OwnerState,
+  ownerState,
+  reconcileAbandonedRuns,
+} from './runtime/run-owner.js'
 export {
   executeRun,
   type PipelineRun,
   type RunOptions,
   runPipeline,
 } from './runtime/run-pipeline.js'
+export type { RunOutput, RunProgress, StepProgressState } from './runtime/run-progress.js'
 export { importingPipelines, insideStepProcess, runStepProcess } from './runtime/step-process.js'
 export { applyRunEvent, type RunRepositories, StoreRecorder } from './runtime/store-recorder.js'
 export * from './stacks/index.js'

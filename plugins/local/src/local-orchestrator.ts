@@ -16,6 +16,9 @@ import type { LocalOrchestratorConfig } from './local-orchestrator-flavor.js'
 
 const SETTINGS_KEY = 'orchestrator.local'
 
+/** How long a stopped step process gets to journal its outcome and exit before it is killed. */
+const STOP_GRACE_MS = 5_000
+
 /** A counting semaphore for step processes. */
 class Slots {
   #free: number
@@ -56,19 +59,25 @@ async function spawnStep(
       }
       child.stdout.on('data', keep)
       child.stderr.on('data', keep)
+      let kill: NodeJS.Timeout | undefined
+      // SIGTERM lets the step stop through its signal and journal that; one that does not exit in time
+      // (a step ignoring its signal, or blocking the event loop) is killed, so none outlives the run.
       const stop = (): void => {
         child.kill('SIGTERM')
+        kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
       }
-      signal.addEventListener('abort', stop, { once: true })
+      if (signal.aborted) stop()
+      else signal.addEventListener('abort', stop, { once: true })
+      const settle = (exit: ProcessExit): void => {
+        signal.removeEventListener('abort', stop)
+        clearTimeout(kill)
+        resolve(exit)
+      }
       child.once('error', (error) => {
-        signal.removeEventListener('abort', stop)
         output += `\ncannot start the step process: ${error.message}`
-        resolve({ exitCode: 127, signal: null })
+        settle({ exitCode: 127, signal: null })
       })
-      child.once('exit', (exitCode, exitSignal) => {
-        signal.removeEventListener('abort', stop)
-        resolve({ exitCode, signal: exitSignal })
-      })
+      child.once('exit', (exitCode, exitSignal) => settle({ exitCode, signal: exitSignal }))
     })
     return { exit, output }
   } finally {

@@ -30,7 +30,11 @@ describe('a failing run and its resume', () => {
       /^step flaky failed — see 'strata pipeline runs logs .* --step flaky', fix it, then 'strata pipeline runs resume /,
     )
     expect(executions).toEqual({ prepare: 1, flaky: 2 })
-    expect(hooks).toEqual(['failure: the data source is down'])
+    // The step's hook and the pipeline's, once each.
+    expect(hooks).toEqual([
+      'failure: the data source is down',
+      `pipeline failure ${failed.name}: step flaky failed`,
+    ])
 
     const details = client.getRun(failed.name)
     expect(details.status).toBe('failed')
@@ -49,9 +53,21 @@ describe('a failing run and its resume', () => {
     expect(resumed.status).toBe('completed')
     expect(resumed.id).toBe(failed.id)
     expect(executions).toEqual({ prepare: 1, flaky: 3, finish: 1 })
-    expect(hooks).toEqual(['failure: the data source is down', 'success'])
+    // Resuming to success runs the success hooks once; the failure hooks do not run again.
+    expect(hooks).toEqual([
+      'failure: the data source is down',
+      `pipeline failure ${failed.name}: step flaky failed`,
+      'success',
+      `pipeline success ${failed.name}`,
+    ])
     expect(client.getRun(failed.id)).toMatchObject({ status: 'completed', error: null })
     await expect(client.resumeRun(failed.name)).rejects.toThrow('completed — there is nothing to resume')
+    expect(hooks).toHaveLength(4)
+
+    // A run served entirely from the cache succeeds too: its pipeline hook runs once.
+    const cached = await fragile.run({ environment, output: false })
+    expect(Object.values(cached.steps)).toEqual(['cached', 'cached', 'cached'])
+    expect(hooks.slice(4)).toEqual([`pipeline success ${cached.name}`])
   })
 })
 
@@ -62,7 +78,7 @@ describe('Client', () => {
     expect(client.listRuns().items.map((run) => run.name)).toEqual([second.name, first.name])
     expect(client.listRuns({ size: 1, page: 2 })).toMatchObject({ total: 2, items: [{ name: first.name }] })
     expect(client.listRuns({ pipeline: 'nope' }).total).toBe(0)
-    expect(client.listPipelines()).toMatchObject([{ name: 'fragile', runs: 2 }])
+    expect(client.listPipelines().items).toMatchObject([{ name: 'fragile', runs: 2 }])
     expect(client.explainCache(second.name, 'flaky').reasons).toEqual([])
     client.deleteRun(first.name)
     expect(() => client.getRun(first.name)).toThrow(

@@ -56,6 +56,33 @@ export interface PruneResult {
 
 const ORPHAN_MIN_AGE_MS = 10 * 60_000
 
+/** A pipeline that has run: its name, when it first ran, how many runs it has and when the last began. */
+export interface PipelineSummary {
+  id: string
+  name: string
+  createdAt: string
+  runs: number
+  lastRunAt: string | null
+}
+
+export interface ListPipelinesOptions {
+  /** Only pipelines whose name contains this (case-insensitive). */
+  name?: string
+  /** `name` (default), `runs`, `last_run` or `created`; `-FIELD` or `desc:FIELD` for descending. */
+  sort?: string
+  /** @default 1 */
+  page?: number
+  /** @default 20 */
+  size?: number
+}
+
+const PIPELINE_SORT: Record<string, ((a: PipelineSummary, b: PipelineSummary) => number) | undefined> = {
+  name: (a, b) => a.name.localeCompare(b.name),
+  runs: (a, b) => a.runs - b.runs,
+  last_run: (a, b) => (a.lastRunAt ?? '').localeCompare(b.lastRunAt ?? ''),
+  created: (a, b) => a.createdAt.localeCompare(b.createdAt),
+}
+
 export interface ModelVersionDetails extends ModelVersionRecord {
   artifacts: Array<{ artifactVersionId: string; name: string; version: number; kind: ModelArtifactKind }>
   runs: Array<{ id: string; name: string; status: string; createdAt: string }>
@@ -133,8 +160,30 @@ export class Client {
     return this.repositories.artifacts
   }
 
-  listPipelines() {
-    return this.#runs.listPipelines()
+  /**
+   * Pipelines that have run, with their run counts: filtered by a name fragment, sorted, one page.
+   * @throws StrataError `INVALID_SORT` naming the sortable fields
+   */
+  listPipelines(options: ListPipelinesOptions = {}): Page<PipelineSummary> {
+    const sort = options.sort ?? 'name'
+    const match = /^(?:(asc|desc):|(-))?([a-z_]+)$/.exec(sort)
+    const compare = match && Object.hasOwn(PIPELINE_SORT, match[3]!) ? PIPELINE_SORT[match[3]!] : undefined
+    if (!match || compare === undefined) {
+      throw new StrataError(
+        'INVALID_SORT',
+        `cannot sort pipelines by '${sort}' — use one of ${Object.keys(PIPELINE_SORT).join(', ')}, optionally as -FIELD or desc:FIELD`,
+      )
+    }
+    const descending = match[1] === 'desc' || match[2] === '-'
+    const fragment = options.name?.toLowerCase()
+    // Few rows (one per pipeline name): filtered and sorted here, not in SQL.
+    const rows = this.#runs
+      .listPipelines()
+      .filter((row) => fragment === undefined || row.name.toLowerCase().includes(fragment))
+      .sort((a, b) => compare(a, b) * (descending ? -1 : 1) || a.name.localeCompare(b.name))
+    const page = Math.max(1, options.page ?? 1)
+    const size = Math.max(1, options.size ?? 20)
+    return { items: rows.slice((page - 1) * size, page * size), total: rows.length, page, size }
   }
 
   /** Runs, newest first. Runs whose owner is provably gone are marked failed first. */

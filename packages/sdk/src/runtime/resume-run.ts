@@ -9,6 +9,8 @@ import { ingestJournal } from './journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { executeRun, type PipelineRun } from './run-pipeline.js'
+import type { RunOutput } from './run-progress.js'
+import { checkSnapshotVersion } from './snapshot-version.js'
 import { importingPipelines } from './step-process.js'
 
 export type ModuleImporter = (path: string) => Promise<Record<string, unknown>>
@@ -60,7 +62,8 @@ export async function loadRunDefinitions(
 
 export interface ResumeOptions {
   importModule?: ModuleImporter
-  output?: (line: string) => void
+  /** Where to print step logs and progress (see `RunOptions.output`). */
+  output?: RunOutput
   signal?: AbortSignal
 }
 
@@ -89,6 +92,7 @@ export async function resumeRun(
     )
   }
   const snapshot = runs.snapshot<PipelineSnapshot>(run.id)
+  checkSnapshotVersion(snapshot, `resuming run ${run.name}`)
   const done = new Set(
     runs
       .stepRuns(run.id)
@@ -112,7 +116,6 @@ export async function resumeRun(
     snapshot.code.modules[relative(snapshot.code.root, module).split('\\').join('/')] = fingerprint
   }
   runs.reopen(run.id, currentOwner())
-  options.output?.(`resuming run ${run.name}: ${done.size} of ${snapshot.steps.length} steps already done`)
   return executeRun({
     environment,
     snapshot,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
   type ExperimentTrackerV1,
+  errorMessage,
   type OrchestratorRunContext,
   type PipelineSnapshot,
   type PipelineTracking,
@@ -20,6 +21,7 @@ import type { RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
 import { artifactInfo, linkedArtifacts, modelResolver } from './run-models.js'
 import { currentOwner, reconcileAbandonedRuns } from './run-owner.js'
+import { type RunOutput, reportStep } from './run-progress.js'
 import { buildSnapshot, defaultRunName } from './run-snapshot.js'
 import { importingModules, insideStepProcess } from './step-process.js'
 import { collectStep, stepCommand } from './step-process-host.js'
@@ -33,8 +35,12 @@ export interface RunOptions extends Omit<RunConfig, 'parameters'> {
   config?: string | RunConfig
   /** Use this environment (store + stack) instead of opening the active one. */
   environment?: RunEnvironment
-  /** Where to print step logs and progress; `false` keeps the run quiet. @default process.stdout */
-  output?: ((line: string) => void) | false
+  /**
+   * Where to print step logs and progress; `false` keeps the run quiet. Progress lines come with their
+   * structured state as a second argument (a terminal can draw a live view from it).
+   * @default process.stdout
+   */
+  output?: RunOutput | false
   /** Stops the run when aborted, like SIGINT. */
   signal?: AbortSignal
 }
@@ -62,7 +68,7 @@ export interface ExecuteRunOptions {
   pipeline: PipelineDefinition
   /** Steps already done (completed or cached) in an earlier attempt of this run (resume). */
   done?: ReadonlySet<string>
-  output: ((line: string) => void) | undefined
+  output: RunOutput | undefined
   signal: AbortSignal | undefined
 }
 
@@ -89,6 +95,23 @@ function checkTrackerUse(
 }
 
 export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRun> {
+  try {
+    return await executeRecordedRun(options)
+  } catch (error) {
+    // Whatever failed outside the steps, the run must not stay active: its owner may live on (a server,
+    // a notebook), and an owner that is provably alive keeps its run (see run-owner.ts).
+    const run = options.environment.repositories.runs.find(options.snapshot.runId)
+    if (run && (run.status === 'running' || run.status === 'initializing')) {
+      options.environment.repositories.runs.setStatus(run.id, 'failed', {
+        ended: true,
+        error: redactText(errorMessage(error), options.environment.secretValues),
+      })
+    }
+    throw error
+  }
+}
+
+async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineRun> {
   const { environment, snapshot, definitions } = options
   const { runs, artifacts } = environment.repositories
   const store = environment.artifactStore.host
@@ -98,27 +121,40 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
   const recorder = {
     record(event: RunEvent) {
       events.record(event)
-      if (
-        say &&
-        (event.type === 'step_started' ||
-          event.type === 'step_cached' ||
-          event.type === 'step_completed' ||
-          event.type === 'step_failed')
-      ) {
-        const state =
-          event.type === 'step_started'
-            ? 'running'
-            : event.type === 'step_cached'
-              ? 'cached'
-              : event.type === 'step_completed'
-                ? 'completed'
-                : event.status
-        say(`step ${event.step}: ${state}${event.type === 'step_failed' ? ` — ${event.error}` : ''}`)
-      }
+      if (!say) return
+      if (event.type === 'step_started') reportStep(say, { step: event.step, state: 'running' })
+      else if (event.type === 'step_cached') reportStep(say, { step: event.step, state: 'cached' })
+      else if (event.type === 'step_completed') reportStep(say, { step: event.step, state: 'completed' })
+      else if (event.type === 'step_retrying')
+        reportStep(say, { step: event.step, state: 'retrying', attempt: event.attempt, error: event.error })
+      else if (event.type === 'step_failed')
+        reportStep(say, { step: event.step, state: event.status, error: event.error })
     },
     flush: () => events.flush(),
   }
   const redact = (text: string): string => redactText(text, environment.secretValues)
+
+  const done = new Set(options.done ?? [])
+  if (say) {
+    const header = options.done
+      ? `resuming run ${snapshot.runName}: ${done.size} of ${snapshot.steps.length} steps already done`
+      : `run ${snapshot.runName}: ${snapshot.steps.length} steps on stack '${environment.stackName}'`
+    say(header, {
+      type: 'run_started',
+      runName: snapshot.runName,
+      pipelineName: snapshot.pipeline.name,
+      stackName: environment.stackName,
+      steps: snapshot.steps.map((step) => ({
+        id: step.id,
+        state: done.has(step.id)
+          ? runs.stepRun(runId, step.id)?.status === 'cached'
+            ? 'cached'
+            : 'completed'
+          : 'pending',
+      })),
+      resumed: options.done !== undefined,
+    })
+  }
 
   let trackerInstance: Promise<ExperimentTrackerV1> | undefined
   const tracker = environment.experimentTracker
@@ -184,7 +220,6 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
   const heartbeat = setInterval(() => runs.heartbeat(runId), HEARTBEAT_MS)
   heartbeat.unref()
 
-  const done = new Set(options.done ?? [])
   let states: Record<string, StepRunState> = {}
   let failure: string | undefined
   try {
@@ -217,7 +252,17 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
           })()
           await bundle
           await store.write(runKeys.stepInputs(runId, stepId), JSON.stringify(await stepInputs(stepId)))
-          say?.(`step ${stepId}: running (own process)`)
+          // The step has its row while its process runs (describe shows it running; if this client dies,
+          // the abandoned run marks it failed); the process's journal, ingested later, completes it.
+          events.record({
+            type: 'step_started',
+            id: randomUUID(),
+            step: stepId,
+            stepName: snapshot.steps.find((step) => step.id === stepId)!.step,
+            attempt: 1,
+            at: new Date().toISOString(),
+          })
+          reportStep(say, { step: stepId, state: 'running', ownProcess: true })
           return undefined
         },
         stepCommand: (stepId) => stepCommand(environment, snapshot, stepId),
@@ -259,6 +304,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
         step: snapshot.steps.find((s) => s.id === stepId)!.step,
         status: 'skipped',
       })
+    if (state === 'skipped' || state === 'not_started') reportStep(say, { step: stepId, state })
   }
   runs.setStatus(runId, status, { ended: true, ...(error ? { error } : {}) })
   await pipelineTracking?.end(status === 'completed' ? 'completed' : 'failed').catch(() => {})
@@ -273,7 +319,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
     )
   }
   if (trackerInstance) await (await trackerInstance).close?.()
-  say?.(`run ${snapshot.runName}: ${status}${error ? ` — ${error}` : ''}`)
+  say?.(`run ${snapshot.runName}: ${status}${error ? ` — ${error}` : ''}`, {
+    type: 'run_finished',
+    runName: snapshot.runName,
+    status,
+    ...(error ? { error } : {}),
+  })
   return {
     id: runId,
     name: snapshot.runName,
@@ -359,9 +410,8 @@ export async function runPipeline(
       if (built.model) repositories.runs.setModelVersion(run.id, built.model.versionId)
       return built
     })
-    const say =
+    const say: RunOutput | undefined =
       output === false ? undefined : (output ?? ((line: string) => process.stdout.write(`${line}\n`)))
-    say?.(`run ${run.name}: ${snapshot.steps.length} steps on stack '${environment.stackName}'`)
     return await executeRun({
       environment,
       snapshot,

@@ -10,6 +10,7 @@ import { isPipeline } from '../dsl/pipeline.js'
 import { isStep, type StepDefinition } from '../dsl/step.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { JournalRecorder } from './journal.js'
+import { checkSnapshotVersion } from './snapshot-version.js'
 import { runStep } from './step-runner.js'
 
 export interface BundledStepOptions {
@@ -31,6 +32,7 @@ export interface BundledStepOptions {
  */
 export async function runBundledStep(options: BundledStepOptions): Promise<StepOutcome> {
   const { snapshot, stepId } = options
+  checkSnapshotVersion(snapshot, `step '${stepId}' (code bundle)`)
   const step = snapshot.steps.find((candidate) => candidate.id === stepId)
   if (!step) throw new StrataError('UNKNOWN_STEP', `run ${snapshot.runName} has no step '${stepId}'`)
   const exports = Object.values(options.modules[step.source.module] ?? {})

@@ -11,6 +11,7 @@ import {
 import { sdkPackageDir } from './code-bundle.js'
 import { ingestJournal } from './journal.js'
 import type { RunComponent, RunEnvironment } from './run-environment.js'
+import { type RunOutput, reportStep } from './run-progress.js'
 import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
 
 function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
@@ -59,7 +60,7 @@ export async function collectStep(
   snapshot: PipelineSnapshot,
   stepId: string,
   exit: ProcessExit,
-  say: ((line: string) => void) | undefined,
+  say: RunOutput | undefined,
 ): Promise<StepOutcome> {
   const { runs } = environment.repositories
   await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
@@ -71,7 +72,11 @@ export async function collectStep(
       stepRun.status === 'stopped' ||
       stepRun.status === 'cached')
   ) {
-    say?.(`step ${stepId}: ${stepRun.status}${stepRun.error ? ` — ${stepRun.error}` : ''}`)
+    reportStep(say, {
+      step: stepId,
+      state: stepRun.status,
+      ...(stepRun.error ? { error: stepRun.error } : {}),
+    })
     return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
   }
   const tail = exit.output?.trim().split('\n').slice(-3).join(' | ')
@@ -82,6 +87,6 @@ export async function collectStep(
     error,
     endedAt: new Date().toISOString(),
   })
-  say?.(`step ${stepId}: failed — ${error}`)
+  reportStep(say, { step: stepId, state: exit.signal ? 'stopped' : 'failed', error })
   return { status: exit.signal ? 'stopped' : 'failed', error }
 }

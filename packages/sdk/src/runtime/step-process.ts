@@ -14,6 +14,7 @@ import {
 import { importFlavor } from '../discovery/discover-flavors.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { runKeys } from './journal.js'
+import { checkSnapshotVersion } from './snapshot-version.js'
 import type { BundledStepOptions } from './step-in-bundle.js'
 
 /** How a step process finds a component: handed over by the orchestrator in an environment variable. */
@@ -112,6 +113,7 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
     )
   }
   const snapshot = JSON.parse(await store.readText(runKeys.snapshot(runId))) as PipelineSnapshot
+  checkSnapshotVersion(snapshot, `step '${values.step}' of run ${runId}`)
   const inputs = JSON.parse(await store.readText(runKeys.stepInputs(runId, values.step))) as Record<
     string,
     ArtifactVersionInfo
@@ -123,7 +125,13 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
     runBundledStep(options: BundledStepOptions): Promise<{ status: string }>
   }
   const controller = new AbortController()
-  process.once('SIGTERM', () => controller.abort(new Error('the step process received SIGTERM')))
+  // SIGTERM from the orchestrator, SIGINT from a Ctrl-C that reached the whole process group: either way
+  // the step is stopped through its signal and the process journals that before it exits.
+  for (const name of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(name, () => controller.abort(new Error(`the step process received ${name}`)))
+  }
+  // The orchestrator may be gone (killed): the step still finishes and journals; its echo has no reader.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
   const trackerVariable = STEP_PROCESS_ENV.experimentTracker
   const outcome = await bundle.runBundledStep({
     modules: bundle.modules,
