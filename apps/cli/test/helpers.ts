@@ -240,3 +240,12 @@ export async function registerDemoStack(sandbox: Sandbox, secretValue = 's3cr3t-
   ])
   await ok(sandbox, ['stack', 'register', 'demo', '-o', 'inline', '-a', 'demo-store', '--set'])
 }
+
+/** Installs a first-party plugin of this workspace into the sandbox's project, as `pnpm add @strata/<name>` would. */
+export function addWorkspacePlugin(sandbox: Sandbox, name: string): void {
+  const manifestPath = join(sandbox.project, 'package.json')
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  manifest.dependencies[`@strata/${name}`] = 'workspace:*'
+  writeFileSync(manifestPath, JSON.stringify(manifest))
+  link(join(repo, 'plugins', name), join(sandbox.project, 'node_modules/@strata', name))
+}

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, createSandbox, ok, type Sandbox } from './helpers.js'
+import { BIN, createSandbox, link, ok, type Sandbox } from './helpers.js'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -57,11 +57,6 @@ if (process.env.RUN_FROM_CODE === '1') await demo.run()
 
 let sandbox: Sandbox
 let run: (args: string[], env?: NodeJS.ProcessEnv) => ReturnType<Sandbox['strata']>
-
-function link(target: string, path: string): void {
-  mkdirSync(dirname(path), { recursive: true })
-  symlinkSync(target, path)
-}
 
 beforeAll(() => {
   sandbox = createSandbox()

@@ -4,6 +4,8 @@ import {
   done,
   formatOf,
   OUTPUT_OPTION,
+  pageFooter,
+  pageOf,
   printData,
   printFields,
   printTable,
@@ -19,7 +21,7 @@ function size(bytes: number): string {
 }
 
 const nameArg = { name: 'NAME', required: true, help: "The artifact's name" }
-const paging = [
+const pagingOptions = [
   { name: 'size', type: 'number' as const, placeholder: 'N', help: 'Rows per page (default 20)' },
   { name: 'page', type: 'number' as const, placeholder: 'N', help: 'Which page (default 1)' },
 ]
@@ -29,15 +31,16 @@ export default defineGroup({
   commands: {
     list: defineCommand({
       summary: 'List artifacts (names with how many versions they have)',
-      options: [OUTPUT_OPTION, { name: 'name', help: 'Only names containing this' }, ...paging],
+      options: [OUTPUT_OPTION, { name: 'name', help: 'Only names containing this' }, ...pagingOptions],
       async run(context) {
         const format = formatOf(context)
+        const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
           const page = client.listArtifacts({
             ...(context.arg('name') ? { name: context.arg('name')! } : {}),
-            page: Number(context.options.page ?? 1),
-            size: Number(context.options.size ?? 20),
+            page: paging.page,
+            size: paging.size,
           })
           if (format !== 'table') {
             await printData(context.io, format, page.items)
@@ -53,6 +56,7 @@ export default defineGroup({
             ],
             page.items,
           )
+          pageFooter(context.io, pageOf(paging, page.total, context.path), 'artifacts')
           return 0
         } finally {
           await client.close()
@@ -62,7 +66,7 @@ export default defineGroup({
     versions: defineCommand({
       summary: "List an artifact's versions, newest first",
       args: [nameArg],
-      options: [OUTPUT_OPTION, ...paging],
+      options: [OUTPUT_OPTION, ...pagingOptions],
       async run(context) {
         const format = formatOf(context)
         const client = await openClient(context)

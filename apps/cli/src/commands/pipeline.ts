@@ -5,8 +5,10 @@ import {
   defineGroup,
   done,
   formatOf,
+  listOptions,
   OUTPUT_OPTION,
   pageFooter,
+  pageOf,
   printData,
   printFields,
   printTable,
@@ -14,6 +16,13 @@ import {
   UsageError,
 } from '../kit.js'
 import { importUserModule, pipelineFrom } from './pipeline-source.js'
+import { runPrinter, stateColour } from './run-progress.js'
+
+const PLAIN_OPTION = {
+  name: 'plain',
+  type: 'boolean' as const,
+  help: 'Plain lines instead of the live view of step states (the default when not on a terminal, or with CI set)',
+}
 
 /** The SDK's client on the user's store; the stack is built only when a command needs it. */
 export async function openClient(context: CommandContext): Promise<Client> {
@@ -30,34 +39,9 @@ export function duration(from: string | null, to: string | null): string {
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`
 }
 
-const STATUS_STYLE: Record<string, 'green' | 'red' | 'yellow' | 'cyan' | 'dim'> = {
-  completed: 'green',
-  cached: 'green',
-  failed: 'red',
-  stopped: 'yellow',
-  skipped: 'yellow',
-  not_started: 'dim',
-  running: 'cyan',
-  retrying: 'yellow',
-  initializing: 'cyan',
-}
-
 export function status(context: CommandContext, value: string): string {
-  const style = STATUS_STYLE[value]
-  return style ? context.io.style(value, style) : value
-}
-
-/** Run lines, with step states coloured on a terminal: `step train: completed`. */
-function runPrinter(context: CommandContext): (line: string) => void {
-  return (line) => {
-    const match = /^(step \S+|run \S+): (running \(own process\)|\w+)(.*)$/.exec(line)
-    if (!match) {
-      context.io.out(line)
-      return
-    }
-    const [state, ...rest] = match[2]!.split(' ')
-    context.io.out(`${match[1]}: ${[status(context, state!), ...rest].join(' ')}${match[3]}`)
-  }
+  const colour = stateColour(value)
+  return colour ? context.io.style(value, colour) : value
 }
 
 function exitCode(run: PipelineRun): number {
@@ -239,6 +223,7 @@ const runs = defineGroup({
     resume: defineCommand({
       summary: 'Finish a failed or stopped run: re-run its failed steps and everything after them',
       args: [runArg],
+      options: [PLAIN_OPTION],
       async run(context) {
         const client = await openClient(context)
         try {
@@ -259,7 +244,13 @@ const runs = defineGroup({
         const client = await openClient(context)
         try {
           const events = await client.syncRun(context.arg('RUN')!)
-          done(context, `Ingested ${events} events of run ${client.getRun(context.arg('RUN')!).name}.`)
+          const run = client.getRun(context.arg('RUN')!)
+          done(context, `Ingested ${events} events of run ${run.name}.`)
+          if (run.status === 'failed' || run.status === 'stopped') {
+            context.io.note(
+              `Run ${run.name} is ${run.status} — finish it with 'strata pipeline runs resume ${run.name}'.`,
+            )
+          }
           return 0
         } finally {
           await client.close()
@@ -318,6 +309,7 @@ export default defineGroup({
           placeholder: 'FILE',
           help: 'A run configuration (YAML); see strata pipeline config-schema',
         },
+        PLAIN_OPTION,
       ],
       examples: ['strata pipeline run src/pipelines.ts --name training --config run.yaml'],
       async run(context) {
@@ -333,14 +325,31 @@ export default defineGroup({
     }),
     list: defineCommand({
       summary: 'List pipelines that have run',
-      options: [OUTPUT_OPTION],
+      options: [
+        ...listOptions(['name', 'runs', 'last_run', 'created']),
+        { name: 'name', help: 'Only pipelines whose name contains this' },
+      ],
       async run(context) {
         const format = formatOf(context)
+        const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
-          const pipelines = client.listPipelines()
+          const page = client.listPipelines({
+            ...(context.arg('name') ? { name: context.arg('name')! } : {}),
+            ...(context.arg('sort') ? { sort: context.arg('sort')! } : {}),
+            page: paging.page,
+            size: paging.size,
+          })
           if (format !== 'table') {
-            await printData(context.io, format, pipelines)
+            await printData(context.io, format, page.items)
+            return 0
+          }
+          if (page.total === 0) {
+            context.io.note(
+              context.arg('name')
+                ? `No pipeline name contains '${context.arg('name')}'.`
+                : "No pipeline has run yet — start one with 'strata pipeline run FILE'.",
+            )
             return 0
           }
           printTable(
@@ -350,8 +359,9 @@ export default defineGroup({
               { header: 'RUNS', value: (row) => String(row.runs) },
               { header: 'LAST RUN', value: (row) => (row.lastRunAt ?? '').replace('T', ' ').slice(0, 19) },
             ],
-            pipelines,
+            page.items,
           )
+          pageFooter(context.io, pageOf(paging, page.total, context.path), 'pipelines')
           return 0
         } finally {
           await client.close()
