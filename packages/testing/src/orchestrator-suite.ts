@@ -125,15 +125,22 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
       expect(rows.find((row) => row.name === 'y')?.status).toBe('stopped')
     })
 
-    it('retries per policy and runs each hook once', async () => {
-      const result = await run(retrying, { cache: false, retry: { maxRetries: 2, delay: 10, backoff: 2 } })
+    it('retries per policy, waiting delay × backoff^n between attempts, and runs each hook once', async () => {
+      const result = await run(retrying, { cache: false, retry: { maxRetries: 2, delay: 150, backoff: 2 } })
       expect(result.steps).toEqual({ flaky: 'completed', broken: 'failed' })
       const all = await events()
-      expect(
-        all
-          .filter((event) => event.label === 'flaky' && event.event.startsWith('start'))
-          .map((event) => event.event),
-      ).toEqual(['start attempt=1', 'start attempt=2', 'start attempt=3'])
+      const starts = all.filter((event) => event.label === 'flaky' && event.event.startsWith('start'))
+      expect(starts.map((event) => event.event)).toEqual([
+        'start attempt=1',
+        'start attempt=2',
+        'start attempt=3',
+      ])
+      // 150 ms before the first retry, 300 ms before the second (generous upper bounds for busy machines).
+      const gaps = starts.slice(1).map((event, index) => event.at - starts[index]!.at)
+      expect(gaps[0]).toBeGreaterThanOrEqual(140)
+      expect(gaps[0]).toBeLessThan(150 + 2000)
+      expect(gaps[1]).toBeGreaterThanOrEqual(290)
+      expect(gaps[1]).toBeLessThan(300 + 2000)
       expect(all.filter((event) => event.label === 'broken' && event.event.startsWith('start'))).toHaveLength(
         3,
       )
