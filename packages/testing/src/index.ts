@@ -1,4 +1,12 @@
 export { type ArtifactStoreSuiteOptions, artifactStoreConformance } from './artifact-store-suite.js'
+export {
+  type FaultProxy,
+  type FaultProxyOptions,
+  type ProxiedRequest,
+  type StalledServer,
+  startFaultProxy,
+  startStalledServer,
+} from './fault-proxy.js'
 export { collectBytes, patternStream } from './streams.js'
 export {
   freePort,

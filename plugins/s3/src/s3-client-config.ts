@@ -21,8 +21,10 @@ export function s3ClientConfig(config: S3ArtifactStoreConfig): S3ClientConfig {
         }
       : {}),
     maxAttempts: config.maxAttempts,
-    // requestTimeout is the socket's idle timeout, so a stalled server fails the call instead of hanging it.
-    requestHandler: { connectionTimeout: config.connectTimeoutMs, requestTimeout: config.requestTimeoutMs },
+    // requestTimeoutMs is the socket's idle timeout, so a stalled server fails the call instead of hanging
+    // it while a slow but moving transfer goes on. Smithy's own `requestTimeout` would only log a warning
+    // (unless `throwOnRequestTimeout`), and counts the whole upload of a part: `socketTimeout` is the idle one.
+    requestHandler: { connectionTimeout: config.connectTimeoutMs, socketTimeout: config.requestTimeoutMs },
     // S3-compatible servers often do not understand the SDK's default flexible checksums: a streamed
     // PutObject goes out aws-chunked with a trailing checksum, and servers such as s3rver store the chunk
     // framing as part of the object, reporting success. Send and check checksums only where the API
