@@ -3,7 +3,12 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
+import {
+  CreateBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3'
 import type { FlavorContext, Logger } from '@strata/core'
 import {
   freePort,
@@ -93,6 +98,18 @@ export function rawClient(
 
 export async function createBucket(client: S3Client, bucket: string): Promise<void> {
   await client.send(new CreateBucketCommand({ Bucket: bucket }))
+}
+
+/** Every key in a bucket (up to 1000), read behind the store's back. */
+export async function listKeys(client: S3Client, bucket: string, prefix?: string): Promise<string[]> {
+  const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))
+  return (page.Contents ?? []).map((object) => object.Key!)
+}
+
+/** The keys of the bucket's multipart uploads that were started and neither completed nor aborted. */
+export async function pendingMultipartUploads(client: S3Client, bucket: string): Promise<string[]> {
+  const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))
+  return (page.Uploads ?? []).map((upload) => upload.Key!)
 }
 
 /** A logger that keeps every line, so tests can check that no secret reached it. */
