@@ -78,6 +78,8 @@ describe('the example pipeline from the CLI', () => {
     expect(first.stdout).toMatch(
       /^local orchestrator: up to 32 steps at once, 5 in their own processes \(up to \d+ at once\)$/m,
     )
+    // The step process's log lines reach the terminal as they come, as in-process ones do.
+    expect(first.stdout).toMatch(/^\[load\] loading 20 rows$/m)
     for (const step of STEPS) {
       expect(first.stdout).toMatch(new RegExp(`^step ${step}: running \\(own process\\)$`, 'm'))
       expect(first.stdout).toMatch(new RegExp(`^step ${step}: completed$`, 'm'))

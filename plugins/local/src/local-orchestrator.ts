@@ -44,6 +44,7 @@ class Slots {
 async function spawnStep(
   command: StepCommand,
   signal: AbortSignal,
+  onLine: (line: string) => void,
 ): Promise<{ exit: ProcessExit; output: string }> {
   const workDir = await mkdtemp(join(tmpdir(), 'strata-step-'))
   let output = ''
@@ -57,7 +58,17 @@ async function spawnStep(
       const keep = (chunk: Buffer): void => {
         output = (output + chunk.toString()).slice(-4000)
       }
-      child.stdout.on('data', keep)
+      // The step's log lines (`[step] ...`, echoed by the step process) reach the run's output as they come.
+      let partial = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        keep(chunk)
+        const lines = (partial + chunk.toString()).split('\n')
+        partial = lines.pop() ?? ''
+        for (const line of lines) onLine(line)
+      })
+      child.stdout.once('end', () => {
+        if (partial !== '') onLine(partial)
+      })
       child.stderr.on('data', keep)
       let kill: NodeJS.Timeout | undefined
       // SIGTERM lets the step stop through its signal and journal that; one that does not exit in time
@@ -119,7 +130,9 @@ export class LocalOrchestrator implements OrchestratorV1 {
       try {
         const cached = await context.prepareStep(stepId)
         if (cached) return cached
-        const { exit, output } = await spawnStep(context.stepCommand(stepId), signal)
+        const { exit, output } = await spawnStep(context.stepCommand(stepId), signal, (line) =>
+          context.logger.info(line),
+        )
         return await context.collectStep(stepId, { ...exit, output })
       } finally {
         release()

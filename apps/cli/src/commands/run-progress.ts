@@ -276,7 +276,7 @@ export class LiveRunView {
       {
         text: ` ${step.id.length > idWidth ? `${step.id.slice(0, idWidth - 1)}…` : step.id.padEnd(idWidth)}  `,
       },
-      { text: label.padEnd(10), colour: STATE_COLOUR[step.state] },
+      { text: time ? label.padEnd(10) : label, colour: STATE_COLOUR[step.state] },
       { text: time ? `  ${time.padStart(7)}` : '' },
     ]
     if (step.error && (step.state === 'failed' || step.state === 'stopped' || step.state === 'retrying')) {

@@ -110,11 +110,9 @@ describe('the cache key also covers', () => {
       })
     const first = await emitState(emitting('by-auto', { step: { materializers: [points(1)] } }))
     expect(first.state).toBe('completed')
-    const record = environment.repositories.runs.stepRun(
-      environment.repositories.runs.require(first.run).id,
-      stepOf('by-auto'),
-    )
-    expect((record?.cacheParts as { outputs: Record<string, string> }).outputs.output).toBe(
+    const { runs } = environment.repositories
+    const record = runs.stepRun(runs.require(first.run).id, stepOf('by-auto'))!
+    expect((record.cacheParts as { outputs: Record<string, string> }).outputs.output).toBe(
       'auto:test.point@1,strata.file@1,strata.directory@1,strata.string@1,strata.bytes@1,strata.typed-array@1,strata.json@1,strata.registered@1',
     )
     const bumped = await emitState(emitting('by-auto', { step: { materializers: [points(2)] } }))

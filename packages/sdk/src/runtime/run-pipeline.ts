@@ -234,7 +234,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     } else {
       runs.setStatus(runId, 'running')
       let bundle: Promise<void> | undefined
-      const print = (message: string) => say?.(message)
+      const print = (message: string) => say?.(redact(message))
       const context: OrchestratorRunContext = {
         logger: { debug: () => {}, info: print, warn: print, error: print },
         signal: controller.signal,

@@ -43,7 +43,7 @@ describe('a snapshot newer than this Strata', () => {
         modules: {},
         snapshot: { ...snapshot, schemaVersion: 2 as never },
         stepId: 'prepare',
-        store: environment.artifactStore.host,
+        store: environment.artifactStore.host.store,
         inputs: {},
       }),
     ).rejects.toMatchObject({
