@@ -10,7 +10,10 @@ export default defineGroup({
         { name: 'step', placeholder: 'ID', help: "The step's invocation id" },
       ],
       async run(context) {
-        const { runStepProcess } = await import('@strata/sdk/step-process')
+        const { runStepProcess, stepProcessSecretValues } = await import('@strata/sdk/step-process')
+        // The run's secret values, as the orchestrator handed them over: never in this process's output.
+        // Optional: a project's own (handed-over) SDK of an older patch may not have it.
+        for (const value of stepProcessSecretValues?.() ?? []) context.io.sensitive(value)
         return runStepProcess(['--run', context.arg('run') ?? '', '--step', context.arg('step') ?? ''])
       },
     }),

@@ -1,5 +1,6 @@
 import {
   ArtifactStoreHost,
+  COMPONENT_TYPES,
   type ComponentType,
   type ExperimentTrackerV1,
   type FlavorRegistry,
@@ -88,6 +89,17 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
       const config = await resolveConfigSecrets(record.config, entry.configSchema, secrets)
       secretValues.push(...secretValuesOf(config, entry.configSchema))
       return { id: record.id, name: record.name, type, flavor: record.flavor, config, entry: entry.entryUrl }
+    }
+    // The other components of the stack are built where they are used, but their secrets are the run's
+    // too: masked in everything it writes.
+    for (const type of COMPONENT_TYPES) {
+      const record = stack.components[type]
+      if (!record || type === 'orchestrator' || type === 'artifact_store' || type === 'experiment_tracker')
+        continue
+      const { configSchema } = registry.get(type, record.flavor)
+      secretValues.push(
+        ...secretValuesOf(await resolveConfigSecrets(record.config, configSchema, secrets), configSchema),
+      )
     }
     const orchestratorRecord = stack.components.orchestrator!
     const artifactStoreRecord = stack.components.artifact_store!

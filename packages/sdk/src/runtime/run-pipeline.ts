@@ -22,6 +22,7 @@ import type { RunEvent } from './run-events.js'
 import { artifactInfo, linkedArtifacts, modelResolver } from './run-models.js'
 import { currentOwner, reconcileAbandonedRuns } from './run-owner.js'
 import { type RunOutput, reportStep } from './run-progress.js'
+import { runSecretValues } from './run-secrets.js'
 import { buildSnapshot, defaultRunName } from './run-snapshot.js'
 import { importingModules, insideStepProcess } from './step-process.js'
 import { collectStep, stepCommand } from './step-process-host.js'
@@ -132,7 +133,8 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     },
     flush: () => events.flush(),
   }
-  const redact = (text: string): string => redactText(text, environment.secretValues)
+  const secretValues = runSecretValues(environment, snapshot)
+  const redact = (text: string): string => redactText(text, secretValues)
 
   const done = new Set(options.done ?? [])
   if (say) {
@@ -315,7 +317,9 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     else await onFailure?.(new Error(error ?? status), hookContext)
   } catch (hookError) {
     say?.(
-      `pipeline ${status === 'completed' ? 'onSuccess' : 'onFailure'} hook failed: ${(hookError as Error).message}`,
+      redact(
+        `pipeline ${status === 'completed' ? 'onSuccess' : 'onFailure'} hook failed: ${(hookError as Error).message}`,
+      ),
     )
   }
   if (trackerInstance) await (await trackerInstance).close?.()

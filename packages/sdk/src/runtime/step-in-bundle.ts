@@ -10,6 +10,7 @@ import { isPipeline } from '../dsl/pipeline.js'
 import { isStep, type StepDefinition } from '../dsl/step.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { JournalRecorder } from './journal.js'
+import { orderSecretValues, redactorOf } from './run-secrets.js'
 import { checkSnapshotVersion } from './snapshot-version.js'
 import { runStep } from './step-runner.js'
 
@@ -24,6 +25,8 @@ export interface BundledStepOptions {
   experimentTracker?: () => Promise<ExperimentTrackerV1>
   echo?: (line: string) => void
   signal?: AbortSignal
+  /** The run's secret values (handed over by the orchestrator): masked in the step's log, journal and echo. */
+  secretValues?: readonly string[]
 }
 
 /**
@@ -63,6 +66,7 @@ export async function runBundledStep(options: BundledStepOptions): Promise<StepO
       materializers: isPipeline(pipelineExport) ? (pipelineExport.definition.config.materializers ?? []) : [],
       ...(options.experimentTracker ? { experimentTracker: options.experimentTracker } : {}),
       ...(options.echo ? { echo: options.echo } : {}),
+      redact: redactorOf(orderSecretValues(options.secretValues ?? [])),
     },
     stepId,
     options.signal ?? new AbortController().signal,

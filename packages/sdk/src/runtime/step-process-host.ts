@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import {
   type PipelineSnapshot,
   type ProcessExit,
+  redactText,
   type StepCommand,
   type StepOutcome,
   StrataError,
@@ -12,6 +13,7 @@ import { sdkPackageDir } from './code-bundle.js'
 import { ingestJournal } from './journal.js'
 import type { RunComponent, RunEnvironment } from './run-environment.js'
 import { type RunOutput, reportStep } from './run-progress.js'
+import { runSecretValues } from './run-secrets.js'
 import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
 
 function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
@@ -43,6 +45,8 @@ export function stepCommand(
     [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
       componentForProcess(environment.artifactStore.component, environment.configDir),
     ),
+    // Handed over like the components' resolved configs: the process masks them in its log and journal.
+    [STEP_PROCESS_ENV.secrets]: JSON.stringify(runSecretValues(environment, snapshot)),
   }
   if (environment.experimentTracker) {
     env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
@@ -79,7 +83,10 @@ export async function collectStep(
     })
     return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
   }
-  const tail = exit.output?.trim().split('\n').slice(-3).join(' | ')
+  const tail = redactText(
+    exit.output?.trim().split('\n').slice(-3).join(' | ') ?? '',
+    runSecretValues(environment, snapshot),
+  )
   const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
   runs.upsertStepRun(snapshot.runId, stepId, {
     step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,

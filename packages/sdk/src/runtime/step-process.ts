@@ -8,12 +8,14 @@ import {
   type ComponentType,
   type ExperimentTrackerV1,
   type PipelineSnapshot,
+  redactError,
   StrataError,
   silentLogger,
 } from '@strata/core'
 import { importFlavor } from '../discovery/discover-flavors.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { runKeys } from './journal.js'
+import { orderSecretValues } from './run-secrets.js'
 import { checkSnapshotVersion } from './snapshot-version.js'
 import type { BundledStepOptions } from './step-in-bundle.js'
 
@@ -35,7 +37,29 @@ export const STEP_PROCESS_ENV = {
   marker: 'STRATA_STEP_PROCESS',
   artifactStore: 'STRATA_STEP_ARTIFACT_STORE',
   experimentTracker: 'STRATA_STEP_EXPERIMENT_TRACKER',
+  /** The run's secret values (a JSON array), so that the process masks them in all it writes. */
+  secrets: 'STRATA_STEP_SECRETS',
 } as const
+
+/**
+ * The secret values the orchestrator handed this step process: the resolved secret fields of the run's
+ * stack components and the values of the secrets its steps declare. `strata step run` masks them in its
+ * own output too.
+ */
+export function stepProcessSecretValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  let handed: unknown
+  try {
+    handed = JSON.parse(env[STEP_PROCESS_ENV.secrets] ?? '[]')
+  } catch {
+    throw new StrataError(
+      'STEP_PROCESS_ENVIRONMENT',
+      `${STEP_PROCESS_ENV.secrets} is not a JSON array — step processes are started by an orchestrator, which hands over the run's secret values`,
+    )
+  }
+  return orderSecretValues(
+    Array.isArray(handed) ? handed.filter((value): value is string => typeof value === 'string') : [],
+  )
+}
 
 /** True inside a step process (where `pipeline.run()` is a no-op). */
 export function insideStepProcess(): boolean {
@@ -88,6 +112,16 @@ async function createFromEnvironment<T>(variable: string): Promise<T | undefined
  * and writes a journal the client ingests. Resolves with the exit code.
  */
 export async function runStepProcess(argv: string[], workDir: string = process.cwd()): Promise<number> {
+  const secretValues = stepProcessSecretValues()
+  try {
+    return await runStepInProcess(argv, workDir, secretValues)
+  } catch (error) {
+    // Whoever prints this (the CLI, the SDK's runner, a pod's log) must not print a secret with it.
+    throw redactError(error, secretValues)
+  }
+}
+
+async function runStepInProcess(argv: string[], workDir: string, secretValues: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { run: { type: 'string' }, step: { type: 'string' } },
@@ -146,6 +180,7 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
       : {}),
     echo: (line) => process.stdout.write(`${line}\n`),
     signal: controller.signal,
+    secretValues,
   })
   await store.close()
   return outcome.status === 'completed' ? 0 : 1

@@ -22,6 +22,7 @@ import {
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from './artifact-io.js'
 import { runKeys } from './journal.js'
 import type { RunRecorder } from './run-events.js'
+import { redactingRecorder } from './run-secrets.js'
 import { createModelContext, createStepContext } from './step-context.js'
 import { StepLog, withStepLog } from './step-logs.js'
 
@@ -205,8 +206,10 @@ export async function runStep(
   stepId: string,
   signal: AbortSignal,
 ): Promise<StepOutcome> {
-  const { snapshot, store, recorder } = host
+  const { snapshot, store } = host
   const redact = host.redact ?? ((text: string) => text)
+  // Errors and metadata can carry a secret (a step logging its token): masked before store or journal.
+  const recorder = host.redact ? redactingRecorder(host.recorder, host.redact) : host.recorder
   const step = snapshot.steps.find((candidate) => candidate.id === stepId)
   if (!step) return { status: 'failed', error: `no step '${stepId}' in run ${snapshot.runName}` }
   const log = new StepLog(stepId, host.echo ? (line) => host.echo?.(redact(line)) : undefined)
