@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+} from 'node:http'
 import { createServer as createTcpServer, type Socket } from 'node:net'
 import { Transform } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -8,6 +14,8 @@ export interface ProxiedRequest {
   method: string
   /** Path and query, e.g. `/bucket/key?partNumber=1&uploadId=...`. */
   url: string
+  /** The request's headers, as the server received them. */
+  headers: IncomingHttpHeaders
   /** What the client got: the injected status, or the server's. */
   status: number
   injected: boolean
@@ -59,7 +67,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     if (faults > 0 && (options.match?.({ method, url }) ?? true)) {
       faults--
       const status = options.status ?? 503
-      requests.push({ method, url, status, injected: true })
+      requests.push({ method, url, headers: request.headers, status, injected: true })
       request.resume()
       request.once('end', () => {
         response.writeHead(status, { 'content-type': 'text/plain', ...options.headers })
@@ -76,7 +84,13 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         headers: request.headers,
       },
       (answer) => {
-        requests.push({ method, url, status: answer.statusCode ?? 0, injected: false })
+        requests.push({
+          method,
+          url,
+          headers: request.headers,
+          status: answer.statusCode ?? 0,
+          injected: false,
+        })
         response.writeHead(answer.statusCode ?? 502, answer.headers)
         const delay = options.chunkDelayMs
         if (delay === undefined) answer.pipe(response)

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { type Bucket, IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud/storage'
+import {
+  type Bucket,
+  IdempotencyStrategy,
+  RETRYABLE_ERR_FN_DEFAULT,
+  Storage,
+  type StorageOptions,
+} from '@google-cloud/storage'
 import {
   type ArtifactBody,
   type ArtifactCallOptions,
@@ -19,6 +25,7 @@ import {
 import { type BucketPath, formatBucketUri, parseGcsPath } from './bucket-path.js'
 import type { GcsArtifactStoreConfig } from './gcs-artifact-store-flavor.js'
 import { bucketNotFound, type GcsStoreIdentity, gcsFailure, httpStatus } from './gcs-errors.js'
+import { isTimedOut, type RequestIdleTimeout, requestIdleTimeout } from './request-timeouts.js'
 
 const MAX_PAGE = 1000
 const DELETE_CONCURRENCY = 16
@@ -48,6 +55,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
   readonly #logger: Logger
   readonly #credentials: Record<string, unknown> | undefined
   #client: Storage | undefined
+  #idleTimeout: RequestIdleTimeout | undefined
   #bucketSeen = false
 
   constructor(config: GcsArtifactStoreConfig, options: GcsArtifactStoreOptions = {}) {
@@ -253,6 +261,8 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
   async close(): Promise<void> {
     // @google-cloud/storage keeps no sockets of its own to release; forget the client so a reuse rebuilds it.
     this.#client = undefined
+    this.#idleTimeout?.release()
+    this.#idleTimeout = undefined
   }
 
   #objectKey(key: string): string {
@@ -260,8 +270,31 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
   }
 
   #bucket(): Bucket {
-    this.#client ??= new Storage(this.#clientOptions())
+    this.#client ??= this.#buildClient()
     return this.#client.bucket(this.#root.bucket)
+  }
+
+  #buildClient(): Storage {
+    const client = new Storage(this.#clientOptions())
+    // The client's own `timeout` never reaches the wire (see request-timeouts.ts): mark every request of
+    // this client, so that each gets an idle timeout of `timeoutMs` as Node creates it.
+    const idleTimeout = requestIdleTimeout(this.#config.timeoutMs)
+    this.#idleTimeout = idleTimeout
+    type Interceptor = Storage['interceptors'][number]
+    client.interceptors.push({
+      // Typed as JSON API requests, but resumable uploads run their options through it too (from `{}`).
+      request: (requestOptions) => {
+        const headers = requestOptions.headers
+        if (headers instanceof Headers) {
+          for (const [name, value] of Object.entries(idleTimeout.headers)) headers.set(name, value)
+          return requestOptions as ReturnType<Interceptor['request']>
+        }
+        return { ...requestOptions, headers: { ...headers, ...idleTimeout.headers } } as ReturnType<
+          Interceptor['request']
+        >
+      },
+    })
+    return client
   }
 
   #clientOptions(): StorageOptions {
@@ -277,6 +310,9 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
         // Strata never writes different bytes to an existing key (every version gets a fresh prefix), so
         // repeating an upload or a delete is always safe: retry them without preconditions.
         idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+        // A request that stalled past `timeoutMs` is as transient as a reset connection (the default
+        // predicate retries ECONNRESET, not ETIMEDOUT).
+        retryableErrorFn: (error) => RETRYABLE_ERR_FN_DEFAULT(error) || isTimedOut(error),
       },
       ...(config.clientOptions as Partial<StorageOptions> | undefined),
     }
