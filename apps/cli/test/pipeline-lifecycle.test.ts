@@ -305,7 +305,9 @@ describe('what a step can reach', () => {
     expect(isolated.stdout).toMatch(
       /^step read_source: failed — ENOENT: no such file or directory, open 'data\/notes\.txt'$/m,
     )
-    expect(isolated.stdout).toMatch(/^step read_store: failed — StrataError: no pipeline run '[0-9a-f-]+'/m)
+    expect(isolated.stdout).toMatch(
+      /^step read_store: failed — no pipeline run '[0-9a-f-]+' — list runs with 'strata pipeline runs list'$/m,
+    )
   }, 60_000)
 })
 

@@ -55,6 +55,28 @@ export const modelled = pipeline({ name: 'modelled', model: { name: 'summer-mode
 if (process.env.RUN_FROM_CODE === '1') await demo.run()
 `
 
+// Steps that fail the ways user code does: an SDK call refusing (a StrataError) and a plain bug.
+const FAULTY = `
+import { Client, pipeline, step } from '@strata/sdk'
+
+export const strict = step({ name: 'strict', outputs: [] }, async () => {
+  const client = await Client.open()
+  try {
+    client.getRun('no-such-run')
+  } finally {
+    await client.close()
+  }
+})
+export const typed = step({ name: 'typed', outputs: [] }, async () => {
+  const settings = (globalThis as Record<string, any>).notThere
+  settings.call()
+})
+export const faulty = pipeline({ name: 'faulty', cache: false }, () => {
+  strict()
+  typed()
+})
+`
+
 let sandbox: Sandbox
 let run: (args: string[], env?: NodeJS.ProcessEnv) => ReturnType<Sandbox['strata']>
 
@@ -65,6 +87,7 @@ beforeAll(() => {
   mkdirSync(join(sandbox.project, 'lib'))
   writeFileSync(join(sandbox.project, 'lib/scale.ts'), 'export const scale = (x: number) => x * 2\n')
   writeFileSync(join(sandbox.project, 'pipelines.ts'), PIPELINES)
+  writeFileSync(join(sandbox.project, 'faulty.ts'), FAULTY)
   run = (args, env) => sandbox.strata(args, env ? { env } : {})
 })
 afterAll(() => sandbox?.cleanup())
@@ -164,6 +187,32 @@ describe('strata pipeline', () => {
       'prepare:completed',
       'total:completed',
       'report:completed',
+    ])
+  })
+
+  it("records a failed step's error as its message: no StrataError prefix, a telling class name kept", async () => {
+    const failed = await run(['pipeline', 'run', 'faulty.ts'])
+    expect(failed.code).toBe(1)
+    const refused = "no pipeline run 'no-such-run' — list runs with 'strata pipeline runs list'"
+    const bug = "TypeError: Cannot read properties of undefined (reading 'call')"
+    expect(failed.stdout).toContain(`step strict: failed — ${refused}\n`)
+    expect(failed.stdout).toContain(`step typed: failed — ${bug}\n`)
+    const name = runName(failed.stdout)
+    const table = (await ok(sandbox, ['pipeline', 'runs', 'describe', name])).stdout
+    const rows = table.split('\n').filter((line) => /^(strict|typed)\s/.test(line))
+    expect(rows).toEqual([
+      expect.stringMatching(/^strict\s+failed\s+1\s+\d+( ms|s)\s+/),
+      expect.stringMatching(/^typed\s+failed\s+1\s+\d+( ms|s)\s+/),
+    ])
+    expect(rows[0]!.endsWith(` ${refused}`)).toBe(true)
+    expect(rows[1]!.endsWith(` ${bug}`)).toBe(true)
+    expect(table).not.toContain('StrataError')
+    const described = JSON.parse(
+      (await ok(sandbox, ['pipeline', 'runs', 'describe', name, '--output', 'json'])).stdout,
+    ) as { steps: Array<{ name: string; error: string }> }
+    expect(described.steps.map((step) => [step.name, step.error])).toEqual([
+      ['strict', refused],
+      ['typed', bug],
     ])
   })
 

@@ -162,7 +162,7 @@ describe("a run's secret values", () => {
       expect(logs.stdout).toContain('step key ******** {"token":"********"}')
       expect(logs.stdout).toContain('said and about to fail with ********')
       expect(logs.stdout).toContain('TypeError: cannot use ******** or ********')
-      expect(logs.stdout).toContain('onFailure hook failed: Error: step hook saw ********')
+      expect(logs.stdout).toContain('onFailure hook failed: step hook saw ********')
       const described = JSON.parse((await strata(['run', 'describe', name, '--output', 'json'])).stdout) as {
         steps: Array<{ name: string; error: string | null; metadata: Record<string, unknown> }>
       }

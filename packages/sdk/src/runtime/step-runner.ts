@@ -4,6 +4,7 @@ import {
   type ArtifactStoreHost,
   type ExperimentTrackerV1,
   errorMessage,
+  isStrataError,
   type JsonObject,
   type PipelineSnapshot,
   type StepOutcome,
@@ -52,10 +53,16 @@ export interface StepRunnerHost {
   redact?: (text: string) => string
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error)
-    return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message
-  return String(error)
+/**
+ * A step's error as it is recorded: the message, which says what failed. A built-in class name says
+ * something too (`TypeError: x is not a function`) and stays; `StrataError` (and `Error`) would only be
+ * noise in front of a message that already names the problem and its fix.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  if (isStrataError(error) || !error.name || error.name === 'Error' || error.name === 'StrataError')
+    return error.message
+  return `${error.name}: ${error.message}`
 }
 
 /** The cache key parts of a step given its resolved inputs and the custom materializers it may use. */
