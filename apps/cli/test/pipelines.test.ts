@@ -250,6 +250,43 @@ describe('strata pipeline', () => {
     )
   })
 
+  it('reports a module that cannot load in one line: the file, the problem and the fix', async () => {
+    writeFileSync(
+      join(sandbox.project, 'missing-package.ts'),
+      "import { pipeline } from '@strata/sdk'\nimport { frame } from 'tabular-frames'\nexport const p = pipeline({ name: 'p' }, () => { frame() })\n",
+    )
+    writeFileSync(
+      join(sandbox.project, 'missing-module.ts'),
+      "import { pipeline } from '@strata/sdk'\nimport { help } from './lib/helpers.js'\nexport const p = pipeline({ name: 'p' }, () => { help() })\n",
+    )
+    writeFileSync(
+      join(sandbox.project, 'bad-syntax.ts'),
+      "import { pipeline } from '@strata/sdk'\nexport const p = pipeline({ name: 'p' }, () => {\n  const rows = ;\n})\n",
+    )
+    writeFileSync(
+      join(sandbox.project, 'throws.ts'),
+      "export const limit = 3\nthrow new RangeError('limit must be set')\n",
+    )
+    const rows = sandbox.dump()
+    const expected: Record<string, string> = {
+      'missing-package.ts':
+        "Error: cannot load missing-package.ts: package 'tabular-frames' (imported by missing-package.ts) is not installed — install it in the project ('pnpm add tabular-frames', or your package manager's), or fix the import\n",
+      'missing-module.ts':
+        'Error: cannot load missing-module.ts: lib/helpers.js (imported by missing-module.ts) does not exist — fix the import path\n',
+      'bad-syntax.ts':
+        'Error: cannot load bad-syntax.ts: syntax error at bad-syntax.ts:3:15: Unexpected ";" — fix the code there\n',
+      'throws.ts':
+        'Error: cannot load throws.ts: it threw while loading (at throws.ts:2:7): RangeError: limit must be set — fix the code that runs when the module is imported\n',
+    }
+    for (const [file, error] of Object.entries(expected)) {
+      const result = await run(['pipeline', 'run', file])
+      expect(result.code, file).toBe(1)
+      expect(result.stderr, file).toBe(error)
+      expect(result.stdout, file).toBe('')
+    }
+    expect(sandbox.dump()).toEqual(rows)
+  })
+
   it('names a missing pipeline and an ambiguous module', async () => {
     const ambiguous = await run(['pipeline', 'run', 'pipelines.ts'])
     expect(ambiguous.code).toBe(1)

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Pipeline } from '@strata/sdk'
 import { CommandError } from '../kit.js'
 
@@ -9,15 +9,92 @@ let tsxRegistered = false
 /**
  * Imports a user's module — TypeScript included, with no build step — with `pipeline.run()` turned off
  * while it loads (a module may end with `await training.run()`).
+ * @throws CommandError `MODULE_IMPORT_FAILED` when the module (or one it imports) cannot load: the file,
+ * what went wrong and the fix, in one line
  */
-export async function importUserModule(path: string): Promise<Record<string, unknown>> {
+export async function importUserModule(
+  path: string,
+  cwd: string = process.cwd(),
+): Promise<Record<string, unknown>> {
   const sdk = await import('@strata/sdk')
   if (!tsxRegistered && /\.[cm]?tsx?$/.test(path)) {
     const { register } = await import('tsx/esm/api')
     register()
     tsxRegistered = true
   }
-  return sdk.importingPipelines(() => import(pathToFileURL(path).href) as Promise<Record<string, unknown>>)
+  try {
+    return await sdk.importingPipelines(
+      () => import(pathToFileURL(path).href) as Promise<Record<string, unknown>>,
+    )
+  } catch (error) {
+    // A StrataError thrown while the module loads (a step defined wrongly) already says what to fix.
+    if (sdk.isStrataError(error)) throw error
+    throw importFailure(error, path, cwd)
+  }
+}
+
+/** A path as the user would write it: relative to where they are, when it is below it. */
+function shown(path: string, cwd: string): string {
+  const file = path.startsWith('file://') ? fileURLToPath(path) : path
+  const from = relative(cwd, file)
+  return from !== '' && !from.startsWith('..') && !isAbsolute(from) ? from : file
+}
+
+/** Where in the user's code (not Node's, not a package's) an error was thrown: `file:line:column`. */
+function userFrame(stack: string, cwd: string): string | undefined {
+  for (const match of stack.matchAll(/\(?((?:file:\/\/|\/)[^\s()]+):(\d+):(\d+)\)?$/gm)) {
+    const file = match[1]!
+    if (file.includes('/node_modules/')) continue
+    return `${shown(file, cwd)}:${match[2]}:${match[3]}`
+  }
+  return undefined
+}
+
+/** Turns what `import()` of a user's module threw into the one-line error the CLI prints. */
+function importFailure(error: unknown, path: string, cwd: string): CommandError {
+  const file = shown(path, cwd)
+  const fail = (problem: string, fix: string) =>
+    new CommandError('MODULE_IMPORT_FAILED', `cannot load ${file}: ${problem} — ${fix}`)
+  if (!(error instanceof Error)) return fail(`it threw ${String(error)}`, 'throw Errors, and fix what throws')
+  const message = error.message
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ERR_MODULE_NOT_FOUND') {
+    const found = /^Cannot find (package|module) '([^']+)' imported from (.+)$/.exec(message)
+    if (found) {
+      const [, kind, target, importer] = found as unknown as [string, string, string, string]
+      const from = shown(importer, cwd)
+      if (kind === 'package') {
+        const name = target.startsWith('@') ? target.split('/').slice(0, 2).join('/') : target.split('/')[0]!
+        return fail(
+          `package '${target}' (imported by ${from}) is not installed`,
+          `install it in the project ('pnpm add ${name}', or your package manager's), or fix the import`,
+        )
+      }
+      return fail(`${shown(target, cwd)} (imported by ${from}) does not exist`, 'fix the import path')
+    }
+    return fail(message, 'fix the import')
+  }
+  // tsx (esbuild) cannot compile a TypeScript file: `/abs/file.ts:3:12: ERROR: Unexpected ";"`.
+  const transform = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(message)
+  if (message.startsWith('Transform failed') && transform) {
+    const [, where, line, column, problem] = transform as unknown as [string, string, string, string, string]
+    return fail(`syntax error at ${shown(where, cwd)}:${line}:${column}: ${problem}`, 'fix the code there')
+  }
+  // Node cannot parse a JavaScript module (it does not say which: the first frame is Node's compiler).
+  if (error instanceof SyntaxError && /^\s+at compileSourceTextModule /m.test(error.stack ?? '')) {
+    return fail(
+      `syntax error in it or in a JavaScript module it imports: ${message}`,
+      "fix the code ('node --check FILE.js' shows the line)",
+    )
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_')) return fail(message, 'fix the import')
+  // The module ran and threw while it loaded.
+  const at = userFrame(error.stack ?? '', cwd)
+  const what = error.name && error.name !== 'Error' ? `${error.name}: ${message}` : message
+  return fail(
+    `it threw while loading${at ? ` (at ${at})` : ''}: ${what}`,
+    'fix the code that runs when the module is imported',
+  )
 }
 
 /**
@@ -29,7 +106,7 @@ export async function pipelineFrom(cwd: string, file: string, name: string | und
   if (!existsSync(path))
     throw new CommandError('FILE_NOT_FOUND', `no file ${path} — pass the module that exports your pipeline`)
   const sdk = await import('@strata/sdk')
-  const module = await importUserModule(path)
+  const module = await importUserModule(path, cwd)
   const pipelines = Object.entries(module).filter(([, value]) => sdk.isPipeline(value)) as Array<
     [string, Pipeline]
   >
