@@ -2,7 +2,7 @@
 // resume, syncing a journal after the client died, what a step process can reach, lists and their pages,
 // and a snapshot from a newer Strata.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -55,6 +55,7 @@ export const waiter = step({ name: 'waiter', inputs: ['signal'] }, async ({ sign
   ctx.logMetadata({ waited: true })
   mark('waiting ' + process.pid)
   while (!existsSync(process.env.GO!)) await sleep(50)
+  if (process.env.BREAK_WAITER === '1') throw new Error('the waiter gave up')
   return signal + ' and done'
 })
 export const handoff = pipeline({ name: 'handoff', cache: false }, () => { waiter({ signal: first() }) })
@@ -118,10 +119,16 @@ async function until(what: string, condition: () => boolean, timeout = 30_000): 
 }
 
 /** Starts the built CLI without waiting; `output` collects stdout and stderr. */
-function start(args: string[], options: { detached?: boolean } = {}) {
+function start(args: string[], options: { detached?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
     cwd: sandbox.project,
-    env: { ...process.env, ...env(), STRATA_CONFIG_DIR: sandbox.configDir, NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      ...env(),
+      ...options.env,
+      STRATA_CONFIG_DIR: sandbox.configDir,
+      NO_COLOR: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached === true,
   })
@@ -133,7 +140,7 @@ function start(args: string[], options: { detached?: boolean } = {}) {
 }
 
 /** Starts a run of `pipeline` with a process per step, after clearing the marks its steps leave. */
-function startIsolated(pipeline: string, options: { detached?: boolean } = {}) {
+function startIsolated(pipeline: string, options: { detached?: boolean; env?: NodeJS.ProcessEnv } = {}) {
   writeFileSync(marks, '')
   return start(['pipeline', 'run', 'pipelines.ts', '--name', pipeline, '--config', 'process.yaml'], options)
 }
@@ -142,7 +149,14 @@ async function describeRun(name: string) {
   return JSON.parse((await ok(sandbox, ['run', 'describe', name, '--output', 'json'])).stdout) as {
     status: string
     error: string | null
-    steps: Array<{ name: string; status: string; error: string | null; outputs: Record<string, string> }>
+    endedAt: string | null
+    steps: Array<{
+      name: string
+      status: string
+      error: string | null
+      endedAt: string | null
+      outputs: Record<string, string>
+    }>
   }
 }
 
@@ -238,8 +252,13 @@ describe('pipeline hooks', () => {
 })
 
 describe('strata pipeline runs sync', () => {
-  it('ingests what a step process journaled after its client was killed; syncing twice changes nothing', async () => {
-    const { child, state, exit } = startIsolated('handoff')
+  /**
+   * Starts `handoff` with a process per step and kills its client while `waiter` waits; then lets the step
+   * process finish, or (`killStep`) kills it too before it can journal an outcome.
+   */
+  async function orphanWaiter(env: NodeJS.ProcessEnv = {}, killStep = false): Promise<string> {
+    rmSync(join(sandbox.project, 'go'), { force: true })
+    const { child, state, exit } = startIsolated('handoff', { env })
     await until('the waiting step', () => readMarks().some((line) => line.startsWith('waiting ')))
     const stepPid = Number(
       readMarks()
@@ -249,10 +268,15 @@ describe('strata pipeline runs sync', () => {
     const name = runName(state.output)
     child.kill('SIGKILL')
     await exit
+    if (killStep) process.kill(stepPid, 'SIGKILL')
     // The orphaned step process finishes on its own and journals its outcome into the artifact store.
-    writeFileSync(join(sandbox.project, 'go'), '')
+    else writeFileSync(join(sandbox.project, 'go'), '')
     await until('the step process to finish', () => !alive(stepPid))
+    return name
+  }
 
+  it('ingests what a step process journaled after its client was killed, completing the run; syncing twice changes nothing', async () => {
+    const name = await orphanWaiter()
     // Its client is gone: the run is failed, and the store has not heard of the step's outcome.
     const before = await describeRun(name)
     expect(before.status).toBe('failed')
@@ -266,23 +290,76 @@ describe('strata pipeline runs sync', () => {
     const synced = await ok(sandbox, ['pipeline', 'runs', 'sync', name])
     const events = /Ingested (\d+) events/.exec(synced.stderr)?.[1]
     expect(Number(events)).toBeGreaterThan(0)
-    expect(synced.stderr).toContain(`finish it with 'strata pipeline runs resume ${name}'`)
+    expect(synced.stderr).toContain(`Ingested ${events} events of run ${name}; it is completed.`)
+    expect(synced.stderr).not.toContain('resume')
+    // Every step ended completed: so did the run, when its last step did.
     const after = await describeRun(name)
     const waiter = after.steps.find((step) => step.name === 'waiter')!
     expect(waiter.status).toBe('completed')
     expect(Object.keys(waiter.outputs)).toEqual(['output'])
+    expect(after.status).toBe('completed')
+    expect(after.error).toBeNull()
+    expect(after.endedAt).toBe(waiter.endedAt)
     const described = (await ok(sandbox, ['run', 'describe', name])).stdout
+    expect(described).toMatch(/^Status\s+completed$/m)
+    expect(described).not.toMatch(/^Error\s/m)
     expect(described).toContain('waiter  waited: true')
+    const listed = JSON.parse(
+      (await ok(sandbox, ['run', 'list', '--pipeline', 'handoff', '--output', 'json'])).stdout,
+    ) as Array<{ name: string; status: string }>
+    expect(listed.find((run) => run.name === name)?.status).toBe('completed')
     const rows = sandbox.dump()
 
     const again = await ok(sandbox, ['pipeline', 'runs', 'sync', name])
-    expect(again.stderr).toContain(`Ingested ${events} events`)
+    expect(again.stderr).toContain(`Ingested ${events} events of run ${name}; it is completed.`)
     expect(sandbox.dump()).toEqual(rows)
 
-    // With every step done, resume finishes the run without running anything.
-    const resumed = await ok(sandbox, ['pipeline', 'runs', 'resume', name])
-    expect(resumed.stdout).toContain('all 2 steps cached — the orchestrator was not called')
+    // Nothing is left to resume.
+    const resumed = await sandbox.strata(['pipeline', 'runs', 'resume', name])
+    expect(resumed.code).toBe(1)
+    expect(resumed.stderr).toContain(`run ${name} completed — there is nothing to resume`)
+    expect(sandbox.dump()).toEqual(rows)
+  }, 60_000)
+
+  it('keeps a run failed, naming the step, when the journal says that step failed; resume then finishes it', async () => {
+    const name = await orphanWaiter({ BREAK_WAITER: '1' })
+    const synced = await ok(sandbox, ['pipeline', 'runs', 'sync', name])
+    const error = `step waiter failed — see 'strata pipeline runs logs ${name} --step waiter', fix it, then 'strata pipeline runs resume ${name}'`
+    expect(synced.stderr).toContain(`of run ${name}; it is failed.`)
+    expect(synced.stderr).toContain(error)
+    const after = await describeRun(name)
+    expect(after.status).toBe('failed')
+    expect(after.error).toBe(error)
+    expect(after.steps.map((step) => [step.name, step.status, step.error])).toEqual([
+      ['first', 'completed', null],
+      ['waiter', 'failed', 'the waiter gave up'],
+    ])
+    const rows = sandbox.dump()
+    await ok(sandbox, ['pipeline', 'runs', 'sync', name])
+    expect(sandbox.dump()).toEqual(rows)
+
+    // Fixed (the variable is gone): resume runs the failed step only.
+    const resumed = await ok(sandbox, ['pipeline', 'runs', 'resume', name], { env: env() })
+    expect(resumed.stdout).toContain(`resuming run ${name}: 1 of 2 steps already done`)
+    expect(resumed.stdout).toMatch(/^step waiter: completed$/m)
     expect((await describeRun(name)).status).toBe('completed')
+  }, 60_000)
+
+  it('keeps a step whose process died before journaling an outcome failed (not running), and the run failed with why', async () => {
+    const name = await orphanWaiter({}, true)
+    const synced = await ok(sandbox, ['pipeline', 'runs', 'sync', name])
+    expect(synced.stderr).toContain(`of run ${name}; it is failed.`)
+    expect(synced.stderr).toMatch(/^run abandoned: the process that ran it \(pid \d+ on .*\) is gone/m)
+    const after = await describeRun(name)
+    expect(after.status).toBe('failed')
+    expect(after.error).toMatch(/^run abandoned: the process that ran it/)
+    expect(after.steps.map((step) => [step.name, step.status, step.error])).toEqual([
+      ['first', 'completed', null],
+      ['waiter', 'failed', after.error],
+    ])
+    const rows = sandbox.dump()
+    await ok(sandbox, ['pipeline', 'runs', 'sync', name])
+    expect(sandbox.dump()).toEqual(rows)
   }, 60_000)
 })
 

@@ -107,7 +107,6 @@ export {
   type ModuleImporter,
   type ResumeOptions,
   resumeRun,
-  syncRun,
 } from './runtime/resume-run.js'
 export {
   type OpenRunEnvironmentOptions,
@@ -132,4 +131,5 @@ export {
 export type { RunOutput, RunProgress, StepProgressState } from './runtime/run-progress.js'
 export { importingPipelines, insideStepProcess, runStepProcess } from './runtime/step-process.js'
 export { applyRunEvent, type RunRepositories, StoreRecorder } from './runtime/store-recorder.js'
+export { syncRun } from './runtime/sync-run.js'
 export * from './stacks/index.js'

@@ -238,18 +238,17 @@ const runs = defineGroup({
       },
     }),
     sync: defineCommand({
-      summary: 'Ingest what step processes journaled in the artifact store (after the client went away)',
+      summary:
+        'Ingest what step processes journaled in the artifact store (after the client went away); a run whose steps all finished is completed',
       args: [runArg],
       async run(context) {
         const client = await openClient(context)
         try {
           const events = await client.syncRun(context.arg('RUN')!)
           const run = client.getRun(context.arg('RUN')!)
-          done(context, `Ingested ${events} events of run ${run.name}.`)
+          done(context, `Ingested ${events} events of run ${run.name}; it is ${run.status}.`)
           if (run.status === 'failed' || run.status === 'stopped') {
-            context.io.note(
-              `Run ${run.name} is ${run.status} — finish it with 'strata pipeline runs resume ${run.name}'.`,
-            )
+            context.io.note(run.error ?? `Finish it with 'strata pipeline runs resume ${run.name}'.`)
           }
           return 0
         } finally {

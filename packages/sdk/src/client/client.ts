@@ -18,7 +18,7 @@ import type {
 import type { Materializer } from '../materializers/materializer.js'
 import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../runtime/artifact-io.js'
-import { type ResumeOptions, resumeRun, syncRun } from '../runtime/resume-run.js'
+import { type ResumeOptions, resumeRun } from '../runtime/resume-run.js'
 import {
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
@@ -28,6 +28,7 @@ import {
 import { reconcileAbandonedRuns } from '../runtime/run-owner.js'
 import type { PipelineRun } from '../runtime/run-pipeline.js'
 import type { RunRepositories } from '../runtime/store-recorder.js'
+import { syncRun } from '../runtime/sync-run.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'
 

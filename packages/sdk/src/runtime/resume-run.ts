@@ -5,7 +5,6 @@ import { fingerprintModules } from '../cache/code-fingerprint.js'
 import type { PipelineDefinition } from '../compiler/compile.js'
 import { isPipeline } from '../dsl/pipeline.js'
 import { isStep, type StepDefinition } from '../dsl/step.js'
-import { ingestJournal } from './journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { executeRun, type PipelineRun } from './run-pipeline.js'
@@ -125,20 +124,4 @@ export async function resumeRun(
     output: options.output,
     signal: options.signal,
   })
-}
-
-/**
- * Ingests the journals step processes wrote for a run (idempotent): what `strata pipeline runs sync`
- * does after the client that started the run went away.
- * @returns the number of events applied
- */
-export async function syncRun(environment: RunEnvironment, reference: string): Promise<number> {
-  const run = environment.repositories.runs.require(reference)
-  const snapshot = environment.repositories.runs.snapshot<PipelineSnapshot>(run.id)
-  let events = 0
-  for (const step of snapshot.steps) {
-    events += (await ingestJournal(environment.repositories, environment.artifactStore.host, run.id, step.id))
-      .length
-  }
-  return events
 }

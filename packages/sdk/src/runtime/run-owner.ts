@@ -64,10 +64,13 @@ export function abandonedReason(run: RunRecord, now: number = Date.now()): strin
   return undefined
 }
 
+/** How the error of a run (and of its unfinished steps) marked failed for a gone owner begins. */
+export const ABANDONED = 'run abandoned: '
+
 /** Marks runs whose owner is provably gone, or whose lease expired, as failed. Healthy runs are untouched. */
 export function reconcileAbandonedRuns(environment: { repositories: { runs: RunRepository } }): void {
   for (const run of environment.repositories.runs.active()) {
     const reason = abandonedReason(run)
-    if (reason) environment.repositories.runs.markAbandoned(run.id, `run abandoned: ${reason}`)
+    if (reason) environment.repositories.runs.markAbandoned(run.id, `${ABANDONED}${reason}`)
   }
 }

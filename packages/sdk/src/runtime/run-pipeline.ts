@@ -20,6 +20,7 @@ import { runKeys } from './journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
 import { artifactInfo, linkedArtifacts, modelResolver } from './run-models.js'
+import { failedStepsError } from './run-outcome.js'
 import { currentOwner, reconcileAbandonedRuns } from './run-owner.js'
 import { type RunOutput, reportStep } from './run-progress.js'
 import { runSecretValues } from './run-secrets.js'
@@ -296,7 +297,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   const error =
     failure ??
     (failedSteps.length > 0
-      ? `step${failedSteps.length > 1 ? 's' : ''} ${failedSteps.join(', ')} failed — see 'strata pipeline runs logs ${snapshot.runName} --step ${failedSteps[0]}', fix it, then 'strata pipeline runs resume ${snapshot.runName}'`
+      ? failedStepsError(snapshot.runName, failedSteps)
       : status === 'stopped'
         ? 'stopped by the user'
         : undefined)
