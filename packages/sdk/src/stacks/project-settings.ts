@@ -3,7 +3,8 @@ import { StrataError } from '@strata/core/base'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
-const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs')
+const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } =
+  process.getBuiltinModule('node:fs')
 
 /** The folder `strata init` creates: it marks a project root and holds the project's settings. */
 export const PROJECT_DIR = '.strata'
@@ -55,13 +56,45 @@ export function readProjectSettings(projectRoot: string): ProjectSettings {
   }
 }
 
+/** Replaces a file's contents in one step (a temporary file renamed over it): readers see old or new. */
+function replaceFile(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`
+  try {
+    writeFileSync(temporary, text)
+    renameSync(temporary, path)
+  } catch (error) {
+    try {
+      rmSync(temporary, { force: true })
+    } catch {
+      // Not ours to remove (a directory in its place): the write's own error is the one to report.
+    }
+    throw error
+  }
+}
+
 /** Writes the project's settings (atomically), creating `.strata/` when needed. */
 export function writeProjectSettings(projectRoot: string, settings: ProjectSettings): void {
   mkdirSync(join(projectRoot, PROJECT_DIR), { recursive: true })
+  replaceFile(projectSettingsPath(projectRoot), `${JSON.stringify(settings, null, 2)}\n`)
+}
+
+/**
+ * Writes the project's settings like {@link writeProjectSettings}, and returns how to undo it: put back
+ * the bytes the file held, or remove a file that did not exist.
+ */
+export function replaceProjectSettings(projectRoot: string, settings: ProjectSettings): () => void {
   const path = projectSettingsPath(projectRoot)
-  const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, `${JSON.stringify(settings, null, 2)}\n`)
-  renameSync(temporary, path)
+  let previous: string | undefined
+  try {
+    previous = readFileSync(path, 'utf8')
+  } catch {
+    previous = undefined
+  }
+  writeProjectSettings(projectRoot, settings)
+  return () => {
+    if (previous === undefined) rmSync(path, { force: true })
+    else replaceFile(path, previous)
+  }
 }
 
 /** Marks `directory` as a project root (`.strata/config.json`); returns false when it already was one. */

@@ -15,9 +15,10 @@ import {
 import { findProjectRoot } from '../discovery/project-root.js'
 import {
   isInitializedProject,
+  type ProjectSettings,
   projectSettingsPath,
   readProjectSettings,
-  writeProjectSettings,
+  replaceProjectSettings,
 } from './project-settings.js'
 
 /** One open store, with where it lives and the project the command runs in. */
@@ -119,47 +120,78 @@ export interface SetActiveStackOptions {
 }
 
 /**
+ * Runs `change` in one store transaction, writing the project's settings it returns last, inside the
+ * transaction: when anything fails before the commit, the store rolls back and the file was not
+ * written; when the commit itself fails, the file is put back as it was. Inside a caller's transaction
+ * the caller's commit decides for the store, and the file is written when this returns.
+ */
+function withProjectSettings<T>(
+  workspace: StrataWorkspace,
+  change: () => { result: T; settings?: { projectRoot: string; value: ProjectSettings } },
+): T {
+  let restore: (() => void) | undefined
+  try {
+    return workspace.store.transaction(() => {
+      const { result, settings } = change()
+      if (settings) restore = replaceProjectSettings(settings.projectRoot, settings.value)
+      return result
+    })
+  } catch (error) {
+    restore?.()
+    throw error
+  }
+}
+
+/**
  * Makes a stack active, for the project (inside an initialized project, as ZenML does) or for the user.
- * @throws StrataError `STACK_NOT_FOUND`, `NOT_A_PROJECT` (scope `project` outside an initialized project)
+ * Atomic: a failure leaves the store and the project's settings file as they were.
+ * @throws StrataError `STACK_NOT_FOUND`, `NOT_A_PROJECT` (scope `project` outside an initialized project),
+ * `INVALID_PROJECT_SETTINGS`, or the file system's error when the settings file cannot be written
  */
 export function setActiveStack(
   workspace: StrataWorkspace,
   nameOrId: string,
   options: SetActiveStackOptions = {},
 ): ActiveStack {
-  ensureDefaultStack(workspace.repositories)
-  const stack = workspace.repositories.stacks.get(nameOrId)
   const root = workspace.projectRoot
   const initialized = isInitializedProject(root)
   const scope = options.scope ?? (initialized ? 'project' : 'user')
-  if (scope === 'user') {
-    workspace.store.transaction(() => workspace.repositories.settings.set(SETTING_KEYS.activeStack, stack.id))
-    return { stack, source: 'user' }
-  }
-  if (!isInitializedProject(root)) {
-    throw new StrataError(
-      'NOT_A_PROJECT',
-      `there is no Strata project here to set a stack for — run 'strata init' in the project root first, or set the stack for your user ('strata stack set ${stack.name} --user')`,
-    )
-  }
-  writeProjectSettings(root, { ...readProjectSettings(root), activeStack: stack.name })
-  return { stack, source: 'project' }
+  return withProjectSettings<ActiveStack>(workspace, () => {
+    ensureDefaultStack(workspace.repositories)
+    const stack = workspace.repositories.stacks.get(nameOrId)
+    if (scope === 'user') {
+      workspace.repositories.settings.set(SETTING_KEYS.activeStack, stack.id)
+      return { result: { stack, source: 'user' } }
+    }
+    if (!isInitializedProject(root)) {
+      throw new StrataError(
+        'NOT_A_PROJECT',
+        `there is no Strata project here to set a stack for — run 'strata init' in the project root first, or set the stack for your user ('strata stack set ${stack.name} --user')`,
+      )
+    }
+    return {
+      result: { stack, source: 'project' },
+      settings: { projectRoot: root, value: { ...readProjectSettings(root), activeStack: stack.name } },
+    }
+  })
 }
 
 /**
- * Renames a stack, and the project's active stack setting with it when it names that stack.
- * @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `INVALID_NAME`, `STACK_EXISTS`
+ * Renames a stack, and the project's active stack setting with it when it names that stack. Atomic: a
+ * failure leaves the store and the project's settings file as they were.
+ * @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `INVALID_NAME`, `STACK_EXISTS`,
+ * `INVALID_PROJECT_SETTINGS`, or the file system's error when the settings file cannot be written
  */
 export function renameStack(workspace: StrataWorkspace, nameOrId: string, newName: string): StackRecord {
-  const { repositories, store, projectRoot } = workspace
-  const stack = repositories.stacks.get(nameOrId)
-  const renamed = store.transaction(() => repositories.stacks.rename(stack.id, newName))
-  if (isInitializedProject(projectRoot)) {
+  const { repositories, projectRoot } = workspace
+  return withProjectSettings(workspace, () => {
+    const stack = repositories.stacks.get(nameOrId)
+    const renamed = repositories.stacks.rename(stack.id, newName)
+    if (!isInitializedProject(projectRoot)) return { result: renamed }
     const settings = readProjectSettings(projectRoot)
-    if (settings.activeStack === stack.name)
-      writeProjectSettings(projectRoot, { ...settings, activeStack: newName })
-  }
-  return renamed
+    if (settings.activeStack !== stack.name) return { result: renamed }
+    return { result: renamed, settings: { projectRoot, value: { ...settings, activeStack: newName } } }
+  })
 }
 
 /**
