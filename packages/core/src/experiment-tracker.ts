@@ -9,6 +9,11 @@ export interface TrackedPipelineRun {
 export interface TrackedStepRun extends TrackedPipelineRun {
   /** The step's invocation id within the pipeline. */
   stepName: string
+  /**
+   * The step run's id in the metadata store, known before its row exists (also in step processes). Absent
+   * when a runtime older than this field starts the step.
+   */
+  stepRunId?: string
   /** What {@link ExperimentTrackerV1.startPipelineRun} returned, carried to every step (also to step processes). */
   pipelineState?: JsonValue
   /**

@@ -77,6 +77,7 @@ describe.skipIf(skip)('mlflow experiment tracker on a real mlflow server', () =>
     const trainStep: StepTracking = await (await newTracker({ experimentName: 'strata-e2e' })).startStep({
       ...pipelineRun,
       stepName: 'trainer',
+      stepRunId: 'step-run-5e6f',
       pipelineState: state,
       settings: { tags: { team: 'forecasting' } },
     })
@@ -150,6 +151,7 @@ describe.skipIf(skip)('mlflow experiment tracker on a real mlflow server', () =>
       'strata.pipeline_name': 'training',
       'strata.run_id': 'run-7f3a',
       'strata.step_name': 'trainer',
+      'strata.step_run_id': 'step-run-5e6f',
       team: 'forecasting',
       framework: 'none',
       stage: 'final',
@@ -177,6 +179,8 @@ describe.skipIf(skip)('mlflow experiment tracker on a real mlflow server', () =>
       'mlflow.parentRunId': parentRunId,
       'strata.step_name': 'evaluator',
     })
+    // Started without a step run id (as by a runtime older than TrackedStepRun.stepRunId): no tag for it.
+    expect(entries(evaluate.data.tags)['strata.step_run_id']).toBeUndefined()
     expect(await metricHistory(evaluate.info.run_id, 'test_loss')).toEqual([{ step: 0, value: 0.42 }])
   })
 
@@ -212,6 +216,7 @@ print(json.dumps({
         'strata.run_id': 'run-7f3a',
         'strata.run_name': pipelineRun.runName,
         'strata.step_name': 'trainer',
+        'strata.step_run_id': 'step-run-5e6f',
       },
       loss: [
         [0, 1],
@@ -395,8 +400,12 @@ print(json.dumps({
     // MLflow refuses writes to a run that is no longer active.
     await mlflowApi(server!, 'runs/delete', { body: { run_id: step.runId } })
     const error = await step.end('completed').catch((e) => e)
-    expect(error).toMatchObject({ code: 'MLFLOW_REQUEST_FAILED' })
-    expect(error.message).toMatch(/logging 1 params\/metrics\/tags of step 's' to run \w+ .*failed/)
+    expect(error).toMatchObject({ code: 'MLFLOW_RUN_DELETED' })
+    expect(error.message).toMatch(
+      /MLflow run \w+ of step 's' was deleted while the step ran .* — restore the experiment .* or the run, then run the step again$/,
+    )
+    // What MLflow refused is the cause.
+    expect(error.cause.message).toMatch(/logging 1 params\/metrics\/tags of step 's' to run \w+ .*failed/)
     expect(logger.lines.join('\n')).toContain('MLflow did not accept logged values')
   })
 

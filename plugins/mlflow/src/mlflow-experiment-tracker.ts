@@ -161,6 +161,8 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
       state?.experimentId ?? (await this.#experimentId(this.#config.experimentName ?? step.pipelineName))
     const parentRunId = (settings.nested ?? this.#config.nested) ? state?.parentRunId : undefined
     const tags: KeyValue[] = [...this.#strataTags(step), { key: 'strata.step_name', value: step.stepName }]
+    // Runtimes before TrackedStepRun.stepRunId do not pass it.
+    if (step.stepRunId !== undefined) tags.push({ key: 'strata.step_run_id', value: step.stepRunId })
     if (parentRunId !== undefined) tags.push({ key: 'mlflow.parentRunId', value: parentRunId })
     for (const [key, value] of Object.entries(settings.tags ?? {})) {
       const problem = keyProblem('tag', key) ?? valueProblem('tag', key, value)

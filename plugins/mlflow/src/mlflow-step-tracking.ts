@@ -1,6 +1,12 @@
 import { openAsBlob } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import type { JsonObject, Logger, StepTracking, StrataError } from '@strata/core'
+import {
+  isStrataError,
+  type JsonObject,
+  type Logger,
+  type StepTracking,
+  type StrataError,
+} from '@strata/core'
 import type { MlflowClient } from './mlflow-client.js'
 import type { MlflowErrors } from './mlflow-errors.js'
 import {
@@ -267,7 +273,7 @@ export class MlflowStepTracking implements StepTracking {
             `logging ${count} params/metrics/tags of step '${this.#options.stepName}' to run ${this.runId} (request ${index + 1} of ${requests.length})`,
           )
         } catch (error) {
-          this.#failure = error as StrataError
+          this.#failure = this.#runDeleted(error) ?? (error as StrataError)
           this.#options.logger.warn('MLflow did not accept logged values; the step will fail when it ends', {
             runId: this.runId,
             error: (error as Error).message,
@@ -276,6 +282,22 @@ export class MlflowStepTracking implements StepTracking {
       }
     })
     return this.#sending
+  }
+
+  /** MLflow refuses to log to a deleted run (deleted itself, or with its experiment): say so, and what to do. */
+  #runDeleted(error: unknown): StrataError | undefined {
+    if (
+      !isStrataError(error) ||
+      !/must be in the 'active' state/.test(String((error.cause as Error)?.message))
+    )
+      return undefined
+    const { experimentId } = this.#run
+    return this.#options.errors.create(
+      'MLFLOW_RUN_DELETED',
+      `MLflow run ${this.runId} of step '${this.#options.stepName}' was deleted while the step ran (with experiment ${experimentId}, or on its own), so what the step logged since its last flush is lost`,
+      `restore the experiment (MLflow UI, or 'mlflow experiments restore --experiment-id ${experimentId}') or the run, then run the step again`,
+      { cause: error },
+    )
   }
 
   #assertOpen(method: string): void {

@@ -1,8 +1,11 @@
 // MLflow through real pipelines: a stack registered with the CLI, tracked steps in-process and in step
 // processes, read back through MLflow's REST API and its Python client.
 import { execFile } from 'node:child_process'
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { Client, openRunEnvironment, type Pipeline } from '@strata/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,9 +23,11 @@ const project = join(import.meta.dirname, '..', '.tmp', `pipeline-project-${proc
 const configDir = join(project, '.config')
 
 const PIPELINE = `
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 
@@ -50,6 +55,34 @@ export const evaluate = step({ name: 'evaluate', inputs: ['model'], experimentTr
 export const tracked = pipeline({ name: 'tracked', params: z.object({ fail: z.boolean().default(false) }), cache: false }, ({ fail }) => {
   evaluate({ model: train({}, { params: { fail } }) })
 })
+
+// Opts in by the tracker component's name, as ZenML's experiment_tracker="name" does.
+export const named = step({ name: 'named', experimentTracker: 'tracker' }, async (_inputs, ctx) => {
+  ctx.experimentTracker.logMetric('named_metric', 7)
+  return 7
+})
+export const byName = pipeline({ name: 'by-name', cache: false }, () => {
+  named()
+})
+export const misnamed = step({ name: 'misnamed', experimentTracker: 'no-such-tracker' }, async () => 1)
+export const wrongName = pipeline({ name: 'wrong-name', cache: false }, () => {
+  misnamed()
+})
+
+// Logs, tells the test it runs, and waits for the test to say go; its own code never fails.
+export const patient = step(
+  { name: 'patient', experimentTracker: true, params: z.object({ signals: z.string() }) },
+  async (_inputs, ctx) => {
+    ctx.experimentTracker.logParams({ phase: 'before' })
+    await writeFile(join(ctx.params.signals, 'started'), ctx.experimentTracker.runId)
+    while (!existsSync(join(ctx.params.signals, 'go'))) await sleep(50)
+    ctx.experimentTracker.logMetric('after', 1)
+    return 1
+  },
+)
+export const fragile = pipeline({ name: 'fragile', params: z.object({ signals: z.string() }), cache: false }, ({ signals }) => {
+  patient({}, { params: { signals } })
+})
 `
 
 const { server, skip } = await startMlflowServer()
@@ -63,6 +96,9 @@ async function strata(args: string[]): Promise<string> {
 }
 
 let tracked: Pipeline
+let byName: Pipeline
+let wrongName: Pipeline
+let fragile: Pipeline
 
 beforeAll(async () => {
   if (skip) return
@@ -86,7 +122,23 @@ beforeAll(async () => {
     'strata-e2e',
   ])
   await strata(['stack', 'register', 'tracked', '-o', 'default', '-a', 'default', '-e', 'tracker', '--set'])
-  ;({ tracked } = (await import(join(project, 'tracked.ts'))) as { tracked: Pipeline })
+  // A second tracker with its own experiment, for the test that deletes it mid-run.
+  await strata([
+    'experiment-tracker',
+    'register',
+    'fragile-tracker',
+    '--flavor',
+    'mlflow',
+    `--tracking-uri=${server!.url}`,
+    '--experiment-name',
+    'strata-fragile',
+    '--max-retries',
+    '1',
+  ])
+  await strata(['stack', 'register', 'fragile', '-o', 'default', '-a', 'default', '-e', 'fragile-tracker'])
+  ;({ tracked, byName, wrongName, fragile } = (await import(join(project, 'tracked.ts'))) as {
+    [name in 'tracked' | 'byName' | 'wrongName' | 'fragile']: Pipeline
+  })
 }, 120_000)
 
 afterAll(async () => {
@@ -103,12 +155,12 @@ interface MlflowRun {
   }
 }
 
-async function mlflowRuns(strataRunId: string): Promise<MlflowRun[]> {
+async function mlflowRuns(strataRunId: string, experimentName = 'strata-e2e'): Promise<MlflowRun[]> {
   const experiment = await mlflowApi<{ experiment: { experiment_id: string } }>(
     server!,
     'experiments/get-by-name',
     {
-      query: { experiment_name: 'strata-e2e' },
+      query: { experiment_name: experimentName },
     },
   )
   const found = await mlflowApi<{ runs: MlflowRun[] }>(server!, 'runs/search', {
@@ -151,7 +203,12 @@ describe.skipIf(skip)('MLflow through pipelines', { timeout: 120_000 }, () => {
       expect(child.info.status).toBe('FINISHED')
       expect(tag(child, 'mlflow.parentRunId')).toBe(parent.info.run_id)
       expect(tag(child, 'strata.pipeline_name')).toBe('tracked')
+      expect(tag(child, 'strata.run_id')).toBe(run.id)
+      // The Strata step run, by the id of its row in the metadata store.
+      const stepRun = details.steps.find((step) => step.name === tag(child, 'strata.step_name'))!
+      expect(tag(child, 'strata.step_run_id')).toBe(stepRun.id)
     }
+    expect(tag(parent, 'strata.step_run_id')).toBeUndefined()
     expect(Object.fromEntries(trainRun.data.params!.map((param) => [param.key, param.value]))).toEqual({
       lr: '0.1',
       epochs: '3',
@@ -220,11 +277,83 @@ print(json.dumps(sorted([[r.info.run_name, r.info.status, r.data.metrics.get('ac
     const runs = await mlflowRuns(run.id)
     expect(runs).toHaveLength(3)
     const evaluateRun = runs.find((candidate) => tag(candidate, 'strata.step_name') === 'evaluate')!
-    expect(details.steps.find((step) => step.name === 'evaluate')?.metadata.experiment_tracker).toMatchObject(
-      {
-        mlflow_run_id: evaluateRun.info.run_id,
-      },
-    )
+    const evaluateStep = details.steps.find((step) => step.name === 'evaluate')!
+    expect(evaluateStep.metadata.experiment_tracker).toMatchObject({ mlflow_run_id: evaluateRun.info.run_id })
+    // The step process never saw the store, yet tagged its MLflow run with the id its row got from the journal.
+    expect(tag(evaluateRun, 'strata.step_run_id')).toBe(evaluateStep.id)
     expect(evaluateRun.data.metrics?.find((metric) => metric.key === 'accuracy')?.value).toBe(0.9)
+  })
+
+  it("opts a step in by the tracker component's name, and refuses a name the stack does not have", async () => {
+    const { run, details } = await (async () => {
+      const environment = await openRunEnvironment({ configDir, projectRoot: project })
+      try {
+        const result = await byName.run({ environment, output: false })
+        return { run: result, details: new Client(environment).getRun(result.id) }
+      } finally {
+        await environment.close()
+      }
+    })()
+    expect(run.status).toBe('completed')
+    const [mlflowRun] = await mlflowRuns(run.id).then((runs) =>
+      runs.filter((candidate) => tag(candidate, 'strata.step_name') === 'named'),
+    )
+    expect(mlflowRun?.data.metrics?.find((metric) => metric.key === 'named_metric')?.value).toBe(7)
+    expect(details.steps[0]?.metadata.experiment_tracker).toMatchObject({
+      mlflow_run_id: mlflowRun!.info.run_id,
+    })
+
+    const environment = await openRunEnvironment({ configDir, projectRoot: project })
+    try {
+      await expect(wrongName.run({ environment, output: false })).rejects.toThrow(
+        "step 'misnamed' asks for experiment tracker 'no-such-tracker', but stack 'tracked' has 'tracker' — switch stacks or change the step's experimentTracker",
+      )
+      // Refused before anything ran: no Strata run, no MLflow run.
+      expect(new Client(environment).listRuns({ pipeline: 'wrong-name' }).items).toEqual([])
+    } finally {
+      await environment.close()
+    }
+    const everything = await mlflowApi<{ runs?: MlflowRun[] }>(server!, 'runs/search', {
+      body: {
+        experiment_ids: [mlflowRun!.info.experiment_id],
+        filter: "tags.`strata.pipeline_name` = 'wrong-name'",
+      },
+    })
+    expect(everything.runs ?? []).toEqual([])
+  })
+
+  it('fails the step when the tracker fails, not its code: the experiment deleted mid-run', async () => {
+    const signals = await mkdtemp(join(tmpdir(), 'strata-mlflow-signals-'))
+    const environment = await openRunEnvironment({ configDir, projectRoot: project, stack: 'fragile' })
+    try {
+      const running = fragile.run({ environment, output: false, params: { signals } })
+      const started = join(signals, 'started')
+      while (!existsSync(started)) await sleep(50)
+      const mlflowRunId = readFileSync(started, 'utf8')
+      const { experiment } = await mlflowApi<{ experiment: { experiment_id: string } }>(
+        server!,
+        'experiments/get-by-name',
+        { query: { experiment_name: 'strata-fragile' } },
+      )
+      // Someone deletes the experiment while the step runs; the step's own code goes on untroubled.
+      await mlflowApi(server!, 'experiments/delete', { body: { experiment_id: experiment.experiment_id } })
+      writeFileSync(join(signals, 'go'), '')
+      const run = await running
+
+      expect(run.status).toBe('failed')
+      const details = new Client(environment).getRun(run.id)
+      const step = details.steps.find((candidate) => candidate.name === 'patient')!
+      expect(step.status).toBe('failed')
+      expect(step.error).toMatch(
+        new RegExp(
+          `^experiment tracker failed: experiment_tracker 'fragile-tracker' \\(MLflow at http://127\\.0\\.0\\.1:\\d+\\): MLflow run ${mlflowRunId} of step 'patient' was deleted while the step ran \\(with experiment ${experiment.experiment_id}, or on its own\\), so what the step logged since its last flush is lost — restore the experiment \\(MLflow UI, or 'mlflow experiments restore --experiment-id ${experiment.experiment_id}'\\) or the run, then run the step again$`,
+        ),
+      )
+      // Nothing was silently dropped: the metadata that would link the step to MLflow is not there either.
+      expect(step.metadata.experiment_tracker).toBeUndefined()
+    } finally {
+      await environment.close()
+      rmSync(signals, { recursive: true, force: true })
+    }
   })
 })

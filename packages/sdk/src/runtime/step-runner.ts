@@ -26,6 +26,7 @@ import type { RunRecorder } from './run-events.js'
 import { redactingRecorder } from './run-secrets.js'
 import { createModelContext, createStepContext } from './step-context.js'
 import { StepLog, withStepLog } from './step-logs.js'
+import { stepRunIdOf } from './step-run-id.js'
 
 /** What the step runner needs from whoever hosts it (the client in-process, or a step process). */
 export interface StepRunnerHost {
@@ -327,6 +328,7 @@ export async function runStep(
         runId: snapshot.runId,
         runName: snapshot.runName,
         stepName: stepId,
+        stepRunId: stepRunIdOf(snapshot.runId, stepId),
         ...(snapshot.experimentTrackerState === undefined
           ? {}
           : { pipelineState: snapshot.experimentTrackerState }),

@@ -6,6 +6,7 @@ import type {
   SqliteStore,
 } from '@strata/store'
 import type { RunEvent, RunRecorder } from './run-events.js'
+import { stepRunIdOf } from './step-run-id.js'
 
 export interface RunRepositories {
   store: SqliteStore
@@ -27,10 +28,13 @@ export function modelLinkKind(kind: string): ModelArtifactKind {
  */
 export function applyRunEvent(repositories: RunRepositories, runId: string, event: RunEvent): void {
   const { store, runs, artifacts, models } = repositories
+  // Whichever event creates the step run's row gives it the id the step runner derived.
+  const upsertStepRun = (update: Parameters<RunRepository['upsertStepRun']>[2]): string =>
+    runs.upsertStepRun(runId, event.step, { id: stepRunIdOf(runId, event.step), ...update })
   store.transaction(() => {
     switch (event.type) {
       case 'step_started':
-        runs.upsertStepRun(runId, event.step, {
+        upsertStepRun({
           step: event.stepName,
           status: 'running',
           attempts: event.attempt,
@@ -40,20 +44,20 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         })
         return
       case 'step_retrying':
-        runs.upsertStepRun(runId, event.step, {
+        upsertStepRun({
           status: 'retrying',
           attempts: event.attempt,
           error: event.error,
         })
         return
       case 'inputs_used': {
-        const stepRunId = runs.upsertStepRun(runId, event.step, {})
+        const stepRunId = upsertStepRun({})
         for (const [name, versionId] of Object.entries(event.inputs))
           runs.linkArtifact(stepRunId, 'input', name, versionId)
         return
       }
       case 'artifact_saved': {
-        const stepRunId = runs.upsertStepRun(runId, event.step, {})
+        const stepRunId = upsertStepRun({})
         const version = artifacts.createVersion({
           ...event.artifact,
           producerStepRunId: stepRunId,
@@ -65,7 +69,7 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         return
       }
       case 'step_cached': {
-        const stepRunId = runs.upsertStepRun(runId, event.step, {
+        const stepRunId = upsertStepRun({
           step: event.stepName,
           status: 'cached',
           cacheKey: event.cacheKey,
@@ -99,7 +103,7 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         return
       }
       case 'step_completed':
-        runs.upsertStepRun(runId, event.step, {
+        upsertStepRun({
           status: 'completed',
           attempts: event.attempts,
           endedAt: event.at,
@@ -108,7 +112,7 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         })
         return
       case 'step_failed':
-        runs.upsertStepRun(runId, event.step, {
+        upsertStepRun({
           status: event.status,
           attempts: event.attempts,
           endedAt: event.at,
@@ -117,7 +121,7 @@ export function applyRunEvent(repositories: RunRepositories, runId: string, even
         })
         return
       case 'metadata': {
-        const stepRunId = runs.upsertStepRun(runId, event.step, {})
+        const stepRunId = upsertStepRun({})
         if (!event.modelOnly) runs.addMetadata('step_run', stepRunId, event.values, event.id)
         if (event.modelVersionId)
           runs.addMetadata('model_version', event.modelVersionId, event.values, `${event.id}:model`)
