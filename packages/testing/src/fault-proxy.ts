@@ -19,6 +19,8 @@ export interface ProxiedRequest {
   /** What the client got: the injected status, or the server's. */
   status: number
   injected: boolean
+  /** When it arrived (`performance.now()`), to check retry timing. */
+  at: number
 }
 
 /** An HTTP proxy on 127.0.0.1 in front of a real server, answering some requests with an error first. */
@@ -64,10 +66,11 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const server = createServer((request: IncomingMessage, response) => {
     const method = request.method ?? 'GET'
     const url = request.url ?? '/'
+    const at = performance.now()
     if (faults > 0 && (options.match?.({ method, url }) ?? true)) {
       faults--
       const status = options.status ?? 503
-      requests.push({ method, url, headers: request.headers, status, injected: true })
+      requests.push({ method, url, headers: request.headers, status, injected: true, at })
       request.resume()
       request.once('end', () => {
         response.writeHead(status, { 'content-type': 'text/plain', ...options.headers })
@@ -90,6 +93,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
           headers: request.headers,
           status: answer.statusCode ?? 0,
           injected: false,
+          at,
         })
         response.writeHead(answer.statusCode ?? 502, answer.headers)
         const delay = options.chunkDelayMs

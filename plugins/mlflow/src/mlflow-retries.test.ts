@@ -1,0 +1,59 @@
+// The tracker's retry policy against a real MLflow server, behind a loopback proxy that answers 503 first.
+import { type FaultProxy, startFaultProxy } from '@strata/testing'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { MlflowExperimentTracker } from './mlflow-experiment-tracker.js'
+import {
+  recordingLogger,
+  startMlflowServer,
+  testContext,
+  trackerConfig,
+} from './mlflow-server.test-helpers.js'
+
+const { server, skip } = await startMlflowServer()
+afterAll(() => server?.stop())
+
+describe.skipIf(skip)('mlflow tracker retries (real server behind a 503 proxy)', () => {
+  let proxy: FaultProxy | undefined
+  afterEach(async () => {
+    await proxy?.close()
+  })
+
+  it('backs off with growing delays (0.5 s doubling, with jitter), then succeeds', async () => {
+    proxy = await startFaultProxy(server!.url, {
+      times: 3,
+      match: ({ url }) => url.endsWith('/experiments/search'),
+      body: JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'try again' }),
+      headers: { 'content-type': 'application/json' },
+    })
+    const logger = recordingLogger()
+    // The default policy: maxRetries 4, first delay 500 ms, doubling, ±25 % jitter.
+    const tracker = new MlflowExperimentTracker(
+      trackerConfig({ trackingUri: proxy.url }),
+      testContext(logger),
+    )
+    await tracker.verify()
+    await tracker.close()
+
+    const attempts = proxy.requests.filter((request) => request.url.endsWith('/experiments/search'))
+    expect(attempts.map((request) => request.status)).toEqual([503, 503, 503, 200])
+    const gaps = attempts.slice(1).map((request, index) => request.at - attempts[index]!.at)
+    // Each delay is at least its jittered minimum (sleeps never end early); the upper bounds leave 0.5 s slack.
+    expect(gaps[0]).toBeGreaterThanOrEqual(375)
+    expect(gaps[0]).toBeLessThan(625 + 500)
+    expect(gaps[1]).toBeGreaterThanOrEqual(750)
+    expect(gaps[1]).toBeLessThan(1250 + 500)
+    expect(gaps[2]).toBeGreaterThanOrEqual(1500)
+    expect(gaps[2]).toBeLessThan(2500 + 500)
+    expect(gaps[2]!).toBeGreaterThan(2 * gaps[0]!)
+    // The waits it logged are the ones it took.
+    const logged = logger.lines
+      .filter((line) => line.includes('mlflow request failed, retrying'))
+      .map((line) => (JSON.parse(line.slice(line.indexOf('{'))) as { delayMs: number }).delayMs)
+    expect(logged).toHaveLength(3)
+    logged.forEach((delay, index) => {
+      expect(delay).toBeGreaterThanOrEqual(500 * 2 ** index * 0.75)
+      expect(delay).toBeLessThanOrEqual(500 * 2 ** index * 1.25)
+      expect(gaps[index]!).toBeGreaterThanOrEqual(delay - 5)
+    })
+  }, 30_000)
+})
