@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { Client } from '@strata/sdk'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { customers } from './data.js'
 import type { Classifier } from './logistic-regression.js'
 import { quickstart } from './main.js'
 
@@ -85,6 +86,41 @@ describe('the quickstart', () => {
     }
   })
 
+  it('promotes a better version over an existing production one, archiving the old one', async () => {
+    const lines: string[] = []
+    const worse = { epochs: 400, learningRate: 0.3, l2: 5 }
+    const better = { epochs: 400, learningRate: 0.3, l2: 0.001 }
+    const result = await quickstart({ say: (line) => lines.push(line), runs: [worse, better] })
+
+    const [first, second] = result.trained
+    expect(first).toMatchObject({ version: 1, promoted: true })
+    expect(second).toMatchObject({ version: 2, promoted: true })
+    expect(second!.accuracy).toBeGreaterThan(first!.accuracy)
+    expect(second!.accuracy).toBeGreaterThanOrEqual(ACCURACY_FLOOR)
+    const percent = (value: number) => `${(value * 100).toFixed(1)}%`
+    expect(lines).toContain(
+      `✔ churn v2: held-out accuracy ${percent(second!.accuracy)} — promoted to production (beats v1 at ${percent(first!.accuracy)})`,
+    )
+    expect(result.production).toEqual({ version: 2, accuracy: second!.accuracy })
+    expect(lines.join('\n')).toContain('▶ inference with the production model: churn v2')
+    expect(result.predictions.every((prediction) => prediction.modelVersion === 2)).toBe(true)
+
+    const client = await Client.open()
+    try {
+      expect(client.getModelVersion('churn', 2).stage).toBe('production')
+      expect(client.getModelVersion('churn', 1).stage).toBe('archived')
+      // Every stage change is an event: v1 in, v1 archived by the forced promotion of v2, v2 in.
+      expect(
+        client.getModel('churn').stageEvents.map((event) => `v${event.number} ${event.from}→${event.to}`),
+      ).toEqual(['v1 null→production', 'v1 production→archived', 'v2 null→production'])
+      // The inference run used the new production version.
+      const inference = client.listRuns({ pipeline: 'inference' }).items[0]!
+      expect(client.getRun(inference.id).snapshot.steps[1]!.model).toMatchObject({ number: 2 })
+    } finally {
+      await client.close()
+    }
+  })
+
   it('runs as `pnpm quickstart` does, printing the production version and the predictions', async () => {
     const root = resolve(import.meta.dirname, '..')
     const { stdout } = await promisify(execFile)(
@@ -102,7 +138,49 @@ describe('the quickstart', () => {
       /✘ churn v2: held-out accuracy \d+\.\d% — not promoted: production v1 has 9\d\.\d%/,
     )
     expect(stdout).toContain('▶ inference with the production model: churn v1')
-    expect(stdout.match(/← likely to churn/g)?.length).toBeGreaterThan(0)
     expect(stdout).toContain('Production model: churn v1.')
+    const accuracy = Number(/✔ churn v1: held-out accuracy (\d+\.\d)%/.exec(stdout)![1]) / 100
+    expect(accuracy).toBeGreaterThanOrEqual(ACCURACY_FLOOR)
+
+    // The table, row by row, against the production model applied independently to the same customers,
+    // regenerated from the data generator (the inference pipeline's defaults: 8 customers, seed 42).
+    const lines = stdout.split('\n')
+    const header = lines.indexOf(' tenure  monthly  calls  contract  churn risk')
+    expect(header).toBeGreaterThan(-1)
+    const table = lines.slice(header + 1, lines.indexOf('', header + 1))
+    const rows = customers(8, 42)
+    expect(table).toHaveLength(rows.length)
+    const client = await Client.open({ configDir })
+    const classifier = await client
+      .loadModelArtifact<Classifier>('churn', 'production', 'classifier')
+      .finally(() => client.close())
+    const contracts = ['monthly', '1 year', '2 years']
+    table.forEach((line, index) => {
+      const row = rows[index]!
+      const probability = independentProbability(classifier, row as never)
+      const cells =
+        /^\s+(\d+)\s+(\d+\.\d\d)\s+(\d+)\s+(monthly|1 year|2 years)\s+(\d+\.\d)%(\s+← likely to churn)?$/.exec(
+          line,
+        )
+      expect(cells, line).not.toBeNull()
+      expect({
+        tenure: Number(cells![1]),
+        monthly: cells![2],
+        calls: Number(cells![3]),
+        contract: cells![4],
+        risk: cells![5],
+        flagged: cells![6] !== undefined,
+      }).toEqual({
+        tenure: row.tenure,
+        monthly: row.monthlyCharges.toFixed(2),
+        calls: row.supportCalls,
+        contract: contracts[row.contract],
+        risk: (probability * 100).toFixed(1),
+        flagged: probability >= 0.5,
+      })
+    })
+    // Not a table of one kind: the rows mix flagged and unflagged customers.
+    expect(table.some((line) => line.endsWith('← likely to churn'))).toBe(true)
+    expect(table.some((line) => !line.endsWith('← likely to churn'))).toBe(true)
   }, 60_000)
 })
