@@ -192,7 +192,7 @@ describe('Ctrl-C with a process per step', () => {
       const running = JSON.parse(
         (await ok(sandbox, ['run', 'list', '--status', 'running', '--output', 'json'])).stdout,
       )
-      expect(running).toEqual([])
+      expect(running.items).toEqual([])
     },
     60_000,
   )
@@ -306,8 +306,8 @@ describe('strata pipeline runs sync', () => {
     expect(described).toContain('waiter  waited: true')
     const listed = JSON.parse(
       (await ok(sandbox, ['run', 'list', '--pipeline', 'handoff', '--output', 'json'])).stdout,
-    ) as Array<{ name: string; status: string }>
-    expect(listed.find((run) => run.name === name)?.status).toBe('completed')
+    ) as { items: Array<{ name: string; status: string }> }
+    expect(listed.items.find((run) => run.name === name)?.status).toBe('completed')
     const rows = sandbox.dump()
 
     const again = await ok(sandbox, ['pipeline', 'runs', 'sync', name])
@@ -390,10 +390,11 @@ describe('what a step can reach', () => {
 
 describe('lists', () => {
   it('page, filter and sort pipelines; page artifacts; filter runs by status', async () => {
-    const all = JSON.parse((await ok(sandbox, ['pipeline', 'list', '--output', 'json'])).stdout) as Array<{
-      name: string
-      runs: number
-    }>
+    const all = (
+      JSON.parse((await ok(sandbox, ['pipeline', 'list', '--output', 'json'])).stdout) as {
+        items: Array<{ name: string; runs: number }>
+      }
+    ).items
     expect(all.map((row) => row.name)).toEqual(['blocking', 'handoff', 'hooked', 'napping', 'reaching'])
 
     const byRuns = await ok(sandbox, ['pipeline', 'list', '--sort', '-runs', '--size', '2'])
@@ -411,8 +412,8 @@ describe('lists', () => {
     expect(second.stdout).toMatch(new RegExp(`^${expected[2]!.name}\\s`, 'm'))
     const filtered = JSON.parse(
       (await ok(sandbox, ['pipeline', 'list', '--name', 'ING', '--output', 'json'])).stdout,
-    ) as Array<{ name: string }>
-    expect(filtered.map((row) => row.name)).toEqual(['blocking', 'napping', 'reaching'])
+    ) as { items: Array<{ name: string }> }
+    expect(filtered.items.map((row) => row.name)).toEqual(['blocking', 'napping', 'reaching'])
     const badSort = await sandbox.strata(['pipeline', 'list', '--sort', 'colour'])
     expect(badSort.code).toBe(1)
     expect(badSort.stderr).toBe(
@@ -425,19 +426,58 @@ describe('lists', () => {
       /^Page 1 of (\d+) \(\1 artifacts\); use --page and --size to see more\.$/m,
     )
 
-    const runs = JSON.parse(
-      (await ok(sandbox, ['run', 'list', '--size', '100', '--output', 'json'])).stdout,
-    ) as Array<{
-      status: string
-    }>
+    const runs = (
+      JSON.parse((await ok(sandbox, ['run', 'list', '--size', '100', '--output', 'json'])).stdout) as {
+        items: Array<{ status: string }>
+      }
+    ).items
     for (const status of ['completed', 'failed', 'stopped']) {
-      const filtered = JSON.parse(
-        (await ok(sandbox, ['run', 'list', '--status', status, '--size', '100', '--output', 'json'])).stdout,
-      ) as Array<{ status: string }>
+      const filtered = (
+        JSON.parse(
+          (await ok(sandbox, ['run', 'list', '--status', status, '--size', '100', '--output', 'json']))
+            .stdout,
+        ) as { items: Array<{ status: string }> }
+      ).items
       expect(filtered.length).toBeGreaterThan(0)
       expect(filtered.length).toBe(runs.filter((run) => run.status === status).length)
       expect(new Set(filtered.map((run) => run.status))).toEqual(new Set([status]))
     }
+  })
+
+  it('print {items, pagination} as JSON and YAML, like every other list', async () => {
+    const { parse } = await import('yaml')
+    const artifact = (
+      JSON.parse((await ok(sandbox, ['artifact', 'list', '--output', 'json'])).stdout) as {
+        items: Array<{ name: string; versions: number }>
+      }
+    ).items.find((row) => row.versions > 1)!
+    const lists = [
+      ['pipeline', 'list'],
+      ['pipeline', 'runs', 'list'],
+      ['run', 'list', '--pipeline', 'napping'],
+      ['artifact', 'list'],
+      ['artifact', 'versions', artifact.name],
+    ]
+    for (const list of lists) {
+      const whole = JSON.parse((await ok(sandbox, [...list, '--output', 'json'])).stdout) as {
+        items: unknown[]
+        pagination: { total: number }
+      }
+      const total = whole.pagination.total
+      expect(total, list.join(' ')).toBeGreaterThan(1)
+      expect(whole.items, list.join(' ')).toHaveLength(Math.min(total, 20))
+      for (const format of ['json', 'yaml']) {
+        const args = [...list, '--size', '1', '--page', '2', '--output', format]
+        const text = (await ok(sandbox, args)).stdout
+        const page = format === 'json' ? JSON.parse(text) : parse(text)
+        expect(Object.keys(page), args.join(' ')).toEqual(['items', 'pagination'])
+        expect(page.items, args.join(' ')).toEqual([whole.items[1]])
+        expect(page.pagination, args.join(' ')).toEqual({ page: 2, size: 1, totalPages: total, total })
+      }
+    }
+    const badSize = await sandbox.strata(['run', 'list', '--size', '0', '--output', 'json'])
+    expect(badSize.code).toBe(2)
+    expect(badSize.stderr).toBe("Error: --size must be at least 1 — see 'strata pipeline runs list --help'\n")
   })
 })
 

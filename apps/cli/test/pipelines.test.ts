@@ -127,8 +127,12 @@ describe('strata pipeline', () => {
     expect(fromCode).toContain('all 3 steps cached — the orchestrator was not called')
 
     const listed = await ok(sandbox, ['run', 'list', '--output', 'json'])
-    const runs = JSON.parse(listed.stdout) as Array<{ name: string; status: string; pipelineName: string }>
-    expect(runs.map((entry) => entry.status)).toEqual(['completed', 'completed', 'completed'])
+    const runs = JSON.parse(listed.stdout) as {
+      items: Array<{ name: string; status: string; pipelineName: string }>
+      pagination: unknown
+    }
+    expect(runs.items.map((entry) => entry.status)).toEqual(['completed', 'completed', 'completed'])
+    expect(runs.pagination).toEqual({ page: 1, size: 20, totalPages: 1, total: 3 })
     const described = await ok(sandbox, ['pipeline', 'runs', 'describe', runName(first.stdout)])
     expect(described.stdout).toMatch(/^Status\s+completed$/m)
     expect(described.stdout).toMatch(/^total\s+completed\s+1\s/m)
@@ -235,9 +239,9 @@ describe('strata pipeline', () => {
     const runs = JSON.parse(
       (await ok(sandbox, ['run', 'list', '--pipeline', 'long', '--output', 'json'])).stdout,
     )
-    expect(runs[0].status).toBe('stopped')
+    expect(runs.items[0].status).toBe('stopped')
     const steps = JSON.parse(
-      (await ok(sandbox, ['run', 'describe', runs[0].name, '--output', 'json'])).stdout,
+      (await ok(sandbox, ['run', 'describe', runs.items[0].name, '--output', 'json'])).stdout,
     ).steps
     expect(steps.map((step: { status: string }) => step.status)).toEqual(['stopped'])
   })
@@ -320,7 +324,7 @@ describe('strata artifact', () => {
     const latest = JSON.parse(
       (await ok(sandbox, ['run', 'list', '--pipeline', 'demo', '--size', '1', '--output', 'json'])).stdout,
     )
-    await ok(sandbox, ['run', 'delete', latest[0].name])
+    await ok(sandbox, ['run', 'delete', latest.items[0].name])
     const dry = await ok(sandbox, ['artifact', 'prune'])
     expect(dry.stdout.trim().split('\n')).toEqual([
       expect.stringMatching(

@@ -6,6 +6,7 @@ import {
   OUTPUT_OPTION,
   pageFooter,
   pageOf,
+  paginationOf,
   printData,
   printFields,
   printTable,
@@ -43,7 +44,10 @@ export default defineGroup({
             size: paging.size,
           })
           if (format !== 'table') {
-            await printData(context.io, format, page.items)
+            await printData(context.io, format, {
+              items: page.items,
+              pagination: paginationOf(pageOf(paging, page.total, context.path)),
+            })
             return 0
           }
           printTable(
@@ -69,14 +73,18 @@ export default defineGroup({
       options: [OUTPUT_OPTION, ...pagingOptions],
       async run(context) {
         const format = formatOf(context)
+        const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
           const page = client.artifactVersions(context.arg('NAME')!, {
-            page: Number(context.options.page ?? 1),
-            size: Number(context.options.size ?? 20),
+            page: paging.page,
+            size: paging.size,
           })
           if (format !== 'table') {
-            await printData(context.io, format, page.items)
+            await printData(context.io, format, {
+              items: page.items,
+              pagination: paginationOf(pageOf(paging, page.total, context.path)),
+            })
             return 0
           }
           printTable(
@@ -93,6 +101,7 @@ export default defineGroup({
             ],
             page.items,
           )
+          pageFooter(context.io, pageOf(paging, page.total, context.path), 'versions')
           return 0
         } finally {
           await client.close()

@@ -9,6 +9,7 @@ import {
   OUTPUT_OPTION,
   pageFooter,
   pageOf,
+  paginationOf,
   printData,
   printFields,
   printTable,
@@ -125,17 +126,21 @@ const runs = defineGroup({
         if (sort !== undefined && sort !== 'created' && sort !== '-created') {
           throw new UsageError("--sort takes 'created' or '-created'", context.path)
         }
+        const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
           const page = client.listRuns({
             ...(context.arg('pipeline') ? { pipeline: context.arg('pipeline')! } : {}),
             ...(context.arg('status') ? { status: context.arg('status') as never } : {}),
-            page: Number(context.options.page ?? 1),
-            size: Number(context.options.size ?? 20),
+            page: paging.page,
+            size: paging.size,
             sort: sort === 'created' ? 'created_asc' : 'created_desc',
           })
           if (format !== 'table') {
-            await printData(context.io, format, page.items)
+            await printData(context.io, format, {
+              items: page.items,
+              pagination: paginationOf(pageOf(paging, page.total, context.path)),
+            })
             return 0
           }
           if (page.total === 0) {
@@ -155,15 +160,7 @@ const runs = defineGroup({
             ],
             page.items,
           )
-          pageFooter(
-            context.io,
-            {
-              ...page,
-              totalPages: Math.max(1, Math.ceil(page.total / page.size)),
-              offset: (page.page - 1) * page.size,
-            },
-            'runs',
-          )
+          pageFooter(context.io, pageOf(paging, page.total, context.path), 'runs')
           return 0
         } finally {
           await client.close()
@@ -340,7 +337,10 @@ export default defineGroup({
             size: paging.size,
           })
           if (format !== 'table') {
-            await printData(context.io, format, page.items)
+            await printData(context.io, format, {
+              items: page.items,
+              pagination: paginationOf(pageOf(paging, page.total, context.path)),
+            })
             return 0
           }
           if (page.total === 0) {
