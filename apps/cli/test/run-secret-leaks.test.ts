@@ -36,7 +36,17 @@ export default definePlugin({
       }),
       create: async (config, context) => {
         if (config.token.startsWith('{{')) throw new Error('the token reached the store unresolved')
-        return directory.create({ path: config.path }, context)
+        const store = await directory.create({ path: config.path }, context)
+        if (process.env.VAULT_REFUSE !== '1') return store
+        // A vault that refuses writes and, as some servers do, quotes the credential it refused.
+        const refusing = { apiVersion: store.apiVersion, uri: store.uri }
+        for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
+          if (name !== 'constructor' && typeof store[name] === 'function') refusing[name] = store[name].bind(store)
+        }
+        refusing.write = async () => {
+          throw new Error('the vault refused token ' + config.token)
+        }
+        return refusing
       },
     }),
   ],
@@ -203,4 +213,26 @@ describe("a run's secret values", () => {
     },
     120_000,
   )
+
+  it('never reach the error of a run whose artifact store fails outside the steps', async () => {
+    const failed = await strata(['pipeline', 'run', 'pipelines.ts'], { VAULT_REFUSE: '1' })
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toMatch(
+      /^Error: artifact store 'vault-store' \(vault\): write 'runs\/[0-9a-f-]+\/snapshot\.json' failed: the vault refused token \*{8} — check that the store is reachable and its credentials allow this$/m,
+    )
+    const name = runName(failed.stdout)
+    const described = JSON.parse((await strata(['run', 'describe', name, '--output', 'json'])).stdout) as {
+      status: string
+      error: string
+    }
+    expect(described.status).toBe('failed')
+    expect(described.error).toContain('the vault refused token ********')
+    const debug = await strata(['pipeline', 'run', 'pipelines.ts'], { VAULT_REFUSE: '1', STRATA_DEBUG: '1' })
+    expect(debug.stderr).toContain('the vault refused token ********')
+    for (const result of [failed, debug]) {
+      for (const canary of CANARIES) expect(result.stdout + result.stderr).not.toContain(canary)
+    }
+    const dump = JSON.stringify(sandbox.dump())
+    for (const canary of CANARIES) expect(dump).not.toContain(canary)
+  }, 120_000)
 })

@@ -5,6 +5,7 @@ import {
   type OrchestratorRunContext,
   type PipelineSnapshot,
   type PipelineTracking,
+  redactError,
   redactText,
   type StepRunState,
   StrataError,
@@ -109,7 +110,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
         error: redactText(errorMessage(error), options.environment.secretValues),
       })
     }
-    throw error
+    // Whoever prints it (the CLI, a notebook) must not print a secret with it.
+    throw redactError(error, options.environment.secretValues)
   }
 }
 
