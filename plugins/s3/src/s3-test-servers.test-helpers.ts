@@ -133,30 +133,41 @@ export interface MotoWithIam {
   admin: { accessKeyId: string; secretAccessKey: string }
   /** A user without any policy: every S3 call is denied. */
   nobody: { accessKeyId: string; secretAccessKey: string }
+  /** Temporary credentials of an assumed role allowed everything in S3 (with `temporaryCredentials`). */
+  temporary?: { accessKeyId: string; secretAccessKey: string; sessionToken: string }
 }
+
+const S3_EVERYTHING = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+})
 
 /**
  * moto with IAM enforcement on: requests must be signed by a known key (it checks SigV4 signatures) and
- * allowed by a policy. The first five requests (creating two users and their keys) are let through.
+ * allowed by a policy. The first requests (creating two users and their keys; with `temporaryCredentials`,
+ * a role and its assumption through STS) are let through.
  */
-export async function startMotoWithIam(): Promise<{ moto?: MotoWithIam; skip?: string }> {
-  const { server, skip } = await startMoto({ INITIAL_NO_AUTH_ACTION_COUNT: '5' })
+export async function startMotoWithIam(
+  options: { temporaryCredentials?: boolean } = {},
+): Promise<{ moto?: MotoWithIam; skip?: string }> {
+  const setupRequests = options.temporaryCredentials ? 8 : 5
+  const { server, skip } = await startMoto({ INITIAL_NO_AUTH_ACTION_COUNT: String(setupRequests) })
   if (!server) return { skip: skip! }
-  const iam = async (params: Record<string, string>): Promise<string> => {
+  const call = async (service: 'iam' | 'sts', params: Record<string, string>): Promise<string> => {
     const response = await fetch(`${server.url}/`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         // moto routes by the credential scope; unauthenticated requests are not checked further.
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+        authorization: `AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20250101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
       },
-      body: new URLSearchParams({ Version: '2010-05-08', ...params }),
+      body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }),
     })
     const text = await response.text()
-    if (!response.ok) throw new Error(`moto IAM ${params.Action} failed: ${text}`)
+    if (!response.ok) throw new Error(`moto ${service} ${params.Action} failed: ${text}`)
     return text
   }
+  const iam = (params: Record<string, string>) => call('iam', params)
   const accessKey = (xml: string): { accessKeyId: string; secretAccessKey: string } => ({
     accessKeyId: /<AccessKeyId>(.*?)</.exec(xml)![1]!,
     secretAccessKey: /<SecretAccessKey>(.*?)</.exec(xml)![1]!,
@@ -167,12 +178,34 @@ export async function startMotoWithIam(): Promise<{ moto?: MotoWithIam; skip?: s
     Action: 'PutUserPolicy',
     UserName: 'admin',
     PolicyName: 's3',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
-    }),
+    PolicyDocument: S3_EVERYTHING,
   })
   await iam({ Action: 'CreateUser', UserName: 'nobody' })
   const nobody = accessKey(await iam({ Action: 'CreateAccessKey', UserName: 'nobody' }))
-  return { moto: { server, admin, nobody } }
+  if (!options.temporaryCredentials) return { moto: { server, admin, nobody } }
+
+  const role = await iam({
+    Action: 'CreateRole',
+    RoleName: 'artifacts',
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
+    }),
+  })
+  await iam({
+    Action: 'PutRolePolicy',
+    RoleName: 'artifacts',
+    PolicyName: 's3',
+    PolicyDocument: S3_EVERYTHING,
+  })
+  const assumed = await call('sts', {
+    Action: 'AssumeRole',
+    RoleArn: /<Arn>(.*?)</.exec(role)![1]!,
+    RoleSessionName: 'strata-test',
+  })
+  const temporary = {
+    ...accessKey(assumed),
+    sessionToken: /<SessionToken>(.*?)</.exec(assumed)![1]!,
+  }
+  return { moto: { server, admin, nobody, temporary } }
 }
