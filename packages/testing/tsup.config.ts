@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/orchestrator-suite.ts'],
+  // capture-output is loaded by path (node --import) into step processes, never imported.
+  entry: ['src/index.ts', 'src/orchestrator-suite.ts', 'src/capture-output.ts'],
   external: ['@strata/sdk'],
   format: ['esm'],
   dts: true,

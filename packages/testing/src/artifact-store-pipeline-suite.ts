@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +13,27 @@ import {
 } from '@strata/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataFlow } from './orchestrator-fixtures.js'
+import { loggedDataFlow } from './store-pipeline-fixtures.js'
+
+/** The preload that records a process's stdout and stderr (source when tests run from source, else built). */
+const captureOutput = new URL(
+  import.meta.url.endsWith('.ts') ? './capture-output.ts' : './capture-output.js',
+  import.meta.url,
+)
+
+/** Sets environment variables for the duration of `work` (step processes inherit them). */
+async function withEnv<T>(variables: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
+  Object.assign(process.env, variables)
+  try {
+    return await work()
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+}
 
 export interface ArtifactStorePipelineSuiteOptions {
   /** Shown in the suite's title. */
@@ -35,7 +56,9 @@ export interface ArtifactStorePipelineSuiteOptions {
  * Runs real pipelines on a stack of the local orchestrator and the artifact store under test: registered
  * like a user would (component with secret references, stack, validation that reaches the bucket), then a
  * produce → transform → consume pipeline in-process and with a process per step, and cached re-runs that
- * read the artifacts back from the store.
+ * read the artifacts back from the store. No secret value may appear in the run output, in what the step
+ * processes print (their stdout and stderr, recorded through a `node --import` preload), or in the stored
+ * step logs — not even when a step logs the value itself.
  */
 export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOptions): void {
   const timeout = options.timeout ?? 120_000
@@ -160,6 +183,60 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
       const output = lines.join('\n')
       expect(output.length).toBeGreaterThan(0)
       for (const value of values) expect(output).not.toContain(value)
+    })
+
+    it('never shows a secret value in what step processes print, nor in the stored step logs, even when a step logs it', async () => {
+      const values = Object.values(options.secrets?.() ?? {}).flatMap((secret) => Object.values(secret))
+      const capture = await mkdtemp(join(tmpdir(), 'strata-step-output-'))
+      const output: string[] = []
+      const storedLogs: string[] = []
+      try {
+        await withEnv(
+          {
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${captureOutput.href}`.trim(),
+            STRATA_TEST_CAPTURE_DIR: capture,
+            STRATA_TEST_ECHO: values.join(' '),
+          },
+          async () => {
+            for (const isolation of ['inline', 'process'] as const) {
+              const environment = await openRunEnvironment({ configDir, projectRoot: project })
+              try {
+                const result = await loggedDataFlow.run({
+                  environment,
+                  output: (line) => output.push(line),
+                  settings: { 'orchestrator.local': { isolation } },
+                })
+                expect(result.status).toBe('completed')
+                for (const stepRun of environment.repositories.runs.stepRuns(result.id)) {
+                  if (stepRun.logKey)
+                    storedLogs.push(await environment.artifactStore.host.readText(stepRun.logKey))
+                }
+              } finally {
+                await environment.close()
+              }
+            }
+          },
+        )
+        const files = readdirSync(capture)
+        const printed = files.map((file) => readFileSync(join(capture, file), 'utf8')).join('\n')
+        // The checks below can fail: the step processes' own output was captured, and the logs were stored.
+        expect(files.filter((file) => file.endsWith('.stderr')).length).toBeGreaterThan(0)
+        expect(printed).toContain('report: a line written to the process stderr')
+        expect(printed).toContain('report: the sum is 18')
+        expect(storedLogs).toHaveLength(2)
+        for (const log of storedLogs) {
+          expect(log).toContain('report: the sum is 18')
+          expect(log).toContain('report: a console.error line')
+        }
+        for (const value of values) {
+          expect(printed).not.toContain(value)
+          for (const log of storedLogs) expect(log).not.toContain(value)
+          expect(output.join('\n')).not.toContain(value)
+        }
+        if (values.length > 0) expect(storedLogs.join('\n')).toContain('report: logging a secret value: ')
+      } finally {
+        rmSync(capture, { recursive: true, force: true })
+      }
     })
   })
 }

@@ -1,0 +1,27 @@
+import { pipeline, step } from '@strata/sdk'
+import { consume, produce, transform } from './orchestrator-fixtures.js'
+
+/**
+ * Prints every way a step can: its logger, `console`, and the process's own stderr. When the test hands it
+ * values through `STRATA_TEST_ECHO` (space-separated), it logs them too: the runtime must mask them.
+ */
+export const report = step(
+  { name: 'report', inputs: ['summary'], cache: false },
+  async ({ summary }: { summary: { sum: number } }, ctx) => {
+    ctx.logger.info(`report: the sum is ${summary.sum}`)
+    console.log('report: a console.log line')
+    console.error('report: a console.error line')
+    process.stderr.write('report: a line written to the process stderr\n')
+    for (const value of (process.env.STRATA_TEST_ECHO ?? '').split(' ').filter(Boolean)) {
+      ctx.logger.warn(`report: logging a secret value: ${value}`)
+      console.error(`report: printing a secret value: ${value}`)
+    }
+    return { reported: summary.sum }
+  },
+)
+
+/** produce → transform → consume → report: dataFlow with a step that logs. */
+export const loggedDataFlow = pipeline({ name: 'conformance-logged-data-flow' }, () => {
+  const { doubled, weights } = transform({ data: produce() })
+  report({ summary: consume({ doubled, weights }) })
+})
