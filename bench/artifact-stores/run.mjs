@@ -1,7 +1,9 @@
-// `pnpm bench:artifacts [--size-mib N]`: streams a 1 GiB artifact through the local store, S3 (s3rver on
+// `pnpm bench:artifacts [--size-mib N] [--gc-every-mib N]`: streams a 1 GiB artifact through the local store, S3 (s3rver on
 // 127.0.0.1) and GCS (fake-gcs-server on 127.0.0.1), each in a child process, and prints throughput as a
 // ratio of the local store's in the same run, plus each process's peak RSS growth over its own baseline.
 // Needs `pnpm build` (the root script runs it) and, for the GCS row, `bash .ci/setup/gcs.sh`.
+// `--gc-every-mib N` (diagnostic) forces a full GC every N MiB moved: the growth then shows what the store
+// and its client hold, without the dead chunks V8 has not collected yet.
 import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -17,6 +19,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const sizeFlag = process.argv.indexOf('--size-mib')
 const sizeMiB = sizeFlag === -1 ? 1024 : Number(process.argv[sizeFlag + 1])
 const size = sizeMiB * 1024 * 1024
+const gcFlag = process.argv.indexOf('--gc-every-mib')
+const gcEveryMiB = gcFlag === -1 ? 0 : Number(process.argv[gcFlag + 1])
 const RSS_BUDGET_MIB = 128
 
 async function freePort() {
@@ -58,7 +62,14 @@ async function startServer(command, args, port, readyPath) {
 async function runWorker(kind, config) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--expose-gc', join(here, 'worker.mjs'), kind, JSON.stringify(config), String(size)],
+    [
+      '--expose-gc',
+      join(here, 'worker.mjs'),
+      kind,
+      JSON.stringify(config),
+      String(size),
+      String(gcEveryMiB * 1024 * 1024),
+    ],
     {
       maxBuffer: 1024 * 1024,
       env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', METADATA_SERVER_DETECTION: 'none' },
@@ -162,6 +173,11 @@ const lines = [
   `Artifact store streaming: ${sizeMiB} MiB written then read back, each store in its own Node process.`,
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free), ${platform()} ${release()}, Node ${process.version}; servers on 127.0.0.1, same machine.`,
   'Throughput is relative to the local store in this run (higher is faster); RSS growth is the peak RSS during the transfer minus the process peak before it.',
+  ...(gcEveryMiB > 0
+    ? [
+        `Diagnostic run: a full GC was forced every ${gcEveryMiB} MiB moved, so the growth is what the store holds, not garbage awaiting collection (throughput suffers).`,
+      ]
+    : []),
   '',
   '| store | write throughput vs local | read throughput vs local | peak RSS growth | bytes intact |',
   '| --- | ---: | ---: | ---: | :---: |',

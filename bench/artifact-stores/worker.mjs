@@ -1,11 +1,23 @@
 // One store's 1 GiB round trip, in its own process so that its peak RSS is its own.
-// Usage: node worker.mjs <local|s3|gcs> <config JSON> <bytes>. Prints one JSON line.
+// Usage: node --expose-gc worker.mjs <local|s3|gcs> <config JSON> <bytes> [gc every N bytes]. Prints one JSON line.
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 
-const [kind, configJson, bytesArg] = process.argv.slice(2)
+const [kind, configJson, bytesArg, gcEveryArg] = process.argv.slice(2)
 const size = Number(bytesArg)
 const CHUNK = 1024 * 1024
+// Diagnostic mode: a full GC every this many bytes moved, so that peak RSS shows what is held rather than
+// garbage (every chunk is a fresh buffer) that V8 has not collected yet.
+const gcEvery = Number(gcEveryArg ?? 0)
+let sinceGc = 0
+function collectNow(bytes) {
+  if (gcEvery <= 0) return
+  sinceGc += bytes
+  if (sinceGc >= gcEvery) {
+    sinceGc = 0
+    globalThis.gc()
+  }
+}
 
 /** `size` bytes in 1 MiB chunks, each stamped with its index (as the conformance suite's pattern). */
 async function* pattern(total) {
@@ -14,6 +26,7 @@ async function* pattern(total) {
   for (let offset = 0, index = 0; offset < total; offset += CHUNK, index++) {
     const chunk = Buffer.from(base.subarray(0, Math.min(CHUNK, total - offset)))
     chunk.writeUInt32BE(index >>> 0, 0)
+    collectNow(chunk.byteLength)
     yield chunk
   }
 }
@@ -59,6 +72,7 @@ const readStarted = performance.now()
 for await (const chunk of await store.read('bench/blob')) {
   received.update(chunk)
   readBytes += chunk.byteLength
+  collectNow(chunk.byteLength)
 }
 const readMs = performance.now() - readStarted
 await store.delete('bench/blob')

@@ -383,7 +383,8 @@ async function readHead(
 async function* concatenate(head: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
   let finished = false
   try {
-    yield* head
+    // Shifted out, not iterated: the head's chunks must not stay referenced for the rest of the upload.
+    for (let chunk = head.shift(); chunk !== undefined; chunk = head.shift()) yield chunk
     for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value
     finished = true
   } finally {
