@@ -162,3 +162,22 @@ export async function startStalledServer(): Promise<StalledServer> {
       }),
   }
 }
+
+/** What a call against a {@link StalledServer} came to: what it threw, after how long, over how many connections. */
+export interface StalledCall {
+  error: unknown
+  elapsedMs: number
+  /** Connections the call opened to the server (one per attempt). */
+  connections: number
+}
+
+/** Runs `call` (which should fail: the server never answers) and measures it. */
+export async function stalledCall(server: StalledServer, call: () => Promise<unknown>): Promise<StalledCall> {
+  const before = server.connections()
+  const started = Date.now()
+  const error = await call().then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  )
+  return { error, elapsedMs: Date.now() - started, connections: server.connections() - before }
+}

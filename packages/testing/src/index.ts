@@ -3,7 +3,9 @@ export {
   type FaultProxy,
   type FaultProxyOptions,
   type ProxiedRequest,
+  type StalledCall,
   type StalledServer,
+  stalledCall,
   startFaultProxy,
   startStalledServer,
 } from './fault-proxy.js'

@@ -5,6 +5,7 @@ import {
   type FaultProxy,
   patternStream,
   type StalledServer,
+  stalledCall,
   startFaultProxy,
   startStalledServer,
 } from '@strata/testing'
@@ -161,14 +162,8 @@ describe('s3 artifact store: a stalled server never hangs a call', () => {
   ])(
     'fails a %s with a clear error once requestTimeoutMs passes on every attempt',
     async (operation, call) => {
-      const before = stalled.connections()
       const store = await storeAt(stalled.url, { requestTimeoutMs: 800, maxAttempts: 2 })
-      const started = Date.now()
-      const error = await call(store).then(
-        () => undefined,
-        (thrown: unknown) => thrown,
-      )
-      const elapsed = Date.now() - started
+      const { error, elapsedMs, connections } = await stalledCall(stalled, () => call(store))
       expect(isStrataError(error) && error.code).toBe('ARTIFACT_STORE_UNREACHABLE')
       expect((error as Error).message).toMatch(
         new RegExp(
@@ -176,9 +171,9 @@ describe('s3 artifact store: a stalled server never hangs a call', () => {
         ),
       )
       // Two attempts of 800 ms each (plus the SDK's short backoff), never the default two minutes.
-      expect(elapsed).toBeGreaterThanOrEqual(1500)
-      expect(elapsed).toBeLessThan(8000)
-      expect(stalled.connections() - before).toBe(2)
+      expect(elapsedMs).toBeGreaterThanOrEqual(1500)
+      expect(elapsedMs).toBeLessThan(8000)
+      expect(connections).toBe(2)
       await store.close?.()
     },
   )
