@@ -71,8 +71,8 @@ describe('strata model: the artifact kinds a training run links', () => {
     expect(trained.stdout).toMatch(/^run training-\S+: completed$/m)
     const listed = JSON.parse(
       (await ok(sandbox, ['model', 'version', 'artifacts', 'adder', '1', '--output', 'json'])).stdout,
-    ) as Array<{ name: string; version: number; kind: string }>
-    expect(listed.map((artifact) => `${artifact.name} v${artifact.version} ${artifact.kind}`)).toEqual([
+    ) as { items: Array<{ name: string; version: number; kind: string }> }
+    expect(listed.items.map((artifact) => `${artifact.name} v${artifact.version} ${artifact.kind}`)).toEqual([
       'adder-endpoint v1 deployment',
       'adder-service v1 deployment',
       'adder-weights v1 model',
@@ -201,6 +201,9 @@ describe('strata model version delete and model delete', () => {
     expect(rows('runs').every((run) => run.model_version_id === null)).toBe(true)
     expect(rows('artifact_versions')).toHaveLength(artifactVersions)
     const list = JSON.parse((await ok(sandbox, ['model', 'list', '--output', 'json'])).stdout)
-    expect(list).toMatchObject([{ name: 'spare', versions: 0 }])
+    expect(list).toMatchObject({
+      items: [{ name: 'spare', versions: 0 }],
+      pagination: { page: 1, size: 20, totalPages: 1, total: 1 },
+    })
   })
 })

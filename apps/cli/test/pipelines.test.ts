@@ -394,7 +394,24 @@ describe('strata model', () => {
     expect(described).toMatch(/^Versions\s+v2 \(production\), v1 \(archived\)$/m)
     expect(described).toMatch(/\sv1\s+production\s+archived\s/)
     const list = JSON.parse((await ok(sandbox, ['model', 'list', '--output', 'json'])).stdout)
-    expect(list).toMatchObject([{ name: 'sums', versions: 2, production: 2, license: 'MIT', tags: ['demo'] }])
+    expect(list.items).toMatchObject([
+      { name: 'sums', versions: 2, production: 2, license: 'MIT', tags: ['demo'] },
+    ])
+    const page = JSON.parse(
+      (await ok(sandbox, ['model', 'version', 'list', 'sums', '--size', '1', '--output', 'json'])).stdout,
+    )
+    expect(page).toMatchObject({
+      items: [{ number: 2 }],
+      pagination: { page: 1, size: 1, totalPages: 2, total: 2 },
+    })
+    const second = (await ok(sandbox, ['model', 'version', 'list', 'sums', '--size', '1', '--page', '2']))
+      .stdout
+    expect(second).toMatch(/^v1\s+archived/m)
+    expect(second).not.toMatch(/^v2\s/m)
+    const footer = await ok(sandbox, ['model', 'version', 'list', 'sums', '--size', '1'])
+    expect(footer.stderr + footer.stdout).toContain(
+      'Page 1 of 2 (2 versions); use --page and --size to see more.',
+    )
     expect((await ok(sandbox, ['model', 'version', 'describe', 'sums', 'latest'])).stdout).toMatch(
       /^Version\s+v2$/m,
     )
@@ -409,6 +426,25 @@ describe('strata model', () => {
     expect(artifacts).toMatch(/^summer\s+v1\s+model\s/m)
     const runs = (await ok(sandbox, ['model', 'version', 'runs', 'summer-model', '1'])).stdout
     expect(runs).toMatch(new RegExp(`^${name}\\s+completed\\s`, 'm'))
+    const linked = JSON.parse(
+      (await ok(sandbox, ['model', 'version', 'runs', 'summer-model', '1', '--output', 'json'])).stdout,
+    )
+    expect(linked).toMatchObject({ items: [{ name }], pagination: { page: 1, total: 1 } })
+    const yaml = (
+      await ok(sandbox, [
+        'model',
+        'version',
+        'artifacts',
+        'summer-model',
+        '1',
+        '--output',
+        'yaml',
+        '--size',
+        '1',
+      ])
+    ).stdout
+    expect(yaml).toMatch(/^items:\n {2}- /m)
+    expect(yaml).toMatch(/^pagination:\n {2}page: 1\n {2}size: 1\n/m)
     const described = (await ok(sandbox, ['model', 'version', 'describe', 'summer-model', '1'])).stdout
     expect(described).toMatch(/^Metadata\s+size=4$/m)
     const run = (await ok(sandbox, ['pipeline', 'runs', 'describe', name])).stdout

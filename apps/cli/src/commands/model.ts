@@ -7,6 +7,9 @@ import {
   formatOf,
   type OptionSpec,
   OUTPUT_OPTION,
+  pageFooter,
+  pageOf,
+  paginationOf,
   printData,
   printFields,
   printTable,
@@ -29,6 +32,33 @@ const modelFields: OptionSpec[] = [
   { name: 'tag', short: 't', multiple: true, help: 'A tag (repeat for several)' },
 ]
 const STAGES = ['staging', 'production', 'archived'] as const
+
+/** `--page`/`--size`, checked as every list checks them. */
+function pagingOf(context: CommandContext) {
+  const page = pageOf(context.options, 0, context.path)
+  return { page: page.page, size: page.size }
+}
+
+/** A list's JSON/YAML output: `{ items, pagination }`, as every list prints it. */
+async function printPage<T>(
+  context: CommandContext,
+  format: 'json' | 'yaml',
+  rows: { items: T[]; total: number; page: number; size: number },
+) {
+  const page = pageOf({ page: rows.page, size: rows.size }, rows.total, context.path)
+  await printData(context.io, format, { items: rows.items, pagination: paginationOf(page) })
+}
+
+/** The linked rows of a version, one page of them. */
+function pageOfRows<T>(context: CommandContext, rows: readonly T[]) {
+  const page = pageOf(context.options, rows.length, context.path)
+  return {
+    items: rows.slice(page.offset, page.offset + page.size),
+    total: rows.length,
+    page: page.page,
+    size: page.size,
+  }
+}
 
 function fieldsOf(context: CommandContext) {
   const tags = context.options.tag as string[] | undefined
@@ -98,11 +128,10 @@ const version = defineGroup({
           }
           const page = client.listModelVersions(context.arg('MODEL')!, {
             ...(stage ? { stage: stage as (typeof STAGES)[number] } : {}),
-            page: Number(context.options.page ?? 1),
-            size: Number(context.options.size ?? 20),
+            ...pagingOf(context),
           })
           if (format !== 'table') {
-            await printData(context.io, format, page.items)
+            await printPage(context, format, page)
             return 0
           }
           printTable(
@@ -116,6 +145,7 @@ const version = defineGroup({
             ],
             page.items,
           )
+          pageFooter(context.io, pageOf(page, page.total, context.path), 'versions')
           return 0
         }),
     }),
@@ -195,13 +225,14 @@ const version = defineGroup({
     artifacts: defineCommand({
       summary: 'List the artifacts linked to a version',
       args: [modelArg, versionArg],
-      options: [OUTPUT_OPTION],
+      options: [OUTPUT_OPTION, ...paging],
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
           const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
+          const rows = pageOfRows(context, found.artifacts)
           if (format !== 'table') {
-            await printData(context.io, format, found.artifacts)
+            await printPage(context, format, rows)
             return 0
           }
           printTable(
@@ -212,21 +243,23 @@ const version = defineGroup({
               { header: 'KIND', value: (row) => row.kind },
               { header: 'ID', value: (row) => shortId(row.artifactVersionId), shrink: false },
             ],
-            found.artifacts,
+            rows.items,
           )
+          pageFooter(context.io, pageOf(rows, rows.total, context.path), 'artifacts')
           return 0
         }),
     }),
     runs: defineCommand({
       summary: 'List the runs linked to a version',
       args: [modelArg, versionArg],
-      options: [OUTPUT_OPTION],
+      options: [OUTPUT_OPTION, ...paging],
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
           const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
+          const rows = pageOfRows(context, found.runs)
           if (format !== 'table') {
-            await printData(context.io, format, found.runs)
+            await printPage(context, format, rows)
             return 0
           }
           printTable(
@@ -236,8 +269,9 @@ const version = defineGroup({
               { header: 'STATUS', value: (row) => status(context, row.status) },
               { header: 'STARTED', value: (row) => row.createdAt.replace('T', ' ').slice(0, 19) },
             ],
-            found.runs,
+            rows.items,
           )
+          pageFooter(context.io, pageOf(rows, rows.total, context.path), 'runs')
           return 0
         }),
     }),
@@ -265,12 +299,9 @@ export default defineGroup({
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
-          const page = client.listModels({
-            page: Number(context.options.page ?? 1),
-            size: Number(context.options.size ?? 20),
-          })
+          const page = client.listModels(pagingOf(context))
           if (format !== 'table') {
-            await printData(context.io, format, page.items)
+            await printPage(context, format, page)
             return 0
           }
           printTable(
@@ -283,6 +314,7 @@ export default defineGroup({
             ],
             page.items,
           )
+          pageFooter(context.io, pageOf(page, page.total, context.path), 'models')
           return 0
         }),
     }),
