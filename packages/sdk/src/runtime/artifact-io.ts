@@ -20,15 +20,9 @@ export function artifactKeySegment(name: string): string {
 }
 
 async function* hashing(
-  body: ArtifactBody,
+  body: Exclude<ArtifactBody, string | Uint8Array>,
   onChunk: (chunk: Uint8Array) => void,
 ): AsyncGenerator<Uint8Array> {
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body
-    onChunk(bytes)
-    yield bytes
-    return
-  }
   for await (const chunk of body) {
     onChunk(chunk)
     yield chunk
@@ -51,6 +45,14 @@ export async function saveArtifact(
   const target: ArtifactTarget = {
     write: async (name, body) => {
       const hash = createHash('sha256')
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        // A value in memory goes to the store whole: it can write it in one call, not as a stream.
+        const bytes = typeof body === 'string' ? Buffer.from(body) : body
+        hash.update(bytes)
+        await store.write(`${prefix}${name}`, bytes)
+        files.push([name, hash.digest('hex'), bytes.byteLength])
+        return
+      }
       let size = 0
       await store.write(
         `${prefix}${name}`,

@@ -14,6 +14,7 @@ import type { ArtifactVersionRecord, RunStatus } from '@strata/store'
 import { fingerprintModules } from '../cache/code-fingerprint.js'
 import { compilePipeline, type PipelineDefinition } from '../compiler/compile.js'
 import { loadRunConfig, parseRunConfig, type RunConfig } from '../compiler/run-config.js'
+import { findProjectRoot } from '../discovery/project-root.js'
 import type { StepDefinition } from '../dsl/step.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { buildCodeBundle } from './code-bundle.js'
@@ -122,9 +123,12 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   const runId = snapshot.runId
   const say = options.output
   const events = new StoreRecorder(environment.repositories, runId)
+  // Outputs saved by this run's steps, so a downstream step's inputs need no store queries.
+  const produced = new Map<string, ArtifactVersionInfo>()
   const recorder = {
     record(event: RunEvent) {
       events.record(event)
+      if (event.type === 'artifact_saved') produced.set(`${event.step}\0${event.output}`, event.artifact)
       if (!say) return
       if (event.type === 'step_started') reportStep(say, { step: event.step, state: 'running' })
       else if (event.type === 'step_cached') reportStep(say, { step: event.step, state: 'cached' })
@@ -185,6 +189,11 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     for (const [name, input] of Object.entries(step.inputs)) {
       if (input.kind === 'artifact') {
         resolved[name] = artifactInfo(artifacts.requireVersionById(input.artifactVersionId))
+        continue
+      }
+      const saved = produced.get(`${input.step}\0${input.output}`)
+      if (saved) {
+        resolved[name] = saved
         continue
       }
       const upstream = runs.stepRun(runId, input.step)
@@ -267,6 +276,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
             attempt: 1,
             at: new Date().toISOString(),
           })
+          events.flushNow()
           reportStep(say, { step: stepId, state: 'running', ownProcess: true })
           return undefined
         },
@@ -279,6 +289,12 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   } catch (error) {
     failure = redact(error instanceof Error ? error.message : String(error))
   } finally {
+    // Whatever a step recorded after its last flush (an orchestrator that ended early) is kept.
+    try {
+      events.flushNow()
+    } catch (error) {
+      failure ??= redact(error instanceof Error ? error.message : String(error))
+    }
     clearInterval(heartbeat)
     process.off('SIGINT', stop)
     options.signal?.removeEventListener('abort', stop)
@@ -367,17 +383,25 @@ export async function runPipeline(
     args,
   })
 
+  const modules = [
+    ...new Set(
+      compiled.steps.map((step) => step.definition.module).filter((m): m is string => m !== undefined),
+    ),
+  ]
+  // The code fingerprint (esbuild, a child process on first use) runs while the store opens and the stack
+  // is built; the project root is the one openRunEnvironment() settles on.
+  const projectRoot = given?.projectRoot ?? findProjectRoot(process.cwd()) ?? process.cwd()
+  const fingerprinting = fingerprintModules(modules, projectRoot)
+  fingerprinting.catch(() => {})
   const { openRunEnvironment } = await import('./run-environment.js')
   const environment = given ?? (await openRunEnvironment())
   try {
     reconcileAbandonedRuns(environment)
     checkTrackerUse(compiled.steps, environment)
-    const modules = [
-      ...new Set(
-        compiled.steps.map((step) => step.definition.module).filter((m): m is string => m !== undefined),
-      ),
-    ]
-    const fingerprints = await fingerprintModules(modules, environment.projectRoot)
+    const fingerprints =
+      environment.projectRoot === projectRoot
+        ? await fingerprinting
+        : await fingerprintModules(modules, environment.projectRoot)
     const artifactInputs = new Map<string, ArtifactVersionRecord>()
     for (const step of compiled.steps) {
       for (const input of Object.values(step.inputs)) {

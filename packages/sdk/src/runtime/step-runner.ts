@@ -420,6 +420,7 @@ export async function runStep(
             error: redact(describeError(error)),
             at: new Date().toISOString(),
           })
+          await recorder.flush()
           log.append('warn', `attempt ${attempts} failed; retrying in ${wait} ms`)
           try {
             await sleep(wait, undefined, { signal })

@@ -367,13 +367,12 @@ export class RunRepository {
     this.#store.run('DELETE FROM runs WHERE id = ?', runId)
   }
 
-  /** Creates or updates a step run (keyed by run and invocation id); returns its id. */
+  /**
+   * Creates or updates a step run (keyed by run and invocation id) in one statement; returns its id. A new
+   * row takes `update.id` (else a fresh one), `status` (else `initializing`) and `step` (else the name);
+   * an existing row changes only the fields given.
+   */
   upsertStepRun(runId: string, name: string, update: StepRunUpdate & { id?: string }): string {
-    const existing = this.#store.get<{ id: string }>(
-      'SELECT id FROM step_runs WHERE run_id = ? AND name = ?',
-      runId,
-      name,
-    )
     const columns: Record<string, unknown> = {
       step: update.step,
       status: update.status,
@@ -391,32 +390,27 @@ export class RunRepository {
       started_at: update.startedAt,
       ended_at: update.endedAt,
     }
-    const set = Object.entries(columns).filter(([, value]) => value !== undefined)
-    if (existing) {
-      if (set.length > 0) {
-        this.#store.run(
-          `UPDATE step_runs SET ${set.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`,
-          ...set.map(([, value]) => value),
-          existing.id,
-        )
-      }
-      return existing.id
-    }
-    const id = update.id ?? crypto().randomUUID()
+    const set = Object.entries(columns)
+      .filter(([, value]) => value !== undefined)
+      .map(([column]) => column)
     const values = {
-      ...Object.fromEntries(set),
+      ...Object.fromEntries(set.map((column) => [column, columns[column]])),
       status: update.status ?? 'initializing',
       step: update.step ?? name,
     }
     const names = Object.keys(values)
-    this.#store.run(
-      `INSERT INTO step_runs (id, run_id, name, ${names.join(', ')}) VALUES (?, ?, ?, ${names.map(() => '?').join(', ')})`,
-      id,
+    // With nothing to change, a no-op update still makes RETURNING report the existing row's id.
+    const assignments =
+      set.length > 0 ? set.map((column) => `${column} = excluded.${column}`) : ['name = excluded.name']
+    const row = this.#store.get<{ id: string }>(
+      `INSERT INTO step_runs (id, run_id, name, ${names.join(', ')}) VALUES (?, ?, ?, ${names.map(() => '?').join(', ')})
+       ON CONFLICT (run_id, name) DO UPDATE SET ${assignments.join(', ')} RETURNING id`,
+      update.id ?? crypto().randomUUID(),
       runId,
       name,
       ...Object.values(values),
     )
-    return id
+    return row!.id
   }
 
   stepRuns(runId: string): StepRunRecord[] {
