@@ -50,7 +50,8 @@ try {
     ['Strata', strataRounds],
     ['ZenML', zenmlRounds],
   ]) {
-    if (rounds.some((m) => !m.cached.allCached)) throw new Error(`${name}'s cached re-run executed steps`)
+    if (rounds.some((m) => !m.cached.allCached || !m.cached.firstExecuted))
+      throw new Error(`${name}'s cached workload did not run every step once, then none`)
   }
 
   const info = machineInfo()

@@ -46,8 +46,8 @@ try {
     process.stderr.write(`${line}\n`),
   )
   for (const round of rounds) {
-    if (!round.cached.allCached)
-      throw new Error('the cached re-run executed steps — the benchmark is invalid')
+    if (!round.cached.allCached || !round.cached.firstExecuted)
+      throw new Error('the cached workload did not run every step once, then none — the benchmark is invalid')
   }
 
   const shared = new Map(sharedMetrics(size).map((metric) => [metric.id, metric]))

@@ -7,10 +7,13 @@ import { z } from 'zod'
 
 const timing = z.object({ ms: z.number().min(0) })
 
-export const first = step({ name: 'first', params: timing }, async (_inputs, ctx) => {
-  await sleep(ctx.params.ms)
-  return 0
-})
+export const first = step(
+  { name: 'first', params: timing.extend({ start: z.number().int() }) },
+  async (_inputs, ctx) => {
+    await sleep(ctx.params.ms)
+    return ctx.params.start
+  },
+)
 
 export const link = step(
   { name: 'link', inputs: ['value'], params: timing },
@@ -20,11 +23,18 @@ export const link = step(
   },
 )
 
-/** `n` steps in a row, each waiting `ms` and handing an integer to the next. */
+/** `n` steps in a row, each waiting `ms` and handing an integer (counting up from `start`) to the next. */
 export const chain = pipeline(
-  { name: 'bench_chain', params: z.object({ n: z.number().int().min(1), ms: z.number().min(0) }) },
-  ({ n, ms }) => {
-    let value: OutputHandle<number> = first({}, { params: { ms } })
+  {
+    name: 'bench_chain',
+    params: z.object({
+      n: z.number().int().min(1),
+      ms: z.number().min(0),
+      start: z.number().int().default(0),
+    }),
+  },
+  ({ n, ms, start }) => {
+    let value: OutputHandle<number> = first({}, { params: { ms, start } })
     for (let index = 1; index < n; index++) value = link({ value }, { params: { ms } })
   },
 )

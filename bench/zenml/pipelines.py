@@ -9,9 +9,9 @@ from zenml import pipeline, step
 
 
 @step
-def first(ms: float) -> int:
+def first(ms: float, start: int) -> int:
     time.sleep(ms / 1000)
-    return 0
+    return start
 
 
 @step
@@ -21,9 +21,9 @@ def link(value: int, ms: float) -> int:
 
 
 @pipeline
-def bench_chain(n: int, ms: float) -> None:
-    """`n` steps in a row, each waiting `ms` and handing an integer to the next."""
-    value = first(ms=ms)
+def bench_chain(n: int, ms: float, start: int = 0) -> None:
+    """`n` steps in a row, each waiting `ms` and handing an integer (counting up from `start`) to the next."""
+    value = first(ms=ms, start=start)
     for _ in range(1, n):
         value = link(value=value, ms=ms)
 
