@@ -62,6 +62,35 @@ describe('a canary secret value', () => {
     expect(registered.stderr).toContain("Saved secret 'needed' (token)")
     await ok(sandbox, ['stack', 'validate', 'needs-secret'])
 
+    // The lifecycle of a stack whose component holds a secret reference, and of the secret itself.
+    const lifecycle = [
+      ['stack', 'copy', 'needs-secret', 'copied'],
+      ['stack', 'rename', 'copied', 'renamed'],
+      ['stack', 'update', 'renamed', '-a', 'ref-store'],
+      ['stack', 'describe', 'renamed'],
+      ['artifact-store', 'rename', 'ref-store', 'ref-store-2'],
+      ['artifact-store', 'describe', 'ref-store-2', '--output', 'yaml'],
+      ['stack', 'export', 'renamed', 'renamed.yaml'],
+      ['stack', 'delete', 'renamed'],
+      ['stack', 'import', 'renamed.yaml'],
+      ['stack', 'import', 'renamed.yaml'],
+      ['secret', 'create', 'doomed', `--value=${CANARY}`],
+      ['secret', 'delete', 'doomed', '--yes'],
+    ]
+    for (const args of lifecycle) {
+      const result = await run(args, { env: debug })
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
+    }
+    // A stacks file with the value itself where a reference belongs is refused, without echoing it.
+    writeFileSync(
+      join(sandbox.project, 'leaky.yaml'),
+      readFileSync(join(sandbox.project, 'renamed.yaml'), 'utf8').replace('{{needed.token}}', CANARY),
+    )
+    expect(readFileSync(join(sandbox.project, 'leaky.yaml'), 'utf8')).toContain(CANARY)
+    const leaky = await run(['stack', 'import', 'leaky', '-f', 'leaky.yaml'], { env: debug })
+    expect(leaky.code, leaky.stderr).not.toBe(0)
+    expect(leaky.stderr).toContain("'token' is a secret field")
+
     const fail = [
       ['secret', 'create', 'canary', `--value=${CANARY}`],
       ['secret', 'create', 'bad.name', `--value=${CANARY}`],
@@ -93,6 +122,7 @@ describe('a canary secret value', () => {
       expect(result.stderr, `stderr of strata ${args.join(' ')}`).not.toContain(CANARY)
     }
     expect(readFileSync(join(sandbox.project, 'exported.yaml'), 'utf8')).not.toContain(CANARY)
+    expect(readFileSync(join(sandbox.project, 'renamed.yaml'), 'utf8')).not.toContain(CANARY)
     expect(storeBytes(sandbox.configDir).includes(Buffer.from(CANARY))).toBe(false)
     expect(storeBytes(sandbox.configDir).includes(Buffer.from('CANARY-5e1f'))).toBe(false)
     for (const file of readdirSync(sandbox.configDir, { recursive: true, withFileTypes: true })) {
