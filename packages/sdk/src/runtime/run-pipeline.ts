@@ -280,8 +280,9 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
           reportStep(say, { step: stepId, state: 'running', ownProcess: true })
           return undefined
         },
-        stepCommand: (stepId) => stepCommand(environment, snapshot, stepId),
-        collectStep: async (stepId, exit) => collectStep(environment, snapshot, stepId, exit, say),
+        stepCommand: (stepId) => stepCommand(environment, snapshot, stepId, secretValues),
+        collectStep: async (stepId, exit) =>
+          collectStep(environment, snapshot, stepId, exit, say, secretValues),
       }
       const result = await environment.orchestrator.implementation.run(snapshot, context)
       states = result.steps

@@ -3,9 +3,6 @@ import { redactText } from '@strata/core'
 import type { RunEnvironment } from './run-environment.js'
 import type { RunEvent, RunRecorder } from './run-events.js'
 
-/** Values shorter than this are not redacted (see core's redactText): masking `a` garbles every line. */
-const MIN_LENGTH = 4
-
 /**
  * Every secret value a run must never write: the resolved secret fields of the stack's components and
  * the values of the secrets its steps declare. Longest first, so that a value containing another is
@@ -22,11 +19,9 @@ export function runSecretValues(environment: RunEnvironment, snapshot: PipelineS
   return orderSecretValues([...values])
 }
 
-/** Drops values too short to mask and puts the longest first. */
+/** Each value once, the longest first (core's redactText skips the ones too short to mask). */
 export function orderSecretValues(values: readonly string[]): string[] {
-  return [...new Set(values)]
-    .filter((value) => value.length >= MIN_LENGTH)
-    .sort((a, b) => b.length - a.length)
+  return [...new Set(values)].sort((a, b) => b.length - a.length)
 }
 
 function redactJson(value: JsonValue, redact: (text: string) => string): JsonValue {

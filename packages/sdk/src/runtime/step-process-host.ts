@@ -13,7 +13,6 @@ import { sdkPackageDir } from './code-bundle.js'
 import { ingestJournal } from './journal.js'
 import type { RunComponent, RunEnvironment } from './run-environment.js'
 import { type RunOutput, reportStep } from './run-progress.js'
-import { runSecretValues } from './run-secrets.js'
 import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
 
 function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
@@ -34,11 +33,15 @@ function componentForProcess(component: RunComponent, configDir: string): StepPr
   }
 }
 
-/** `strata step run --run <uri> --step <id>`, with what the process needs in its environment. */
+/**
+ * `strata step run --run <uri> --step <id>`, with what the process needs in its environment.
+ * @param secretValues the run's secret values (see runSecretValues), masked by the process in all it writes
+ */
 export function stepCommand(
   environment: RunEnvironment,
   snapshot: PipelineSnapshot,
   stepId: string,
+  secretValues: readonly string[],
 ): StepCommand {
   const env: Record<string, string> = {
     [STEP_PROCESS_ENV.marker]: '1',
@@ -46,7 +49,7 @@ export function stepCommand(
       componentForProcess(environment.artifactStore.component, environment.configDir),
     ),
     // Handed over like the components' resolved configs: the process masks them in its log and journal.
-    [STEP_PROCESS_ENV.secrets]: JSON.stringify(runSecretValues(environment, snapshot)),
+    [STEP_PROCESS_ENV.secrets]: JSON.stringify(secretValues),
   }
   if (environment.experimentTracker) {
     env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
@@ -65,6 +68,7 @@ export async function collectStep(
   stepId: string,
   exit: ProcessExit,
   say: RunOutput | undefined,
+  secretValues: readonly string[],
 ): Promise<StepOutcome> {
   const { runs } = environment.repositories
   await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
@@ -83,10 +87,7 @@ export async function collectStep(
     })
     return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
   }
-  const tail = redactText(
-    exit.output?.trim().split('\n').slice(-3).join(' | ') ?? '',
-    runSecretValues(environment, snapshot),
-  )
+  const tail = redactText(exit.output?.trim().split('\n').slice(-3).join(' | ') ?? '', secretValues)
   const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
   runs.upsertStepRun(snapshot.runId, stepId, {
     step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,
