@@ -17,7 +17,7 @@ export {
   type NewComponent,
 } from './repositories/components.js'
 export { type FlavorRecord, FlavorsRepository } from './repositories/flavors.js'
-export type { ListOptions } from './repositories/list-options.js'
+export { type ListOptions, parseSort } from './repositories/list-options.js'
 export {
   MODEL_STAGES,
   type ModelArtifactKind,

@@ -12,13 +12,13 @@ import {
   listOptions,
   OUTPUT_OPTION,
   pageFooter,
-  pageRows,
   paginationOf,
   printData,
   printFields,
   printTable,
+  withArticle,
 } from '../kit.js'
-import { withArticle } from './component-noun.js'
+import { pageRows } from '../output/page-rows.js'
 
 /** One row of `flavor list`: installed, custom, or first-party and not installed (`version: null`). */
 interface FlavorRow {

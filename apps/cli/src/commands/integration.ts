@@ -10,11 +10,11 @@ import {
   formatOf,
   listOptions,
   pageFooter,
-  pageRows,
   paginationOf,
   printData,
   printTable,
 } from '../kit.js'
+import { pageRows } from '../output/page-rows.js'
 import { INTEGRATION_RANGES } from './integration-ranges.js'
 
 const dryRun = {

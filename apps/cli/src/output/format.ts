@@ -1,4 +1,4 @@
-import { CommandError, UsageError } from '../command.js'
+import { UsageError } from '../command.js'
 import type { Io } from './io.js'
 
 export type OutputFormat = 'table' | 'json' | 'yaml'
@@ -53,31 +53,4 @@ export function pageFooter(io: Io, page: Page, noun: string): void {
 /** `{ page, size, totalPages, total }`, as every list's JSON/YAML output carries it. */
 export function paginationOf(page: Page): Omit<Page, 'offset'> {
   return { page: page.page, size: page.size, totalPages: page.totalPages, total: page.total }
-}
-
-/**
- * Sorts and pages rows held in memory (flavors, integrations) as the store sorts and pages its lists:
- * `--sort FIELD`, `-FIELD` or `desc:FIELD` over `fields` (ties keep the rows' order), then `--page`/`--size`.
- * @throws CommandError `INVALID_SORT` naming the sortable fields, as the store's lists do
- * @throws UsageError for a page or size below 1
- */
-export function pageRows<Row>(
-  rows: readonly Row[],
-  options: { page?: unknown; size?: unknown; sort?: unknown },
-  fields: Readonly<Record<string, (row: Row) => string>>,
-  command: string,
-): { rows: Row[]; page: Page } {
-  const sort = options.sort === undefined ? 'name' : String(options.sort)
-  const match = /^(?:(asc|desc):|(-))?([A-Za-z_]+)$/.exec(sort)
-  const key = match ? fields[match[3]!] : undefined
-  if (!match || key === undefined) {
-    throw new CommandError(
-      'INVALID_SORT',
-      `cannot sort by '${sort}' — use one of ${Object.keys(fields).join(', ')}, optionally as -FIELD or desc:FIELD`,
-    )
-  }
-  const direction = match[1] === 'desc' || match[2] === '-' ? -1 : 1
-  const sorted = [...rows].sort((a, b) => direction * key(a).localeCompare(key(b)))
-  const page = pageOf(options, sorted.length, command)
-  return { rows: sorted.slice(page.offset, page.offset + page.size), page }
 }

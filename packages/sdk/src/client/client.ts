@@ -15,6 +15,7 @@ import type {
   StageEvent,
   StepRunRecord,
 } from '@strata/store'
+import { parseSort } from '@strata/store'
 import type { Materializer } from '../materializers/materializer.js'
 import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../runtime/artifact-io.js'
@@ -77,12 +78,13 @@ export interface ListPipelinesOptions {
   size?: number
 }
 
-const PIPELINE_SORT: Record<string, ((a: PipelineSummary, b: PipelineSummary) => number) | undefined> = {
+const PIPELINE_SORT = {
   name: (a, b) => a.name.localeCompare(b.name),
   runs: (a, b) => a.runs - b.runs,
   last_run: (a, b) => (a.lastRunAt ?? '').localeCompare(b.lastRunAt ?? ''),
   created: (a, b) => a.createdAt.localeCompare(b.createdAt),
-}
+} satisfies Record<string, (a: PipelineSummary, b: PipelineSummary) => number>
+const PIPELINE_SORT_FIELDS = Object.keys(PIPELINE_SORT) as Array<keyof typeof PIPELINE_SORT>
 
 export interface ModelVersionDetails extends ModelVersionRecord {
   artifacts: Array<{ artifactVersionId: string; name: string; version: number; kind: ModelArtifactKind }>
@@ -166,16 +168,8 @@ export class Client {
    * @throws StrataError `INVALID_SORT` naming the sortable fields
    */
   listPipelines(options: ListPipelinesOptions = {}): Page<PipelineSummary> {
-    const sort = options.sort ?? 'name'
-    const match = /^(?:(asc|desc):|(-))?([a-z_]+)$/.exec(sort)
-    const compare = match && Object.hasOwn(PIPELINE_SORT, match[3]!) ? PIPELINE_SORT[match[3]!] : undefined
-    if (!match || compare === undefined) {
-      throw new StrataError(
-        'INVALID_SORT',
-        `cannot sort pipelines by '${sort}' — use one of ${Object.keys(PIPELINE_SORT).join(', ')}, optionally as -FIELD or desc:FIELD`,
-      )
-    }
-    const descending = match[1] === 'desc' || match[2] === '-'
+    const { field, descending } = parseSort(options.sort ?? 'name', PIPELINE_SORT_FIELDS, 'pipelines')
+    const compare = PIPELINE_SORT[field]
     const fragment = options.name?.toLowerCase()
     // Few rows (one per pipeline name): filtered and sorted here, not in SQL.
     const rows = this.#runs

@@ -45,11 +45,10 @@ function settleRun(repositories: RunRepositories, run: RunRecord, snapshot: Pipe
         (last, row) => (row?.endedAt && row.endedAt > last ? row.endedAt : last),
         '',
       )
-      store.run(
-        "UPDATE runs SET status = 'completed', error = NULL, ended_at = ? WHERE id = ?",
-        endedAt || run.endedAt || new Date().toISOString(),
-        run.id,
-      )
+      runs.settle(run.id, 'completed', {
+        error: null,
+        endedAt: endedAt || run.endedAt || new Date().toISOString(),
+      })
       return
     }
     // A journal that ends with the step still running: its process died before it journaled an outcome.
@@ -79,6 +78,6 @@ function settleRun(repositories: RunRepositories, run: RunRecord, snapshot: Pipe
       status = 'stopped'
       error = `step${stopped.length > 1 ? 's' : ''} ${stopped.join(', ')} stopped — finish the run with 'strata pipeline runs resume ${run.name}'`
     }
-    store.run('UPDATE runs SET status = ?, error = ? WHERE id = ?', status, error, run.id)
+    runs.settle(run.id, status, { error })
   })
 }

@@ -11,21 +11,34 @@ export interface ListOptions<TField extends string = string> {
 }
 
 /**
+ * Reads a `--sort` value — `FIELD`, `-FIELD`, `asc:FIELD` or `desc:FIELD` — against the sortable fields.
+ * Every list sorts with it: the store's in SQL, the ones held in memory (pipelines, flavors) in code.
+ * @param subject what is sorted, for the message (`pipelines`)
+ * @throws StrataError `INVALID_SORT` naming the sortable fields
+ */
+export function parseSort<TField extends string>(
+  sort: string,
+  fields: readonly TField[],
+  subject?: string,
+): { field: TField; descending: boolean } {
+  const match = /^(?:(asc|desc):|(-))?([A-Za-z_]+)$/.exec(sort)
+  const field = match?.[3] as TField | undefined
+  if (!match || field === undefined || !fields.includes(field)) {
+    throw new StrataError(
+      'INVALID_SORT',
+      `cannot sort ${subject ? `${subject} ` : ''}by '${sort}' — use one of ${fields.join(', ')}, optionally as -FIELD or desc:FIELD`,
+    )
+  }
+  return { field, descending: match[1] === 'desc' || match[2] === '-' }
+}
+
+/**
  * Turns `sort`/`limit`/`offset` into an `ORDER BY ... LIMIT ... OFFSET ...` clause over whitelisted columns.
  * @throws StrataError `INVALID_SORT` naming the sortable fields
  */
 export function listClause(options: ListOptions, columns: Readonly<Record<string, string>>): string {
-  const sort = options.sort ?? 'name'
-  const match = /^(?:(asc|desc):|(-))?([A-Za-z_]+)$/.exec(sort)
-  const column = match ? columns[match[3]!] : undefined
-  if (!match || column === undefined) {
-    throw new StrataError(
-      'INVALID_SORT',
-      `cannot sort by '${sort}' — use one of ${Object.keys(columns).join(', ')}, optionally as -FIELD or desc:FIELD`,
-    )
-  }
-  const direction = match[1] === 'desc' || match[2] === '-' ? 'DESC' : 'ASC'
-  let clause = ` ORDER BY ${column} ${direction}, id ASC`
+  const { field, descending } = parseSort(options.sort ?? 'name', Object.keys(columns))
+  let clause = ` ORDER BY ${columns[field]} ${descending ? 'DESC' : 'ASC'}, id ASC`
   if (options.limit !== undefined) clause += ` LIMIT ${Math.max(0, Math.trunc(options.limit))}`
   if (options.offset !== undefined) {
     if (options.limit === undefined) clause += ' LIMIT -1'

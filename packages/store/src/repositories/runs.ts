@@ -319,6 +319,20 @@ export class RunRepository {
   }
 
   /**
+   * Sets an ended run's outcome as derived from its steps (`strata pipeline runs sync`): its status, its
+   * error (`null` clears it) and, when given, when it ended.
+   */
+  settle(runId: string, status: RunStatus, fields: { error: string | null; endedAt?: string }): void {
+    this.#store.run(
+      'UPDATE runs SET status = ?, error = ?, ended_at = COALESCE(?, ended_at) WHERE id = ?',
+      status,
+      fields.error,
+      fields.endedAt ?? null,
+      runId,
+    )
+  }
+
+  /**
    * Marks a still-active run failed (its owner is gone). Only changes a run that is still active, so two
    * processes deciding at once cannot both act.
    */
