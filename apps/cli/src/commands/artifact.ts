@@ -4,6 +4,7 @@ import {
   done,
   formatOf,
   OUTPUT_OPTION,
+  PAGE_OPTIONS,
   pageFooter,
   pageOf,
   paginationOf,
@@ -22,17 +23,13 @@ function size(bytes: number): string {
 }
 
 const nameArg = { name: 'NAME', required: true, help: "The artifact's name" }
-const pagingOptions = [
-  { name: 'size', type: 'number' as const, placeholder: 'N', help: 'Rows per page (default 20)' },
-  { name: 'page', type: 'number' as const, placeholder: 'N', help: 'Which page (default 1)' },
-]
 
 export default defineGroup({
   summary: 'Browse artifacts and their versions; prune what nothing refers to',
   commands: {
     list: defineCommand({
       summary: 'List artifacts (names with how many versions they have)',
-      options: [OUTPUT_OPTION, { name: 'name', help: 'Only names containing this' }, ...pagingOptions],
+      options: [OUTPUT_OPTION, { name: 'name', help: 'Only names containing this' }, ...PAGE_OPTIONS],
       async run(context) {
         const format = formatOf(context)
         const paging = pageOf(context.options, 0, context.path)
@@ -43,11 +40,9 @@ export default defineGroup({
             page: paging.page,
             size: paging.size,
           })
+          const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
-            await printData(context.io, format, {
-              items: page.items,
-              pagination: paginationOf(pageOf(paging, page.total, context.path)),
-            })
+            await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
             return 0
           }
           printTable(
@@ -60,7 +55,7 @@ export default defineGroup({
             ],
             page.items,
           )
-          pageFooter(context.io, pageOf(paging, page.total, context.path), 'artifacts')
+          pageFooter(context.io, shown, 'artifacts')
           return 0
         } finally {
           await client.close()
@@ -70,7 +65,7 @@ export default defineGroup({
     versions: defineCommand({
       summary: "List an artifact's versions, newest first",
       args: [nameArg],
-      options: [OUTPUT_OPTION, ...pagingOptions],
+      options: [OUTPUT_OPTION, ...PAGE_OPTIONS],
       async run(context) {
         const format = formatOf(context)
         const paging = pageOf(context.options, 0, context.path)
@@ -80,11 +75,9 @@ export default defineGroup({
             page: paging.page,
             size: paging.size,
           })
+          const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
-            await printData(context.io, format, {
-              items: page.items,
-              pagination: paginationOf(pageOf(paging, page.total, context.path)),
-            })
+            await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
             return 0
           }
           printTable(
@@ -101,7 +94,7 @@ export default defineGroup({
             ],
             page.items,
           )
-          pageFooter(context.io, pageOf(paging, page.total, context.path), 'versions')
+          pageFooter(context.io, shown, 'versions')
           return 0
         } finally {
           await client.close()

@@ -23,9 +23,9 @@ import {
   shortId,
   UsageError,
   warnMissingSecrets,
+  withArticle,
 } from '../kit.js'
 import { flavorGroup } from './component-flavor.js'
-import { withArticle } from './component-noun.js'
 
 /** A component as JSON/YAML output shows it: secret fields masked by the flavor's schema when known. */
 async function componentData(context: CommandContext, component: ComponentRecord, stacks: string[]) {

@@ -7,6 +7,7 @@ import {
   formatOf,
   type OptionSpec,
   OUTPUT_OPTION,
+  PAGE_OPTIONS,
   pageFooter,
   pageOf,
   paginationOf,
@@ -20,10 +21,6 @@ import { openClient, status } from './pipeline.js'
 
 const modelArg = { name: 'MODEL', required: true, help: "The model's name" }
 const versionArg = { name: 'VERSION', required: true, help: 'A version number, name, stage or "latest"' }
-const paging: OptionSpec[] = [
-  { name: 'size', type: 'number', placeholder: 'N', help: 'Rows per page (default 20)' },
-  { name: 'page', type: 'number', placeholder: 'N', help: 'Which page (default 1)' },
-]
 const modelFields: OptionSpec[] = [
   { name: 'description', help: 'What the model does' },
   { name: 'license', help: 'Its license' },
@@ -32,33 +29,6 @@ const modelFields: OptionSpec[] = [
   { name: 'tag', short: 't', multiple: true, help: 'A tag (repeat for several)' },
 ]
 const STAGES = ['staging', 'production', 'archived'] as const
-
-/** `--page`/`--size`, checked as every list checks them. */
-function pagingOf(context: CommandContext) {
-  const page = pageOf(context.options, 0, context.path)
-  return { page: page.page, size: page.size }
-}
-
-/** A list's JSON/YAML output: `{ items, pagination }`, as every list prints it. */
-async function printPage<T>(
-  context: CommandContext,
-  format: 'json' | 'yaml',
-  rows: { items: T[]; total: number; page: number; size: number },
-) {
-  const page = pageOf({ page: rows.page, size: rows.size }, rows.total, context.path)
-  await printData(context.io, format, { items: rows.items, pagination: paginationOf(page) })
-}
-
-/** The linked rows of a version, one page of them. */
-function pageOfRows<T>(context: CommandContext, rows: readonly T[]) {
-  const page = pageOf(context.options, rows.length, context.path)
-  return {
-    items: rows.slice(page.offset, page.offset + page.size),
-    total: rows.length,
-    page: page.page,
-    size: page.size,
-  }
-}
 
 function fieldsOf(context: CommandContext) {
   const tags = context.options.tag as string[] | undefined
@@ -118,7 +88,7 @@ const version = defineGroup({
     list: defineCommand({
       summary: "List a model's versions, newest first",
       args: [modelArg],
-      options: [OUTPUT_OPTION, { name: 'stage', help: 'Only versions in this stage' }, ...paging],
+      options: [OUTPUT_OPTION, { name: 'stage', help: 'Only versions in this stage' }, ...PAGE_OPTIONS],
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
@@ -126,12 +96,15 @@ const version = defineGroup({
           if (stage !== undefined && !(STAGES as readonly string[]).includes(stage)) {
             throw new UsageError(`--stage must be one of ${STAGES.join(', ')}`, context.path)
           }
+          const paging = pageOf(context.options, 0, context.path)
           const page = client.listModelVersions(context.arg('MODEL')!, {
             ...(stage ? { stage: stage as (typeof STAGES)[number] } : {}),
-            ...pagingOf(context),
+            page: paging.page,
+            size: paging.size,
           })
+          const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
-            await printPage(context, format, page)
+            await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
             return 0
           }
           printTable(
@@ -145,7 +118,7 @@ const version = defineGroup({
             ],
             page.items,
           )
-          pageFooter(context.io, pageOf(page, page.total, context.path), 'versions')
+          pageFooter(context.io, shown, 'versions')
           return 0
         }),
     }),
@@ -225,14 +198,15 @@ const version = defineGroup({
     artifacts: defineCommand({
       summary: 'List the artifacts linked to a version',
       args: [modelArg, versionArg],
-      options: [OUTPUT_OPTION, ...paging],
+      options: [OUTPUT_OPTION, ...PAGE_OPTIONS],
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
           const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
-          const rows = pageOfRows(context, found.artifacts)
+          const shown = pageOf(context.options, found.artifacts.length, context.path)
+          const items = found.artifacts.slice(shown.offset, shown.offset + shown.size)
           if (format !== 'table') {
-            await printPage(context, format, rows)
+            await printData(context.io, format, { items, pagination: paginationOf(shown) })
             return 0
           }
           printTable(
@@ -243,23 +217,24 @@ const version = defineGroup({
               { header: 'KIND', value: (row) => row.kind },
               { header: 'ID', value: (row) => shortId(row.artifactVersionId), shrink: false },
             ],
-            rows.items,
+            items,
           )
-          pageFooter(context.io, pageOf(rows, rows.total, context.path), 'artifacts')
+          pageFooter(context.io, shown, 'artifacts')
           return 0
         }),
     }),
     runs: defineCommand({
       summary: 'List the runs linked to a version',
       args: [modelArg, versionArg],
-      options: [OUTPUT_OPTION, ...paging],
+      options: [OUTPUT_OPTION, ...PAGE_OPTIONS],
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
           const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
-          const rows = pageOfRows(context, found.runs)
+          const shown = pageOf(context.options, found.runs.length, context.path)
+          const items = found.runs.slice(shown.offset, shown.offset + shown.size)
           if (format !== 'table') {
-            await printPage(context, format, rows)
+            await printData(context.io, format, { items, pagination: paginationOf(shown) })
             return 0
           }
           printTable(
@@ -269,9 +244,9 @@ const version = defineGroup({
               { header: 'STATUS', value: (row) => status(context, row.status) },
               { header: 'STARTED', value: (row) => row.createdAt.replace('T', ' ').slice(0, 19) },
             ],
-            rows.items,
+            items,
           )
-          pageFooter(context.io, pageOf(rows, rows.total, context.path), 'runs')
+          pageFooter(context.io, shown, 'runs')
           return 0
         }),
     }),
@@ -295,13 +270,15 @@ export default defineGroup({
     }),
     list: defineCommand({
       summary: 'List models with their latest and production versions',
-      options: [OUTPUT_OPTION, ...paging],
+      options: [OUTPUT_OPTION, ...PAGE_OPTIONS],
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
-          const page = client.listModels(pagingOf(context))
+          const paging = pageOf(context.options, 0, context.path)
+          const page = client.listModels({ page: paging.page, size: paging.size })
+          const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
-            await printPage(context, format, page)
+            await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
             return 0
           }
           printTable(
@@ -314,7 +291,7 @@ export default defineGroup({
             ],
             page.items,
           )
-          pageFooter(context.io, pageOf(page, page.total, context.path), 'models')
+          pageFooter(context.io, shown, 'models')
           return 0
         }),
     }),

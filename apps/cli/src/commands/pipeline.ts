@@ -7,6 +7,7 @@ import {
   formatOf,
   listOptions,
   OUTPUT_OPTION,
+  PAGE_OPTIONS,
   pageFooter,
   pageOf,
   paginationOf,
@@ -14,10 +15,10 @@ import {
   printFields,
   printTable,
   shortId,
+  stateColour,
   UsageError,
 } from '../kit.js'
 import { importUserModule, pipelineFrom } from './pipeline-source.js'
-import { runPrinter, stateColour } from './run-progress.js'
 
 const PLAIN_OPTION = {
   name: 'plain',
@@ -116,8 +117,7 @@ const runs = defineGroup({
         OUTPUT_OPTION,
         { name: 'pipeline', help: "Only this pipeline's runs" },
         { name: 'status', help: 'Only runs with this status (running, completed, failed, stopped)' },
-        { name: 'size', type: 'number', placeholder: 'N', help: 'Rows per page (default 20)' },
-        { name: 'page', type: 'number', placeholder: 'N', help: 'Which page (default 1)' },
+        ...PAGE_OPTIONS,
         { name: 'sort', placeholder: 'ORDER', help: "'created' (oldest first) or '-created' (default)" },
       ],
       async run(context) {
@@ -136,11 +136,9 @@ const runs = defineGroup({
             size: paging.size,
             sort: sort === 'created' ? 'created_asc' : 'created_desc',
           })
+          const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
-            await printData(context.io, format, {
-              items: page.items,
-              pagination: paginationOf(pageOf(paging, page.total, context.path)),
-            })
+            await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
             return 0
           }
           if (page.total === 0) {
@@ -160,7 +158,7 @@ const runs = defineGroup({
             ],
             page.items,
           )
-          pageFooter(context.io, pageOf(paging, page.total, context.path), 'runs')
+          pageFooter(context.io, shown, 'runs')
           return 0
         } finally {
           await client.close()
@@ -226,7 +224,7 @@ const runs = defineGroup({
         try {
           const run = await client.resumeRun(context.arg('RUN')!, {
             importModule: importUserModule,
-            output: runPrinter(context),
+            output: (await import('./run-progress.js')).runPrinter(context),
           })
           return exitCode(run)
         } finally {
@@ -314,7 +312,7 @@ export default defineGroup({
         const { resolve } = await import('node:path')
         const run = await pipeline.run({
           ...(config ? { config: resolve(context.cwd, config) } : {}),
-          output: runPrinter(context),
+          output: (await import('./run-progress.js')).runPrinter(context),
         })
         return exitCode(run)
       },
@@ -336,11 +334,9 @@ export default defineGroup({
             page: paging.page,
             size: paging.size,
           })
+          const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
-            await printData(context.io, format, {
-              items: page.items,
-              pagination: paginationOf(pageOf(paging, page.total, context.path)),
-            })
+            await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
             return 0
           }
           if (page.total === 0) {
@@ -360,7 +356,7 @@ export default defineGroup({
             ],
             page.items,
           )
-          pageFooter(context.io, pageOf(paging, page.total, context.path), 'pipelines')
+          pageFooter(context.io, shown, 'pipelines')
           return 0
         } finally {
           await client.close()

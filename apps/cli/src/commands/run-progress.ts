@@ -1,22 +1,7 @@
 // How `strata pipeline run` and `runs resume` print a run: plain lines (pipes, files, CI, dumb terminals)
 // or, on a terminal, a live view of every step's state redrawn in place under the scrolling log lines.
 import type { RunOutput, RunProgress, StepProgressState } from '@strata/sdk'
-import type { CommandContext } from '../kit.js'
-
-type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'dim'
-
-const STATE_COLOUR: Record<string, Colour> = {
-  completed: 'green',
-  cached: 'green',
-  failed: 'red',
-  stopped: 'yellow',
-  skipped: 'yellow',
-  not_started: 'dim',
-  pending: 'dim',
-  running: 'cyan',
-  retrying: 'yellow',
-  initializing: 'cyan',
-}
+import { type CommandContext, type StateColour, stateColour } from '../kit.js'
 
 const ICON: Record<StepProgressState, string> = {
   pending: '○',
@@ -40,12 +25,8 @@ const SHOW_CURSOR = `${CSI}?25h`
  */
 const TICK_MS = 100
 
-export function stateColour(state: string): Colour | undefined {
-  return STATE_COLOUR[state]
-}
-
 /** Elapsed time on a terminal: `12ms`, `4.2s`, `2m 03s`. */
-export function elapsed(ms: number): string {
+function elapsed(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
   const seconds = Math.floor(ms / 1000)
@@ -53,7 +34,7 @@ export function elapsed(ms: number): string {
 }
 
 /** Whether this command's output gets the live view: a terminal that can move its cursor, not CI. */
-export function wantsLiveView(context: CommandContext): boolean {
+function wantsLiveView(context: CommandContext): boolean {
   const ci = context.env.CI
   return (
     context.io.isTTY &&
@@ -64,7 +45,7 @@ export function wantsLiveView(context: CommandContext): boolean {
 }
 
 /** Plain lines, with step and run states coloured on a terminal. */
-export function plainPrinter(context: CommandContext): RunOutput {
+function plainPrinter(context: CommandContext): RunOutput {
   const { io } = context
   return (line, progress) => {
     const state =
@@ -73,7 +54,7 @@ export function plainPrinter(context: CommandContext): RunOutput {
         : progress?.type === 'run_finished'
           ? progress.status
           : undefined
-    const colour = state ? STATE_COLOUR[state] : undefined
+    const colour = state ? stateColour(state) : undefined
     const at = state ? line.indexOf(`: ${state}`) : -1
     if (!colour || at < 0) {
       io.out(line)
@@ -96,14 +77,14 @@ interface StepView {
 
 interface Segment {
   text: string
-  colour?: Colour | undefined
+  colour?: StateColour | undefined
 }
 
 /** What the live view draws on: a terminal's size, styling, and a write of whole lines. */
-export interface LiveTerminal {
+interface LiveTerminal {
   columns(): number
   rows(): number
-  style(text: string, colour: Colour): string
+  style(text: string, colour: StateColour): string
   /** Writes text that ends with a newline (scrubbed of secrets like every CLI output). */
   write(text: string): void
 }
@@ -114,7 +95,7 @@ export interface LiveTerminal {
  * the screen) on every change and on a timer while steps run; each write is whole lines, so log lines are
  * never cut. When the run finishes, the block is drawn one last time in full, as the run's summary.
  */
-export class LiveRunView {
+class LiveRunView {
   readonly #terminal: LiveTerminal
   readonly #now: () => number
   readonly #steps: StepView[] = []
@@ -272,11 +253,11 @@ export class LiveRunView {
     const time = step.startedAt === undefined ? '' : elapsed((step.endedAt ?? now) - step.startedAt)
     const segments: Segment[] = [
       { text: '  ' },
-      { text: icon, colour: STATE_COLOUR[step.state] },
+      { text: icon, colour: stateColour(step.state) },
       {
         text: ` ${step.id.length > idWidth ? `${step.id.slice(0, idWidth - 1)}…` : step.id.padEnd(idWidth)}  `,
       },
-      { text: time ? label.padEnd(10) : label, colour: STATE_COLOUR[step.state] },
+      { text: time ? label.padEnd(10) : label, colour: stateColour(step.state) },
       { text: time ? `  ${time.padStart(7)}` : '' },
     ]
     if (step.error && (step.state === 'failed' || step.state === 'stopped' || step.state === 'retrying')) {

@@ -9,12 +9,17 @@ export const OUTPUT_OPTION: OptionSpec = {
   help: 'table (default), json or yaml',
 }
 
+/** `--size`, `--page` for list commands. */
+export const PAGE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'size', type: 'number', placeholder: 'N', help: 'Rows per page (default 20)' },
+  { name: 'page', type: 'number', placeholder: 'N', help: 'Which page (default 1)' },
+]
+
 /** `--output`, `--size`, `--page`, `--sort` for list commands. */
 export function listOptions(sortFields: readonly string[]): OptionSpec[] {
   return [
     OUTPUT_OPTION,
-    { name: 'size', type: 'number', placeholder: 'N', help: 'Rows per page (default 20)' },
-    { name: 'page', type: 'number', placeholder: 'N', help: 'Which page (default 1)' },
+    ...PAGE_OPTIONS,
     {
       name: 'sort',
       placeholder: 'FIELD',
@@ -39,6 +44,19 @@ export async function activeStackOrWarn(
     context.io.warn((error as Error).message)
     return undefined
   }
+}
+
+/**
+ * The stack a command's optional NAME names, else the active one.
+ * @throws StrataError `STACK_NOT_FOUND`
+ */
+export async function namedOrActiveStack(
+  workspace: StrataWorkspace,
+  name: string | undefined,
+): Promise<StackRecord> {
+  if (name !== undefined) return workspace.repositories.stacks.get(name)
+  const { resolveActiveStack } = await import('@strata/sdk/stack-state')
+  return resolveActiveStack(workspace).stack
 }
 
 /** `8f3a2c1d` */
@@ -66,4 +84,29 @@ export function warnMissingSecrets(
       `secret '${secret}' (key '${key}') does not exist yet — create it with 'strata secret create ${secret} --${key}=VALUE' (or 'strata stack register-secrets STACK') before running a pipeline`,
     )
   }
+}
+
+/** `artifact store` → `an artifact store`, `step operator` → `a step operator` (component nouns only). */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`
+}
+
+export type StateColour = 'green' | 'red' | 'yellow' | 'cyan' | 'dim'
+
+const STATE_COLOUR: Record<string, StateColour> = {
+  completed: 'green',
+  cached: 'green',
+  failed: 'red',
+  stopped: 'yellow',
+  skipped: 'yellow',
+  not_started: 'dim',
+  pending: 'dim',
+  running: 'cyan',
+  retrying: 'yellow',
+  initializing: 'cyan',
+}
+
+/** The colour a run's or step's state is shown in. */
+export function stateColour(state: string): StateColour | undefined {
+  return STATE_COLOUR[state]
 }

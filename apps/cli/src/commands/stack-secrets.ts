@@ -1,4 +1,4 @@
-import { COMPONENT_TYPES, defineCommand, done } from '../kit.js'
+import { COMPONENT_TYPES, defineCommand, done, namedOrActiveStack } from '../kit.js'
 
 /** `strata stack register-secrets`: asks for the secrets a stack references but the store lacks. */
 export const stackSecretsCommand = defineCommand({
@@ -12,9 +12,7 @@ export const stackSecretsCommand = defineCommand({
       context.flavors(),
       import('@strata/core'),
     ])
-    const name = context.arg('NAME')
-    const stack =
-      name === undefined ? sdk.resolveActiveStack(workspace).stack : workspace.repositories.stacks.get(name)
+    const stack = await namedOrActiveStack(workspace, context.arg('NAME'))
     const references = COMPONENT_TYPES.flatMap((type) => {
       const component = stack.components[type]
       const schema = component && registry.find(type, component.flavor)?.configSchema

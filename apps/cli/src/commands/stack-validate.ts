@@ -1,4 +1,4 @@
-import { CommandError, defineCommand, done, label } from '../kit.js'
+import { CommandError, defineCommand, done, label, namedOrActiveStack } from '../kit.js'
 
 /** `strata stack validate`: flavors, configs, secrets, and each component's `verify()`. */
 export const stackValidateCommand = defineCommand({
@@ -10,9 +10,7 @@ export const stackValidateCommand = defineCommand({
       context.sdk(),
       context.flavors(),
     ])
-    const name = context.arg('NAME')
-    const stack =
-      name === undefined ? sdk.resolveActiveStack(workspace).stack : workspace.repositories.stacks.get(name)
+    const stack = await namedOrActiveStack(workspace, context.arg('NAME'))
     const secrets = sdk.storeSecretResolver(workspace.repositories.secrets, {
       onResolve: (values) => {
         for (const value of values) context.io.sensitive(value)

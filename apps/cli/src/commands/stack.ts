@@ -30,8 +30,8 @@ import {
   REQUIRED_COMPONENT_TYPES,
   shortId,
   UsageError,
+  withArticle,
 } from '../kit.js'
-import { withArticle } from './component-noun.js'
 import { stackExportCommand, stackImportCommand } from './stack-export.js'
 import { stackSecretsCommand } from './stack-secrets.js'
 import { stackValidateCommand } from './stack-validate.js'
@@ -324,11 +324,8 @@ export default defineGroup({
       async run(context) {
         const workspace = await context.workspace()
         const old = context.arg('NAME')!
-        // The project's setting follows the rename inside the same transaction: if writing it fails, the
-        // rename is rolled back too.
-        const renamed = workspace.store.transaction(() =>
-          renameStack(workspace, old, context.arg('NEW_NAME')!),
-        )
+        // Atomic with the project's setting that follows it (see renameStack).
+        const renamed = renameStack(workspace, old, context.arg('NEW_NAME')!)
         done(context, `Renamed stack '${old}' to '${renamed.name}'.`)
         return 0
       },
