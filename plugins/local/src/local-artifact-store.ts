@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
+  createReadStream,
   createWriteStream,
   type Dirent,
   fstatSync,
   mkdirSync,
   openSync,
-  readSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -98,9 +99,11 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
       descriptor = openSync(this.localPath(key), 'r')
       const info = fstatSync(descriptor)
       if (!info.isFile()) throw artifactNotFound(this.uri, key)
-      if (info.size <= SMALL_VALUE) return once(readWhole(descriptor, info.size))
-      const handle = await open(this.localPath(key), 'r')
-      return handle.createReadStream()
+      if (info.size <= SMALL_VALUE) return once(readFileSync(descriptor))
+      // The stream reads the file already open (not the path again) and closes it when done.
+      const stream = createReadStream('', { fd: descriptor })
+      descriptor = undefined
+      return stream
     } catch (error) {
       if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR')
         throw artifactNotFound(this.uri, key)
@@ -200,18 +203,6 @@ function writeSmall(target: string, temp: string, body: string | Uint8Array): Ar
   }
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
   return { size, modifiedAt: new Date() }
-}
-
-/** The whole content of an open file of a known size (a file being replaced is renamed, never rewritten). */
-function readWhole(descriptor: number, size: number): Uint8Array {
-  const buffer = Buffer.allocUnsafe(size)
-  let offset = 0
-  while (offset < size) {
-    const read = readSync(descriptor, buffer, offset, size - offset, offset)
-    if (read === 0) break
-    offset += read
-  }
-  return offset === size ? buffer : buffer.subarray(0, offset)
 }
 
 async function* once(chunk: Uint8Array): AsyncGenerator<Uint8Array> {

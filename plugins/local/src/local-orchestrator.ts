@@ -55,14 +55,17 @@ async function spawnStep(
         env: { ...process.env, ...command.env, STRATA_CONFIG_DIR: join(workDir, 'no-store') },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
-      const keep = (chunk: Buffer): void => {
-        output = (output + chunk.toString()).slice(-4000)
+      // Decoded as text by the streams, so a character split across two chunks arrives whole.
+      child.stdout.setEncoding('utf8')
+      child.stderr.setEncoding('utf8')
+      const keep = (chunk: string): void => {
+        output = (output + chunk).slice(-4000)
       }
       // The step's log lines (`[step] ...`, echoed by the step process) reach the run's output as they come.
       let partial = ''
-      child.stdout.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: string) => {
         keep(chunk)
-        const lines = (partial + chunk.toString()).split('\n')
+        const lines = (partial + chunk).split('\n')
         partial = lines.pop() ?? ''
         for (const line of lines) onLine(line)
       })
