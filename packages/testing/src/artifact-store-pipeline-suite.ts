@@ -72,9 +72,7 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
       // The project lives in the plugin's package, so that @strata/sdk and zod resolve from its node_modules.
       project = join(options.packageDir, '.tmp', `pipelines-${process.pid}`)
       rmSync(project, { recursive: true, force: true })
-      const pkg = JSON.parse(
-        (await import('node:fs')).readFileSync(join(options.packageDir, 'package.json'), 'utf8'),
-      )
+      const pkg = JSON.parse(readFileSync(join(options.packageDir, 'package.json'), 'utf8'))
       mkdirSync(join(project, 'node_modules', ...pkg.name.split('/').slice(0, -1)), { recursive: true })
       symlinkSync(options.packageDir, join(project, 'node_modules', pkg.name))
       writeFileSync(
@@ -178,15 +176,18 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
       expect(fresh.steps).toEqual({ produce: 'completed', transform: 'completed', consume: 'completed' })
     })
 
+    const secretValues = (): string[] =>
+      Object.values(options.secrets?.() ?? {}).flatMap((secret) => Object.values(secret))
+
     it('never shows a secret value in run output', () => {
-      const values = Object.values(options.secrets?.() ?? {}).flatMap((secret) => Object.values(secret))
+      const values = secretValues()
       const output = lines.join('\n')
       expect(output.length).toBeGreaterThan(0)
       for (const value of values) expect(output).not.toContain(value)
     })
 
     it('never shows a secret value in what step processes print, nor in the stored step logs, even when a step logs it', async () => {
-      const values = Object.values(options.secrets?.() ?? {}).flatMap((secret) => Object.values(secret))
+      const values = secretValues()
       const capture = await mkdtemp(join(tmpdir(), 'strata-step-output-'))
       const output: string[] = []
       const storedLogs: string[] = []

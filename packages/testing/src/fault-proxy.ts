@@ -112,12 +112,16 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server, sockets),
   }
+}
+
+/** Drops the server's open connections and stops it listening. */
+function closeServer(server: { close(callback: () => void): unknown }, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    for (const socket of sockets) socket.destroy()
+    server.close(() => resolve())
+  })
 }
 
 /** Passes chunks of at most 16 KiB on, `delayMs` apart. */
@@ -155,11 +159,7 @@ export async function startStalledServer(): Promise<StalledServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server, sockets),
   }
 }
 

@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { ClientRequest } from 'node:http'
 
 // @google-cloud/storage accepts a `timeout`, but its transport (teeny-request on node-fetch 3) drops it:
 // node-fetch 3 has no timeout option, so a server that accepts a connection and never answers hangs the
-// call forever (googleapis/google-cloud-node#7998). The stores' clients mark their requests with a header,
-// which this module takes off again as Node creates each request (before anything is sent), setting an
-// idle timeout on the request instead: a stalled request fails with ETIMEDOUT and its socket is destroyed.
+// call forever (googleapis/google-cloud-node#7998). The stores' clients mark their requests with a header
+// holding the timeout, which this module takes off again as Node creates each request (before anything is
+// sent), setting an idle timeout on the request instead: a stalled request fails with ETIMEDOUT and its
+// socket is destroyed.
 const TAG_HEADER = 'x-strata-idle-timeout'
 const CHANNEL = 'http.client.request.created'
-const idleTimeouts = new Map<string, number>()
+/** Clients holding a RequestIdleTimeout: the channel is listened to while there is one. */
+let users = 0
 
 function timeoutError(timeoutMs: number): Error {
   return Object.assign(new Error(`no data sent or received for ${timeoutMs} ms`), { code: 'ETIMEDOUT' })
@@ -36,8 +37,8 @@ function onRequestCreated(message: unknown): void {
   const tag = request?.getHeader(TAG_HEADER)
   if (request === undefined || typeof tag !== 'string') return
   request.removeHeader(TAG_HEADER)
-  const timeoutMs = idleTimeouts.get(tag)
-  if (timeoutMs !== undefined) request.setTimeout(timeoutMs, () => request.destroy(timeoutError(timeoutMs)))
+  const timeoutMs = Number(tag)
+  if (timeoutMs > 0) request.setTimeout(timeoutMs, () => request.destroy(timeoutError(timeoutMs)))
 }
 
 /** What a client's requests carry to get an idle timeout; `release()` when the client is done. */
@@ -52,14 +53,14 @@ export interface RequestIdleTimeout {
  * with no bytes sent or received for that long is destroyed with an `ETIMEDOUT` error.
  */
 export function requestIdleTimeout(timeoutMs: number): RequestIdleTimeout {
-  const tag = randomUUID()
-  if (idleTimeouts.size === 0) subscribe(CHANNEL, onRequestCreated)
-  idleTimeouts.set(tag, timeoutMs)
+  if (users++ === 0) subscribe(CHANNEL, onRequestCreated)
+  let released = false
   return {
-    headers: { [TAG_HEADER]: tag },
+    headers: { [TAG_HEADER]: String(timeoutMs) },
     release: () => {
-      if (!idleTimeouts.delete(tag)) return
-      if (idleTimeouts.size === 0) unsubscribe(CHANNEL, onRequestCreated)
+      if (released) return
+      released = true
+      if (--users === 0) unsubscribe(CHANNEL, onRequestCreated)
     },
   }
 }

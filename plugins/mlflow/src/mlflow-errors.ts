@@ -1,4 +1,4 @@
-import { MASK, StrataError } from '@strata/core'
+import { isStrataError, MASK, StrataError } from '@strata/core'
 
 /** Error codes this plugin raises (besides core's `INVALID_CONFIG`). */
 export type MlflowErrorCode =
@@ -55,6 +55,14 @@ export function redact(text: string, secrets: readonly string[]): string {
  * Builds the plugin's errors: the component first, what failed, then the fix, scrubbed of secret values.
  * `subject` reads like `experiment_tracker 'tracking' (MLflow at https://mlflow.example.com)`.
  */
+/**
+ * MLflow's answer when logging to, or creating a run in, a deleted target (a deleted run, or one in a deleted
+ * experiment): the request failed because the target is not in the 'active' state.
+ */
+export function isInactiveTarget(error: unknown): error is StrataError {
+  return isStrataError(error) && /must be in the 'active' state/.test(String((error.cause as Error)?.message))
+}
+
 export class MlflowErrors {
   readonly subject: string
   readonly #secrets: readonly string[]

@@ -12,7 +12,7 @@ import {
 } from '@strata/core'
 import { z } from 'zod'
 import { type MlflowAuth, MlflowClient } from './mlflow-client.js'
-import { MlflowErrors } from './mlflow-errors.js'
+import { isInactiveTarget, MlflowErrors } from './mlflow-errors.js'
 import {
   type MlflowExperimentTrackerConfig,
   mlflowExperimentTrackerSettings,
@@ -295,10 +295,7 @@ export class MlflowExperimentTracker implements ExperimentTrackerV1 {
       return run.info
     } catch (error) {
       // The experiment was deleted after the pipeline run found it.
-      if (
-        isStrataError(error) &&
-        /must be in the 'active' state/.test(String((error.cause as Error)?.message))
-      ) {
+      if (isInactiveTarget(error)) {
         // Ask for the experiment again next time: it may be restored, or replaced by a new one.
         this.#experimentIds.clear()
         throw this.#experimentDeleted(undefined, experimentId, error)

@@ -1,14 +1,8 @@
 import { openAsBlob } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import {
-  isStrataError,
-  type JsonObject,
-  type Logger,
-  type StepTracking,
-  type StrataError,
-} from '@strata/core'
+import type { JsonObject, Logger, StepTracking, StrataError } from '@strata/core'
 import type { MlflowClient } from './mlflow-client.js'
-import type { MlflowErrors } from './mlflow-errors.js'
+import { isInactiveTarget, type MlflowErrors } from './mlflow-errors.js'
 import {
   encodeMetricValue,
   type KeyValue,
@@ -286,11 +280,7 @@ export class MlflowStepTracking implements StepTracking {
 
   /** MLflow refuses to log to a deleted run (deleted itself, or with its experiment): say so, and what to do. */
   #runDeleted(error: unknown): StrataError | undefined {
-    if (
-      !isStrataError(error) ||
-      !/must be in the 'active' state/.test(String((error.cause as Error)?.message))
-    )
-      return undefined
+    if (!isInactiveTarget(error)) return undefined
     const { experimentId } = this.#run
     return this.#options.errors.create(
       'MLFLOW_RUN_DELETED',
