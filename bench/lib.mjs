@@ -1,8 +1,9 @@
 // Shared by `pnpm bench` (run.mjs) and `pnpm bench:compare` (compare.mjs): one process per measurement,
 // rounds interleaved, medians and spreads, a Markdown table, and the machine it ran on.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const benchDir = fileURLToPath(new URL('.', import.meta.url))
@@ -112,7 +113,7 @@ export function gitRevision() {
 }
 
 export function writeResults(file, markdown) {
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, markdown)
 }
 
@@ -125,14 +126,11 @@ export const strata = {
 
 export function requireBuild() {
   for (const built of [
-    '../apps/cli/dist/main.js',
-    '../packages/sdk/dist/index.js',
-    '../plugins/local/dist/index.js',
+    'apps/cli/dist/main.js',
+    'packages/sdk/dist/index.js',
+    'plugins/local/dist/index.js',
   ]) {
-    try {
-      readFileSync(new URL(built, import.meta.url))
-    } catch {
-      fail(`${built.slice(3)} is missing — run 'pnpm build' first (the root bench scripts do)`)
-    }
+    if (!existsSync(join(rootDir, built)))
+      fail(`${built} is missing — run 'pnpm build' first (the root bench scripts do)`)
   }
 }
