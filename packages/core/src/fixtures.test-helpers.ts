@@ -47,7 +47,8 @@ export const clusterOrchestrator = defineFlavor({
   name: 'cluster',
   description: 'A fixture remote orchestrator that needs a container registry',
   isRemote: true,
-  config: z.object({ namespace: z.string().default('default') }),
+  config: z.object({ namespace: z.string().default('default'), here: z.boolean().default(false) }),
+  runsOnThisMachine: (config) => config.here,
   validateStack: (stack) =>
     stack.components.container_registry
       ? []

@@ -105,6 +105,11 @@ export interface FlavorDefinition<
    * @default false
    */
   isRemote?: boolean
+  /**
+   * For a remote flavor: whether this component runs on this machine after all (a Kubernetes cluster
+   * here), so that stack validation lets it use local components.
+   */
+  runsOnThisMachine?(config: z.output<TConfig>): boolean
   /** Checks the rest of the stack; one issue per problem, each saying how to fix it. */
   validateStack?(stack: StackView): StackIssue[]
   /**

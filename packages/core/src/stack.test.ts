@@ -58,6 +58,13 @@ describe('validateStack', () => {
     )
   })
 
+  it('lets a remote orchestrator that runs on this machine use local components', async () => {
+    const here = { ...cluster, config: { here: true } }
+    const message = await problems({ name: 'dev', components: [here, disk] })
+    expect(message).not.toContain('is local to this machine')
+    expect(message).toContain('needs a container registry')
+  })
+
   it("runs each flavor's own validator", async () => {
     expect(await problems({ name: 'prod', components: [cluster, bucket] })).toBe(
       "stack 'prod' is invalid: 'cluster': needs a container registry — add one with --container-registry",

@@ -66,12 +66,13 @@ export async function validateStack(stack: StackSpec, options: ValidateStackOpti
     try {
       const entry = options.registry.get(component.type, component.flavor)
       const flavor = await options.registry.load(component.type, component.flavor)
-      parseFlavorConfig(flavor, component.config, { componentName: component.name })
+      const config = parseFlavorConfig(flavor, component.config, { componentName: component.name })
       view.components[component.type] = {
         name: component.name,
         flavor: component.flavor,
         isLocal: entry.isLocal,
-        isRemote: entry.isRemote,
+        // A remote flavor whose component points at this machine (a cluster here) may use local components.
+        isRemote: entry.isRemote && !(flavor.runsOnThisMachine?.(config as never) ?? false),
         config: maskConfig(component.config, entry.configSchema),
       }
       if (flavor.validateStack) validators.push(flavor.validateStack.bind(flavor))
@@ -95,12 +96,18 @@ export async function validateStack(stack: StackSpec, options: ValidateStackOpti
   }
 
   const orchestrator = view.components.orchestrator
-  const artifactStore = view.components.artifact_store
-  if (orchestrator?.isRemote && artifactStore?.isLocal) {
-    issues.push({
-      component: artifactStore.name,
-      message: `orchestrator '${orchestrator.name}' (${orchestrator.flavor}) runs steps remotely, but artifact store '${artifactStore.name}' (${artifactStore.flavor}) is local to this machine — use a remote artifact store (s3, gcp) instead: --artifact-store NAME with 'strata stack register' or 'strata stack update ${stack.name}'`,
-    })
+  if (orchestrator?.isRemote) {
+    for (const [type, component] of Object.entries(view.components)) {
+      if (type === 'orchestrator' || !component?.isLocal) continue
+      const fix =
+        type === 'artifact_store'
+          ? `use a remote artifact store (s3, gcp) instead: --artifact-store NAME with 'strata stack register' or 'strata stack update ${stack.name}'`
+          : `use a remote ${label(type as ComponentType)} instead`
+      issues.push({
+        component: component.name,
+        message: `orchestrator '${orchestrator.name}' (${orchestrator.flavor}) runs steps remotely, but ${label(type as ComponentType)} '${component.name}' (${component.flavor}) is local to this machine — ${fix}`,
+      })
+    }
   }
 
   if (issues.length === 0) {
