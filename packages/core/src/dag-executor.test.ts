@@ -160,4 +160,27 @@ describe('executeDag', () => {
       Object.entries(states).filter(([, state]) => state === 'not_started' || state === 'skipped'),
     ).toHaveLength(5)
   })
+
+  it('lets running steps finish and starts nothing new when drained', async () => {
+    const drain = new AbortController()
+    const states = await executeDag({
+      nodes,
+      concurrency: 8,
+      failureMode: 'continue_on_failure',
+      drain: drain.signal,
+      execute: async (id, signal) => {
+        if (id === 'a') drain.abort()
+        // 'a' and 'e' started together; both see the drain and finish unaborted.
+        await Promise.resolve()
+        return { status: signal.aborted ? 'stopped' : 'completed' }
+      },
+    })
+    expect(states).toMatchObject({ a: 'completed', e: 'completed' })
+    expect(['b', 'c', 'd', 'f'].map((id) => states[id])).toEqual([
+      'not_started',
+      'not_started',
+      'not_started',
+      'not_started',
+    ])
+  })
 })

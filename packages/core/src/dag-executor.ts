@@ -17,6 +17,8 @@ export interface ExecuteDagOptions {
   failureMode: FailureMode
   /** Aborting stops starting nodes and aborts running ones (their outcome decides their state). */
   signal?: AbortSignal
+  /** Aborting stops starting nodes and lets running ones finish (a graceful stop). */
+  drain?: AbortSignal
   /** Runs one node; `signal` aborts it (fail_fast or the run's signal). Must not throw. */
   execute(id: string, signal: AbortSignal): Promise<StepOutcome>
 }
@@ -46,6 +48,11 @@ export async function executeDag(options: ExecuteDagOptions): Promise<Record<str
   const abortRunning = new AbortController()
   const onAbort = (): void => abortRunning.abort(options.signal?.reason)
   options.signal?.addEventListener('abort', onAbort, { once: true })
+  // A drain only stops starting; a node settling after it finds nothing new to start.
+  const onDrain = (): void => {
+    stopping = true
+  }
+  options.drain?.addEventListener('abort', onDrain, { once: true })
 
   const ready: string[] = []
   for (const node of options.nodes) {
@@ -67,10 +74,11 @@ export async function executeDag(options: ExecuteDagOptions): Promise<Record<str
     const finish = (): void => {
       for (const node of options.nodes) states[node.id] ??= 'not_started'
       options.signal?.removeEventListener('abort', onAbort)
+      options.drain?.removeEventListener('abort', onDrain)
       resolve(states)
     }
     const pump = (): void => {
-      if (options.signal?.aborted) stopping = true
+      if (options.signal?.aborted || options.drain?.aborted) stopping = true
       while (!stopping && running < options.concurrency && ready.length > 0) {
         const id = ready.shift()!
         if (states[id] !== undefined) continue

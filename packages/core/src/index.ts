@@ -72,10 +72,17 @@ export {
 export type { JsonObject, JsonValue } from './json-value.js'
 export { type Logger, type LogLevel, silentLogger } from './logger.js'
 export type {
+  OrchestratorDriveContext,
   OrchestratorRunContext,
   OrchestratorRunResult,
   OrchestratorV1,
   ProcessExit,
+  RemoteRunContext,
+  RemoteRunHandle,
+  RemoteRunStaging,
+  RemoteRunState,
+  ScheduleContext,
+  ScheduleInfo,
   StepCommand,
   StepFinalStatus,
   StepOutcome,

@@ -1,3 +1,4 @@
+import type { JsonObject } from './json-value.js'
 import type { Logger } from './logger.js'
 import type { PipelineSnapshot } from './snapshot.js'
 
@@ -43,19 +44,150 @@ export interface OrchestratorRunContext {
   stepCommand(stepId: string): StepCommand
   /** Called after a step process exits: ingests what it recorded and returns its outcome. */
   collectStep(stepId: string, exit: ProcessExit): Promise<StepOutcome>
+  /** For orchestrators that run the pipeline away from this machine (the flavor is `isRemote`). */
+  readonly remote?: RemoteRunContext
+  /**
+   * Where a remote run reports back: the handle the runtime stores with the run for `runs stop` and
+   * `runs sync`. Call it once the run is submitted.
+   */
+  submitted?(handle: RemoteRunHandle): Promise<void>
 }
 
 export type StepRunState = StepFinalStatus | 'skipped' | 'not_started'
 
+/** How a remote orchestrator finds a run it submitted again (`runs stop`, `runs sync`): JSON, stored with the run. */
+export type RemoteRunHandle = JsonObject
+
 export interface OrchestratorRunResult {
   /** Every step of the snapshot: its final status, `skipped` (an upstream failed) or `not_started`. */
   steps: Record<string, StepRunState>
+  /**
+   * Set by a remote orchestrator when the run goes on without this process (not synchronous, or the user
+   * detached): the run stays active, owned by the remote side; `steps` holds what is known so far.
+   */
+  detached?: { message: string }
 }
 
-/** Version 1 of the orchestrator contract. */
+/** What a run in a remote environment looks like from outside (`runs sync`, `runs stop`). */
+export type RemoteRunState =
+  | { state: 'running' }
+  /** The remote side recorded the run's end (see {@link OrchestratorDriveContext.finish}). */
+  | { state: 'ended' }
+  /** The remote side is gone without recording an end (deleted, crashed): the run failed. */
+  | { state: 'lost'; reason: string }
+
+/** A pipeline run on a schedule, as the orchestrator keeps it. */
+export interface ScheduleInfo {
+  /** The orchestrator's own id of the schedule (a CronJob's name, a recurring run's id). */
+  id: string
+  name: string
+  pipelineName: string
+  cron: string
+  timeZone?: string
+  /** Whether the orchestrator still has it (a schedule deleted outside Strata is `false`). */
+  active: boolean
+  createdAt?: string
+  lastRunAt?: string
+  handle: RemoteRunHandle
+}
+
+/** What the runtime hands a remote orchestrator that creates a schedule. */
+export interface ScheduleContext {
+  readonly logger: Logger
+  /** The schedule's id in Strata; the orchestrator names its objects after it. */
+  readonly scheduleId: string
+  readonly name: string
+  readonly cron: string
+  readonly timeZone?: string
+  /** Stages the schedule's template (snapshot, code bundle) and returns what its runs need. */
+  stage(): Promise<RemoteRunStaging>
+}
+
+/** Everything a remote environment needs to run a pipeline: staged in the artifact store, or handed over. */
+export interface RemoteRunStaging {
+  /** The run (or schedule) in the artifact store, as `strata-runtime` takes it (`--run URI`). */
+  runUri: string
+  /**
+   * Variables every process of the run needs: component configs with their secrets resolved and the run's
+   * secret values. Hand them over as a secret (a Kubernetes Secret), never in a spec or log.
+   */
+  env: Record<string, string>
+  /**
+   * The Strata runtime: one self-contained ES module (step runner, the stack's flavors, this orchestrator)
+   * that a stock Node.js image runs with `node runtime.mjs ARGS`. Built from the installed packages.
+   */
+  runtime(): Promise<{ code: Uint8Array; digest: string }>
+  /** Runtime arguments that run one step (`step run --run URI --step ID`). */
+  stepArgs(stepId: string): string[]
+  /** Runtime arguments that drive the run with {@link OrchestratorV1.drive} (`orchestrate --run URI`). */
+  driverArgs(): string[]
+}
+
+/** What a remote orchestrator gets on the client besides the shared members. */
+export interface RemoteRunContext {
+  /** Stages the run for the remote side (idempotent). */
+  stage(): Promise<RemoteRunStaging>
+  /**
+   * Reads what the run's steps recorded since the last call (their journals), records it in the store and
+   * reports it like any run's progress; resolves with each step's state so far.
+   */
+  sync(): Promise<Record<string, StepRunState | 'pending' | 'running'>>
+  /** The run's end as the remote driver recorded it, once it has. */
+  result(): Promise<OrchestratorRunResult | undefined>
+}
+
+/**
+ * What the runtime hands {@link OrchestratorV1.drive} inside the remote environment (an orchestrator
+ * pod): the artifact store is reachable, the metadata store is not.
+ */
+export interface OrchestratorDriveContext {
+  readonly logger: Logger
+  /** Aborted when the driver must stop at once (its process is being terminated). */
+  readonly signal: AbortSignal
+  /** Steps the client resolved from the cache before submitting: never run them. */
+  readonly cached: ReadonlySet<string>
+  /** Runtime arguments that run one step in a fresh process or pod. */
+  stepArgs(stepId: string): string[]
+  /**
+   * Before starting a step: stages its inputs from its upstream steps' records and resolves it from the
+   * run's cache index; returns its outcome when it is cached, else `undefined` (start it).
+   */
+  prepareStep(stepId: string): Promise<StepOutcome | undefined>
+  /** What a step recorded as its outcome, or `undefined` when it recorded none (its process died). */
+  stepOutcome(stepId: string): Promise<StepOutcome | undefined>
+  /** Records a failure that a step could not record itself (its pod never started). */
+  failStep(stepId: string, outcome: StepOutcome): Promise<void>
+  /** The outcome of an earlier driver of this run (a restarted orchestrator pod resumes from it). */
+  earlierOutcomes(): Promise<Record<string, StepOutcome>>
+  /** Records the run's end where the client and `runs sync` find it. */
+  finish(result: OrchestratorRunResult): Promise<void>
+}
+
+/** Version 1 of the orchestrator contract. Only `run` is required; the rest are capabilities. */
 export interface OrchestratorV1 {
   readonly apiVersion: 1
-  /** Runs the snapshot's steps in dependency order and resolves once none is running. */
+  /**
+   * Runs the snapshot's steps in dependency order and resolves once none is running — or, for a remote
+   * orchestrator, once the run is submitted and followed as far as it is followed (`detached`).
+   */
   run(snapshot: PipelineSnapshot, context: OrchestratorRunContext): Promise<OrchestratorRunResult>
+  /** Runs inside the remote environment (`strata-runtime orchestrate`): drives the run's steps there. */
+  drive?(snapshot: PipelineSnapshot, context: OrchestratorDriveContext): Promise<void>
+  /** Where a detached run stands. */
+  status?(handle: RemoteRunHandle): Promise<RemoteRunState>
+  /** Stops a detached run: gracefully (start nothing new) or at once (`force`). */
+  stop?(handle: RemoteRunHandle, options: { force: boolean }): Promise<void>
+  /** Runs a pipeline on a cron schedule. */
+  schedules?: {
+    create(snapshot: PipelineSnapshot, context: ScheduleContext): Promise<ScheduleInfo>
+    list(): Promise<ScheduleInfo[]>
+    delete(handle: RemoteRunHandle): Promise<void>
+  }
+  /**
+   * Checks that the orchestrator can run pipelines where it points (`strata stack validate`): reachable,
+   * and allowed to create what a run needs.
+   * @throws StrataError naming what is missing and the fix
+   */
+  verify?(): Promise<void>
   close?(): Promise<void>
 }
