@@ -71,7 +71,7 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   }
 }
 
-function findFlavorIn(
+export function findFlavorIn(
   module: Record<string, unknown>,
   type: ComponentType,
   name: string,

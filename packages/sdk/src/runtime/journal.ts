@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { ArtifactStoreHost } from '@strata/core'
 import type { RunEvent, RunRecorder } from './run-events.js'
 import { applyRunEvent, type RunRepositories } from './store-recorder.js'
@@ -18,14 +19,18 @@ export const runKeys = {
  */
 export class JournalRecorder implements RunRecorder {
   readonly #store: ArtifactStoreHost
-  readonly #prefix: string
+  readonly #runId: string
+  readonly #step: string
+  /** Tells this process's objects from those of other attempts of the step. */
+  readonly #writer = randomBytes(4).toString('hex')
   #pending: RunEvent[] = []
   #sequence = 0
   #writing: Promise<void> = Promise.resolve()
 
   constructor(store: ArtifactStoreHost, runId: string, step: string) {
     this.#store = store
-    this.#prefix = runKeys.journal(runId, step)
+    this.#runId = runId
+    this.#step = step
   }
 
   record(event: RunEvent): void {
@@ -36,10 +41,29 @@ export class JournalRecorder implements RunRecorder {
     if (this.#pending.length === 0) return this.#writing
     const events = this.#pending
     this.#pending = []
-    const key = `${this.#prefix}${String(++this.#sequence).padStart(6, '0')}.json`
+    const key = journalKey(this.#runId, this.#step, this.#writer, ++this.#sequence)
     this.#writing = this.#writing.then(() => this.#store.write(key, JSON.stringify(events)).then(() => {}))
     return this.#writing
   }
+}
+
+/**
+ * Journal object names sort by time across every process that writes a step's journal (one per attempt
+ * on Kubernetes, and the driver): `<ms since epoch, 13 digits>-<writer>-<sequence>.json`.
+ */
+export function journalKey(runId: string, step: string, writer: string, sequence: number): string {
+  return `${runKeys.journal(runId, step)}${String(Date.now()).padStart(13, '0')}-${writer}-${String(sequence).padStart(6, '0')}.json`
+}
+
+/** Appends events to a step's journal as one new object (what the driver of a remote run records). */
+export async function writeJournalEvents(
+  store: ArtifactStoreHost,
+  runId: string,
+  step: string,
+  events: readonly RunEvent[],
+  writer: string,
+): Promise<void> {
+  await store.write(journalKey(runId, step, writer, 1), JSON.stringify(events))
 }
 
 /** Reads a step's journal in order. */

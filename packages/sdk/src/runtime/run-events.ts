@@ -38,6 +38,8 @@ export type RunEvent =
       cachedFrom: string
       inputs: Record<string, string>
       outputs: Record<string, string>
+      /** The reused outputs in full, so a step process downstream can load them with no metadata store. */
+      outputArtifacts?: Record<string, ArtifactVersionInfo>
       modelVersionId?: string
     }
   | { type: 'step_completed'; id: string; step: string; attempts: number; at: string; logKey?: string }

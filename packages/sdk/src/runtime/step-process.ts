@@ -12,7 +12,7 @@ import {
   StrataError,
   silentLogger,
 } from '@strata/core'
-import { importFlavor } from '../discovery/discover-flavors.js'
+import { findFlavorIn, importFlavor } from '../discovery/discover-flavors.js'
 import type { ArtifactVersionInfo } from './artifact-io.js'
 import { runKeys } from './journal.js'
 import { orderSecretValues } from './run-secrets.js'
@@ -36,6 +36,8 @@ export interface StepProcessComponent {
 export const STEP_PROCESS_ENV = {
   marker: 'STRATA_STEP_PROCESS',
   artifactStore: 'STRATA_STEP_ARTIFACT_STORE',
+  /** The run's orchestrator, for the driver of a remote run (`strata-runtime orchestrate`). */
+  orchestrator: 'STRATA_STEP_ORCHESTRATOR',
   experimentTracker: 'STRATA_STEP_EXPERIMENT_TRACKER',
   /** The run's secret values (a JSON array), so that the process masks them in all it writes. */
   secrets: 'STRATA_STEP_SECRETS',
@@ -88,15 +90,34 @@ export function importingModules(): boolean {
   return ((globalThis as Record<symbol, number | undefined>)[IMPORTING] ?? 0) > 0
 }
 
-async function createFromEnvironment<T>(variable: string): Promise<T | undefined> {
+// On globalThis, so that the step process finds the plugins the runtime bundle carries whichever copy
+// of this module asks.
+const BUNDLED_PLUGINS = Symbol.for('strata.bundled-plugins')
+
+/**
+ * Hands the self-contained runtime's plugins to step processes: a component whose `entry` is among them
+ * is created from the bundled module instead of being imported from disk (a pod has no node_modules).
+ */
+export function registerBundledPlugins(plugins: Record<string, Record<string, unknown>>): void {
+  ;(globalThis as Record<symbol, unknown>)[BUNDLED_PLUGINS] = plugins
+}
+
+function bundledPlugin(entry: string): Record<string, unknown> | undefined {
+  return (globalThis as Record<symbol, Record<string, Record<string, unknown>> | undefined>)[
+    BUNDLED_PLUGINS
+  ]?.[entry]
+}
+
+/** Creates the component an orchestrator handed over in `variable` (its config has secrets resolved). */
+export async function createFromEnvironment<T>(variable: string): Promise<T | undefined> {
   const raw = process.env[variable]
   if (!raw) return undefined
   const component = JSON.parse(raw) as StepProcessComponent
-  const flavor: AnyFlavor = await importFlavor(component.entry, component.type, component.flavor, {
-    package: component.entry,
-    version: 'step-process',
-    kind: 'builtin',
-  })
+  const source = { package: component.entry, version: 'step-process', kind: 'builtin' } as const
+  const bundled = bundledPlugin(component.entry)
+  const flavor: AnyFlavor = bundled
+    ? findBundledFlavor(bundled, component)
+    : await importFlavor(component.entry, component.type, component.flavor, source)
   const config = flavor.config.parse(component.config)
   return (await flavor.create(config as never, {
     componentName: component.name,
@@ -104,6 +125,17 @@ async function createFromEnvironment<T>(variable: string): Promise<T | undefined
     dataDir: component.dataDir,
     logger: silentLogger,
   })) as T
+}
+
+function findBundledFlavor(module: Record<string, unknown>, component: StepProcessComponent): AnyFlavor {
+  const flavor = findFlavorIn(module, component.type, component.flavor)
+  if (!flavor) {
+    throw new StrataError(
+      'INVALID_PLUGIN',
+      `the Strata runtime carries ${component.entry}, but it does not export flavor ${component.type}/${component.flavor} — run the pipeline again to rebuild the runtime`,
+    )
+  }
+  return flavor
 }
 
 /**

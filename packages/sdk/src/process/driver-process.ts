@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import {
+  ArtifactStoreHost,
+  type ArtifactStoreV1,
+  type Logger,
+  type OrchestratorV1,
+  type PipelineSnapshot,
+  redactError,
+  StrataError,
+} from '@strata/core'
+import { runKeys } from '../runtime/journal.js'
+import { redactorOf } from '../runtime/run-secrets.js'
+import { defaultRunName } from '../runtime/run-snapshot.js'
+import { checkSnapshotVersion } from '../runtime/snapshot-version.js'
+import { createFromEnvironment, STEP_PROCESS_ENV, stepProcessSecretValues } from '../runtime/step-process.js'
+import { createDriveContext } from './drive-context.js'
+import { type RemotePlan, remoteKeys } from './remote-plan.js'
+import { runtimeStepArgs } from './runtime-args.js'
+
+async function required<T>(variable: string, what: string): Promise<T> {
+  const component = await createFromEnvironment<T>(variable)
+  if (!component) {
+    throw new StrataError(
+      'STEP_PROCESS_ENVIRONMENT',
+      `${variable} is not set — the driver of a run is started by its orchestrator, which hands over the ${what}`,
+    )
+  }
+  return component
+}
+
+/** A schedule's tick: its template copied into a fresh run (new id and name), which the driver then runs. */
+async function startScheduledRun(store: ArtifactStoreHost, scheduleId: string): Promise<PipelineSnapshot> {
+  const template = JSON.parse(
+    await store.readText(remoteKeys.scheduleSnapshot(scheduleId)),
+  ) as PipelineSnapshot
+  const runId = randomUUID()
+  const snapshot: PipelineSnapshot = {
+    ...template,
+    runId,
+    runName: defaultRunName(template.pipeline.name),
+    createdAt: new Date().toISOString(),
+    code: { ...template.code, bundleKey: remoteKeys.scheduleBundle(scheduleId) },
+  }
+  await store.copy(remoteKeys.schedulePlan(scheduleId), remoteKeys.plan(runId))
+  await store.write(runKeys.snapshot(runId), JSON.stringify(snapshot))
+  await store.write(remoteKeys.scheduleRun(scheduleId, runId), '')
+  return snapshot
+}
+
+function idFrom(uri: string, store: ArtifactStoreHost, kind: 'runs' | 'schedules'): string {
+  const id = new RegExp(`/${kind}/([^/]+)/?$`).exec(uri)?.[1]
+  if (!id || !uri.startsWith(store.uri)) {
+    throw new StrataError(
+      'INVALID_ARGUMENTS',
+      `${uri} is not one of the ${kind} of artifact store ${store.uri}`,
+    )
+  }
+  return id
+}
+
+/**
+ * `strata-runtime orchestrate --run <uri>` (or `--schedule <uri>`): the driver of a remote run, in the
+ * remote environment (an orchestrator pod). Creates the run's orchestrator from what the client handed
+ * over and calls its `drive()` with a context that needs nothing but the artifact store.
+ */
+export async function runDriverProcess(argv: readonly string[]): Promise<number> {
+  const secretValues = stepProcessSecretValues()
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { run: { type: 'string' }, schedule: { type: 'string' } },
+      strict: true,
+    })
+    if (!values.run === !values.schedule) {
+      throw new StrataError(
+        'INVALID_ARGUMENTS',
+        'usage: strata-runtime orchestrate --run <uri> | --schedule <uri>',
+      )
+    }
+    process.env[STEP_PROCESS_ENV.marker] = '1'
+    const raw = await required<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, 'artifact store')
+    const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'driver' })
+    const orchestrator = await required<OrchestratorV1>(STEP_PROCESS_ENV.orchestrator, 'orchestrator')
+    if (!orchestrator.drive) {
+      throw new StrataError('STEP_PROCESS_ENVIRONMENT', 'the run’s orchestrator cannot drive runs remotely')
+    }
+    const snapshot = values.schedule
+      ? await startScheduledRun(store, idFrom(values.schedule, store, 'schedules'))
+      : (JSON.parse(
+          await store.readText(runKeys.snapshot(idFrom(values.run ?? '', store, 'runs'))),
+        ) as PipelineSnapshot)
+    checkSnapshotVersion(snapshot, `run ${snapshot.runName} (driver)`)
+    const plan = JSON.parse(await store.readText(remoteKeys.plan(snapshot.runId))) as RemotePlan
+    const redact = redactorOf(secretValues)
+    const say = (line: string) => console.log(redact(line))
+    const logger: Logger = {
+      debug: () => {},
+      info: say,
+      warn: say,
+      error: (line) => console.error(redact(line)),
+    }
+    const controller = new AbortController()
+    for (const name of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(name, () => controller.abort(new Error(`the driver received ${name}`)))
+    }
+    const runUri = `${store.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
+    logger.info(`driving run ${snapshot.runName}: ${snapshot.steps.length} steps`)
+    await orchestrator.drive(
+      snapshot,
+      createDriveContext({
+        store,
+        snapshot,
+        plan,
+        logger,
+        signal: controller.signal,
+        stepArgs: (stepId) => runtimeStepArgs(runUri, stepId),
+      }),
+    )
+    logger.info(`run ${snapshot.runName}: the driver is done`)
+    await orchestrator.close?.()
+    await store.close()
+    return 0
+  } catch (error) {
+    throw redactError(error, secretValues)
+  }
+}
