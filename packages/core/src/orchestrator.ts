@@ -66,6 +66,8 @@ export interface OrchestratorRunResult {
    * detached): the run stays active, owned by the remote side; `steps` holds what is known so far.
    */
   detached?: { message: string }
+  /** Why the run failed outside its steps (a remote driver that could not create a step's pod). */
+  error?: string
 }
 
 /** What a run in a remote environment looks like from outside (`runs sync`, `runs stop`). */

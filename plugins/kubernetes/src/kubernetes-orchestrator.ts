@@ -135,7 +135,13 @@ export class KubernetesOrchestrator implements OrchestratorV1 {
   async drive(snapshot: PipelineSnapshot, context: OrchestratorDriveContext): Promise<void> {
     const namespace = process.env[DRIVER_ENV.namespace] ?? this.#config.kubernetesNamespace
     const client = this.#client(namespace, true)
-    await driveRun(client, snapshot, context)
+    try {
+      await driveRun(client, snapshot, context)
+    } catch (error) {
+      // Recorded as the run's end: a driver that cannot work (no permission to create Jobs) fails the run
+      // with the reason, rather than failing its pod until the Job gives up minutes later.
+      await context.finish({ steps: {}, error: errorMessage(error) })
+    }
     // The run's credentials leave the cluster with the run; the Job (and its log) stays until its TTL.
     const secret = process.env[DRIVER_ENV.secret]
     // A schedule's Secret and runtime serve its next runs too: they go with the schedule's CronJob.
