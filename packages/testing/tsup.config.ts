@@ -1,8 +1,16 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // capture-output is loaded by path (node --import) into step processes, never imported.
-  entry: ['src/index.ts', 'src/orchestrator-suite.ts', 'src/capture-output.ts'],
+  // Named entries: code that finds a sibling file by URL (the node agent's entry) sits flat in dist/.
+  // capture-output is loaded by path (node --import) into step processes, never imported; so is the node
+  // agent's entry, forked by @strata/testing/kubernetes.
+  entry: {
+    index: 'src/index.ts',
+    'orchestrator-suite': 'src/orchestrator-suite.ts',
+    'capture-output': 'src/capture-output.ts',
+    kubernetes: 'src/kubernetes/index.ts',
+    'kubernetes-node-agent': 'src/kubernetes/node-agent-main.ts',
+  },
   external: ['@strata/sdk'],
   format: ['esm'],
   dts: true,
