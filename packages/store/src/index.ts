@@ -1,65 +1,67 @@
 export { resolveConfigDir } from './config-dir.js'
-export { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
+export type { MetadataStore, StoreRepositories, StoreTransaction } from './metadata-store.js'
 export { type FilesystemProbe, refuseNetworkFilesystem } from './network-filesystem.js'
 export { assertSupportedNode, MINIMUM_NODE } from './node-version.js'
-export {
+export type {
   ArtifactRepository,
-  type ArtifactSaveType,
-  type ArtifactSummary,
-  type ArtifactVersionRecord,
-  type NewArtifactVersion,
+  ArtifactSaveType,
+  ArtifactSummary,
+  ArtifactVersionRecord,
+  NewArtifactVersion,
 } from './repositories/artifacts.js'
-export {
-  type ComponentListOptions,
-  type ComponentRecord,
-  type ComponentSortField,
-  ComponentsRepository,
-  type NewComponent,
+export type {
+  ComponentListOptions,
+  ComponentRecord,
+  ComponentRepository,
+  ComponentSortField,
+  NewComponent,
 } from './repositories/components.js'
-export { type FlavorRecord, FlavorsRepository } from './repositories/flavors.js'
+export type { FlavorRecord, FlavorRepository } from './repositories/flavors.js'
 export { type ListOptions, parseSort } from './repositories/list-options.js'
 export {
   MODEL_STAGES,
   type ModelArtifactKind,
+  type ModelArtifactLink,
   type ModelFields,
   type ModelRecord,
-  ModelRepository,
+  type ModelRepository,
+  type ModelRunLink,
   type ModelStage,
+  type ModelSummary,
   type ModelVersionRecord,
   type StageEvent,
 } from './repositories/models.js'
-export {
-  type CacheHit,
-  type ListRunsOptions,
-  type NewRun,
-  type Page,
-  type RunOwner,
-  type RunRecord,
+export type {
+  CacheHit,
+  ListRunsOptions,
+  MetadataEntityType,
+  NewRun,
+  Page,
+  PipelineSummary,
+  RunOwner,
+  RunRecord,
   RunRepository,
-  type RunStatus,
-  type StepRunRecord,
-  type StepRunStatus,
-  type StepRunUpdate,
+  RunStatus,
+  StepRunRecord,
+  StepRunStatus,
+  StepRunUpdate,
 } from './repositories/runs.js'
-export {
-  type SecretChanges,
-  type SecretSortField,
-  type SecretSummary,
-  SecretsRepository,
+export type {
+  SecretChanges,
+  SecretRepository,
+  SecretSortField,
+  SecretSummary,
 } from './repositories/secrets.js'
 export { loadSecretsKey, SECRETS_KEY_FILE, type SecretsKeyOptions } from './repositories/secrets-key.js'
-export { SETTING_KEYS, SettingsRepository } from './repositories/settings.js'
+export { SETTING_KEYS, type SettingsRepository } from './repositories/settings.js'
 export {
   DEFAULT_STACK_NAME,
   type DefaultStackPlugin,
   type StackComponentIds,
   type StackRecord,
+  type StackRepository,
   type StackSortField,
-  StacksRepository,
 } from './repositories/stacks.js'
-export {
-  type StackRepositories,
-  type StackRepositoriesOptions,
-  stackRepositories,
-} from './repositories/stacks-store.js'
-export { type Database, now, type OpenStoreOptions, type Row, SqliteStore } from './sqlite-store.js'
+export { MIGRATIONS, STORE_SCHEMA_VERSION } from './sqlite/migrations.js'
+export type { Row } from './sqlite/sqlite-database.js'
+export { type OpenStoreOptions, SqliteStore } from './sqlite/sqlite-store.js'

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { refuseNetworkFilesystem } from './network-filesystem.js'
-import { SqliteStore } from './sqlite-store.js'
+import { SqliteStore } from './sqlite/sqlite-store.js'
 
 let directory: string
 beforeEach(() => {

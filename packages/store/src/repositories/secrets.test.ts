@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SqliteStore } from '../sqlite-store.js'
-import { SecretsRepository } from './secrets.js'
+import { SqliteStore } from '../sqlite/sqlite-store.js'
 import { loadSecretsKey } from './secrets-key.js'
 
 let configDir: string
@@ -19,45 +18,44 @@ afterEach(async () => {
 
 const CANARY = 'canary-7f3a9c1e-do-not-leak'
 
-describe('SecretsRepository', () => {
-  it('encrypts values at rest: the database file and its WAL never hold them in clear', () => {
-    const store = SqliteStore.open({ configDir })
-    const secrets = new SecretsRepository(store, () => loadSecretsKey({ configDir, env: {} }))
-    store.transaction(() => secrets.create('aws', { access_key: 'AKIA', secret_key: CANARY }))
-    store.transaction(() =>
-      secrets.update('aws', { set: { session: `${CANARY}-2` }, remove: ['access_key'] }),
-    )
-    expect(secrets.get('aws').keys).toEqual(['secret_key', 'session'])
-    expect(secrets.values('aws')).toEqual({ secret_key: CANARY, session: `${CANARY}-2` })
+describe('SecretRepository', () => {
+  it('encrypts values at rest: the database file and its WAL never hold them in clear', async () => {
+    const store = SqliteStore.open({ configDir, secretsKey: () => loadSecretsKey({ configDir, env: {} }) })
+    await store.transaction((tx) => tx.secrets.create('aws', { access_key: 'AKIA', secret_key: CANARY }))
+    await store.secrets.update('aws', { set: { session: `${CANARY}-2` }, remove: ['access_key'] })
+    expect((await store.secrets.get('aws')).keys).toEqual(['secret_key', 'session'])
+    expect(await store.secrets.values('aws')).toEqual({ secret_key: CANARY, session: `${CANARY}-2` })
     for (const file of readdirSync(configDir).filter((name) => name.startsWith('strata.db'))) {
       expect(readFileSync(join(configDir, file)).includes(Buffer.from('canary-7f3a9c1e'))).toBe(false)
     }
     // Key names are stored in clear; that is what `secret list` shows.
     expect(readFileSync(join(configDir, 'strata.db-wal')).includes(Buffer.from('secret_key'))).toBe(true)
-    store.close()
+    await store.close()
   })
 
-  it('keeps the key in a 0600 file, or takes STRATA_SECRETS_KEY; a wrong key fails with the fix', () => {
-    const store = SqliteStore.open({ configDir })
-    new SecretsRepository(store, () => loadSecretsKey({ configDir, env: {} })).create('s', { k: 'v' })
+  it('keeps the key in a 0600 file, or takes STRATA_SECRETS_KEY; a wrong key fails with the fix', async () => {
+    const store = SqliteStore.open({ configDir, secretsKey: () => loadSecretsKey({ configDir, env: {} }) })
+    await store.secrets.create('s', { k: 'v' })
     expect(statSync(join(configDir, 'secrets.key')).mode & 0o777).toBe(0o600)
+    await store.close()
     const other = Buffer.alloc(32, 1).toString('base64')
-    const wrong = new SecretsRepository(store, () =>
-      loadSecretsKey({ configDir, env: { STRATA_SECRETS_KEY: other } }),
-    )
-    expect(() => wrong.values('s')).toThrow(
+    const wrong = SqliteStore.open({
+      configDir,
+      secretsKey: () => loadSecretsKey({ configDir, env: { STRATA_SECRETS_KEY: other } }),
+    })
+    await expect(wrong.secrets.values('s')).rejects.toThrow(
       "cannot decrypt secret 's': the secrets key is not the one it was saved with — restore the original secrets.key",
     )
     expect(() => loadSecretsKey({ configDir, env: { STRATA_SECRETS_KEY: 'short' } })).toThrow(
       'STRATA_SECRETS_KEY must hold a 32-byte key as base64 or hex',
     )
-    store.close()
+    await wrong.close()
   })
 
-  it('refuses duplicates, bad names, missing keys and empty secrets without echoing values', () => {
-    const store = SqliteStore.open({ configDir })
-    const secrets = new SecretsRepository(store, Buffer.alloc(32, 3))
-    secrets.create('s', { k: CANARY })
+  it('refuses duplicates, bad names, missing keys and empty secrets without echoing values', async () => {
+    const store = SqliteStore.open({ configDir, secretsKey: Buffer.alloc(32, 3) })
+    const { secrets } = store
+    await secrets.create('s', { k: CANARY })
     const attempts = [
       () => secrets.create('s', { k: CANARY }),
       () => secrets.create('bad.name', { k: CANARY }),
@@ -66,14 +64,15 @@ describe('SecretsRepository', () => {
       () => secrets.update('s', { remove: ['k'] }),
       () => secrets.update('missing', { set: { k: CANARY } }),
     ]
-    const messages = attempts.map((attempt) => {
-      try {
-        attempt()
-      } catch (error) {
-        return (error as Error).message
-      }
-      return 'no error'
-    })
+    const messages: string[] = []
+    for (const attempt of attempts) {
+      messages.push(
+        await attempt().then(
+          () => 'no error',
+          (error: Error) => error.message,
+        ),
+      )
+    }
     expect(messages).toEqual([
       "a secret named 's' already exists — change it with 'strata secret update s --KEY=VALUE', or delete it first",
       "invalid secret name 'bad.name' — use letters, digits, '_' and '-' (so that {{secret.key}} can refer to it)",
@@ -82,7 +81,7 @@ describe('SecretsRepository', () => {
       "secret 's' would have no keys — give it at least one (--KEY=VALUE), or delete it with 'strata secret delete s'",
       "no secret named 'missing' — see 'strata secret list', or create it with 'strata secret create missing --KEY=VALUE'",
     ])
-    store.close()
+    await store.close()
   })
 
   it('lets four processes create the key file at once and agree on one key', async () => {

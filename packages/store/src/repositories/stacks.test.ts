@@ -2,22 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SqliteStore } from '../sqlite-store.js'
+import { SqliteStore } from '../sqlite/sqlite-store.js'
 import { DEFAULT_STACK_NAME } from './stacks.js'
-import { type StackRepositories, stackRepositories } from './stacks-store.js'
 
 let configDir: string
 let store: SqliteStore
-let repos: StackRepositories
+let repos: SqliteStore
 const local = { package: '@strata/local', version: '0.1.0' }
 
 beforeEach(async () => {
   configDir = await mkdtemp(join(tmpdir(), 'strata-stacks-'))
-  store = SqliteStore.open({ configDir })
-  repos = stackRepositories(store, { secretsKey: Buffer.alloc(32, 7) })
+  store = SqliteStore.open({ configDir, secretsKey: Buffer.alloc(32, 7) })
+  repos = store
 })
 afterEach(async () => {
-  store.close()
+  await store.close()
   await rm(configDir, { recursive: true, force: true })
 })
 
@@ -25,9 +24,9 @@ function register(type: 'orchestrator' | 'artifact_store' | 'experiment_tracker'
   return repos.components.create({ type, name, flavor: 'local', config: {}, plugin: 'p', pluginVersion: '1' })
 }
 
-describe('StacksRepository', () => {
-  it('creates the default stack once, with local components, and makes it active', () => {
-    const first = repos.stacks.ensureDefault(local)
+describe('StackRepository', async () => {
+  it('creates the default stack once, with local components, and makes it active', async () => {
+    const first = await repos.stacks.ensureDefault(local)
     expect(first.name).toBe(DEFAULT_STACK_NAME)
     expect(first.components.orchestrator).toMatchObject({
       name: 'default',
@@ -39,39 +38,39 @@ describe('StacksRepository', () => {
       flavor: 'local',
       pluginVersion: '0.1.0',
     })
-    expect(repos.settings.get('active_stack_id')).toBe(first.id)
+    expect(await repos.settings.get('active_stack_id')).toBe(first.id)
     const before = store.dump()
-    expect(repos.stacks.ensureDefault(local).id).toBe(first.id)
+    expect((await repos.stacks.ensureDefault(local)).id).toBe(first.id)
     expect(store.dump()).toEqual(before)
   })
 
-  it('refuses to delete or rename the default stack and to delete the active one', () => {
-    const stack = repos.stacks.ensureDefault(local)
-    expect(() => repos.stacks.delete(stack.id)).toThrow('the default stack cannot be deleted')
-    expect(() => repos.stacks.rename(stack.id, 'other')).toThrow(
+  it('refuses to delete or rename the default stack and to delete the active one', async () => {
+    const stack = await repos.stacks.ensureDefault(local)
+    await expect(repos.stacks.delete(stack.id)).rejects.toThrow('the default stack cannot be deleted')
+    await expect(repos.stacks.rename(stack.id, 'other')).rejects.toThrow(
       "the default stack cannot be renamed — copy it instead: 'strata stack copy default other'",
     )
-    const copy = repos.stacks.create({
+    const copy = await repos.stacks.create({
       name: 'mine',
       components: {
         orchestrator: stack.components.orchestrator!.id,
         artifact_store: stack.components.artifact_store!.id,
       },
     })
-    repos.settings.set('active_stack_id', copy.id)
-    expect(() => repos.stacks.delete(copy.id)).toThrow(
+    await repos.settings.set('active_stack_id', copy.id)
+    await expect(repos.stacks.delete(copy.id)).rejects.toThrow(
       "stack 'mine' is the active stack and cannot be deleted — activate another one first",
     )
   })
 
-  it('needs an orchestrator and an artifact store, and keeps them on update', () => {
-    const orchestrator = register('orchestrator', 'o')
-    expect(() => repos.stacks.create({ name: 's', components: { orchestrator: orchestrator.id } })).toThrow(
-      "stack 's' needs an artifact store — pass --artifact-store NAME",
-    )
-    const store1 = register('artifact_store', 'a')
-    const tracker = register('experiment_tracker', 't')
-    const stack = repos.stacks.create({
+  it('needs an orchestrator and an artifact store, and keeps them on update', async () => {
+    const orchestrator = await register('orchestrator', 'o')
+    await expect(
+      repos.stacks.create({ name: 's', components: { orchestrator: orchestrator.id } }),
+    ).rejects.toThrow("stack 's' needs an artifact store — pass --artifact-store NAME")
+    const store1 = await register('artifact_store', 'a')
+    const tracker = await register('experiment_tracker', 't')
+    const stack = await repos.stacks.create({
       name: 's',
       components: {
         orchestrator: orchestrator.id,
@@ -84,66 +83,68 @@ describe('StacksRepository', () => {
       'experiment_tracker',
       'orchestrator',
     ])
-    const updated = repos.stacks.updateComponents(stack.id, { experiment_tracker: null })
+    const updated = await repos.stacks.updateComponents(stack.id, { experiment_tracker: null })
     expect(updated.components.experiment_tracker).toBeUndefined()
-    expect(() => repos.stacks.updateComponents(stack.id, { orchestrator: null })).toThrow(
+    await expect(repos.stacks.updateComponents(stack.id, { orchestrator: null })).rejects.toThrow(
       'needs an orchestrator',
     )
-    expect(() => repos.stacks.updateComponents(stack.id, { orchestrator: store1.id })).toThrow(
+    await expect(repos.stacks.updateComponents(stack.id, { orchestrator: store1.id })).rejects.toThrow(
       `no orchestrator with id '${store1.id}'`,
     )
-    expect(() => repos.stacks.create({ name: 's', components: {} })).toThrow(
+    await expect(repos.stacks.create({ name: 's', components: {} })).rejects.toThrow(
       "a stack named 's' already exists",
     )
-    expect(() => repos.stacks.create({ name: 'bad name', components: {} })).toThrow(
+    await expect(repos.stacks.create({ name: 'bad name', components: {} })).rejects.toThrow(
       "invalid stack name 'bad name'",
     )
   })
 
-  it('finds stacks by name, id or unique id prefix; lists them sorted and paged', () => {
-    const o = register('orchestrator', 'o').id
-    const a = register('artifact_store', 'a').id
+  it('finds stacks by name, id or unique id prefix; lists them sorted and paged', async () => {
+    const o = (await register('orchestrator', 'o')).id
+    const a = (await register('artifact_store', 'a')).id
     for (const name of ['b', 'c', 'a'])
-      repos.stacks.create({ name, components: { orchestrator: o, artifact_store: a } })
-    const stack = repos.stacks.get('b')
-    expect(repos.stacks.find(stack.id)?.name).toBe('b')
-    expect(repos.stacks.find(stack.id.slice(0, 8))?.name).toBe('b')
-    expect(() => repos.stacks.get('zzz')).toThrow("no stack named 'zzz' — see 'strata stack list'")
-    expect(repos.stacks.list().map((s) => s.name)).toEqual(['a', 'b', 'c'])
-    expect(repos.stacks.list({ sort: '-name', limit: 2 }).map((s) => s.name)).toEqual(['c', 'b'])
-    expect(repos.stacks.list({ sort: 'desc:name', limit: 2, offset: 2 }).map((s) => s.name)).toEqual(['a'])
-    expect(() => repos.stacks.list({ sort: 'colour' })).toThrow(
+      await repos.stacks.create({ name, components: { orchestrator: o, artifact_store: a } })
+    const stack = await repos.stacks.get('b')
+    expect((await repos.stacks.find(stack.id))?.name).toBe('b')
+    expect((await repos.stacks.find(stack.id.slice(0, 8)))?.name).toBe('b')
+    await expect(repos.stacks.get('zzz')).rejects.toThrow("no stack named 'zzz' — see 'strata stack list'")
+    expect((await repos.stacks.list()).map((s) => s.name)).toEqual(['a', 'b', 'c'])
+    expect((await repos.stacks.list({ sort: '-name', limit: 2 })).map((s) => s.name)).toEqual(['c', 'b'])
+    expect((await repos.stacks.list({ sort: 'desc:name', limit: 2, offset: 2 })).map((s) => s.name)).toEqual([
+      'a',
+    ])
+    await expect(repos.stacks.list({ sort: 'colour' })).rejects.toThrow(
       "cannot sort by 'colour' — use one of name, created, updated",
     )
-    expect(repos.stacks.count()).toBe(3)
+    expect(await repos.stacks.count()).toBe(3)
   })
 })
 
-describe('ComponentsRepository', () => {
-  it('registers, renames, updates and refuses to delete a component a stack uses', () => {
-    const o = register('orchestrator', 'o')
-    const a = register('artifact_store', 'a')
-    repos.stacks.create({ name: 's', components: { orchestrator: o.id, artifact_store: a.id } })
-    expect(() => register('artifact_store', 'a')).toThrow("artifact store 'a' already exists")
-    expect(() => repos.components.delete(a.id)).toThrow(
+describe('ComponentRepository', async () => {
+  it('registers, renames, updates and refuses to delete a component a stack uses', async () => {
+    const o = await register('orchestrator', 'o')
+    const a = await register('artifact_store', 'a')
+    await repos.stacks.create({ name: 's', components: { orchestrator: o.id, artifact_store: a.id } })
+    await expect(register('artifact_store', 'a')).rejects.toThrow("artifact store 'a' already exists")
+    await expect(repos.components.delete(a.id)).rejects.toThrow(
       "artifact store 'a' is used by stack 's' — give it another artifact store ('strata stack update s --artifact-store OTHER') or delete it first",
     )
-    const renamed = repos.components.update(a.id, { name: 'b', config: { path: '/x' } })
+    const renamed = await repos.components.update(a.id, { name: 'b', config: { path: '/x' } })
     expect(renamed).toMatchObject({ name: 'b', config: { path: '/x' }, flavor: 'local' })
-    expect(repos.stacks.get('s').components.artifact_store?.name).toBe('b')
-    expect(repos.components.stacksUsing(a.id)).toEqual(['s'])
-    expect(() => repos.components.get('artifact_store', 'nope')).toThrow(
+    expect((await repos.stacks.get('s')).components.artifact_store?.name).toBe('b')
+    expect(await repos.components.stacksUsing(a.id)).toEqual(['s'])
+    await expect(repos.components.get('artifact_store', 'nope')).rejects.toThrow(
       "no artifact store named 'nope' — see 'strata artifact-store list'",
     )
-    const unused = register('artifact_store', 'c')
-    repos.components.delete(unused.id)
-    expect(repos.components.find('artifact_store', 'c')).toBeUndefined()
-    expect(repos.components.list({ type: 'artifact_store' }).map((c) => c.name)).toEqual(['b'])
-    expect(repos.components.count({ type: 'orchestrator' })).toBe(1)
+    const unused = await register('artifact_store', 'c')
+    await repos.components.delete(unused.id)
+    expect(await repos.components.find('artifact_store', 'c')).toBeUndefined()
+    expect((await repos.components.list({ type: 'artifact_store' })).map((c) => c.name)).toEqual(['b'])
+    expect(await repos.components.count({ type: 'orchestrator' })).toBe(1)
   })
 })
 
-describe('FlavorsRepository', () => {
+describe('FlavorRepository', async () => {
   const flavor = {
     type: 'alerter' as const,
     name: 'pager',
@@ -155,20 +156,20 @@ describe('FlavorsRepository', () => {
     configSchema: { type: 'object', properties: {} },
   }
 
-  it('records custom flavors, refreshes them from the same module, refuses another module', () => {
-    repos.flavors.register(flavor)
-    repos.flavors.register({ ...flavor, description: 'Pages people, v2' })
-    expect(repos.flavors.list('alerter')).toMatchObject([
+  it('records custom flavors, refreshes them from the same module, refuses another module', async () => {
+    await repos.flavors.register(flavor)
+    await repos.flavors.register({ ...flavor, description: 'Pages people, v2' })
+    expect(await repos.flavors.list('alerter')).toMatchObject([
       { name: 'pager', description: 'Pages people, v2', isRemote: true },
     ])
-    expect(() => repos.flavors.register({ ...flavor, module: '/b/pager.js' })).toThrow(
+    await expect(repos.flavors.register({ ...flavor, module: '/b/pager.js' })).rejects.toThrow(
       "custom alerter flavor 'pager' is already registered from /a/pager.js",
     )
   })
 
-  it('refuses to delete a flavor that components use, or one that is not custom', () => {
-    repos.flavors.register(flavor)
-    repos.components.create({
+  it('refuses to delete a flavor that components use, or one that is not custom', async () => {
+    await repos.flavors.register(flavor)
+    await repos.components.create({
       type: 'alerter',
       name: 'p',
       flavor: 'pager',
@@ -176,9 +177,11 @@ describe('FlavorsRepository', () => {
       plugin: '/a/pager.js',
       pluginVersion: 'custom',
     })
-    expect(() => repos.flavors.delete('alerter', 'pager')).toThrow(
+    await expect(repos.flavors.delete('alerter', 'pager')).rejects.toThrow(
       "custom alerter flavor 'pager' is used by 'p' — delete that component first ('strata alerter delete p')",
     )
-    expect(() => repos.flavors.delete('alerter', 'slack')).toThrow("no custom alerter flavor named 'slack'")
+    await expect(repos.flavors.delete('alerter', 'slack')).rejects.toThrow(
+      "no custom alerter flavor named 'slack'",
+    )
   })
 })

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { assertSupportedNode } from '../node-version.js'
 import { STORE_SCHEMA_VERSION } from './migrations.js'
-import { assertSupportedNode } from './node-version.js'
 import { SqliteStore } from './sqlite-store.js'
 
 let configDir: string
@@ -21,8 +21,8 @@ describe('SqliteStore', () => {
     const store = SqliteStore.open({ configDir })
     expect(store.path).toBe(join(configDir, 'strata.db'))
     expect(store.schemaVersion).toBe(STORE_SCHEMA_VERSION)
-    expect(store.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' })
-    expect(store.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 })
+    expect({ ...store.db.prepare('PRAGMA journal_mode').get() }).toEqual({ journal_mode: 'wal' })
+    expect({ ...store.db.prepare('PRAGMA foreign_keys').get() }).toEqual({ foreign_keys: 1 })
     expect(store.integrityCheck()).toBe('ok')
     store.close()
     // Re-opening an up-to-date store changes nothing.
@@ -40,40 +40,42 @@ describe('SqliteStore', () => {
     )
   })
 
-  it('rolls a failed transaction back completely', () => {
+  it('rolls a failed transaction back completely', async () => {
     const store = SqliteStore.open({ configDir })
     const before = store.dump()
-    expect(() =>
-      store.transaction(() => {
-        store.run("INSERT INTO settings (key, value) VALUES ('a', '1')")
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.settings.set('a', '1')
+        await tx.stacks.ensureDefault({ package: '@strata/local', version: '0.1.0' })
         throw new Error('boom')
       }),
-    ).toThrow('boom')
+    ).rejects.toThrow('boom')
     expect(store.dump()).toEqual(before)
-    store.close()
+    await store.close()
   })
 
   it('lets several processes write at once without "database is locked"', async () => {
     SqliteStore.open({ configDir }).close()
     // Child processes run the built package (`pnpm test` builds first).
     const script = `
-      const { SqliteStore } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)})
+      const { SqliteStore } = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)})
       const store = SqliteStore.open({ configDir: process.argv[1] })
+      const count = store.db.prepare('SELECT COUNT(*) AS n FROM settings')
       for (let i = 0; i < 200; i++) {
-        store.transaction(() => {
-          const n = store.get("SELECT COUNT(*) AS n FROM settings").n
-          store.run('INSERT INTO settings (key, value) VALUES (?, ?)', process.pid + ':' + i, String(n))
+        await store.transaction(async (tx) => {
+          const n = count.get().n
+          await tx.settings.set(process.pid + ':' + i, String(n))
         })
       }
-      store.close()
+      await store.close()
     `
     const writers = Array.from({ length: 4 }, () =>
       promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, configDir]),
     )
     await Promise.all(writers)
     const store = SqliteStore.open({ configDir })
-    expect(store.get<{ n: number }>('SELECT COUNT(*) AS n FROM settings')?.n).toBe(800)
-    store.close()
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM settings').get()?.n).toBe(800)
+    await store.close()
   }, 60_000)
 
   it('explains an unsupported Node.js instead of crashing in the native module', () => {

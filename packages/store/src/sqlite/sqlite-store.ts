@@ -1,16 +1,36 @@
+import type { AsyncLocalStorage } from 'node:async_hooks'
 import { join } from 'node:path'
-import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { DatabaseSync } from 'node:sqlite'
 import { StrataError } from '@strata/core/base'
-import { resolveConfigDir } from './config-dir.js'
+import { resolveConfigDir } from '../config-dir.js'
+import type { MetadataStore, StoreRepositories, StoreTransaction } from '../metadata-store.js'
+import { type FilesystemProbe, refuseNetworkFilesystem } from '../network-filesystem.js'
+import { assertSupportedNode } from '../node-version.js'
+import type { ArtifactRepository } from '../repositories/artifacts.js'
+import type { ComponentRepository } from '../repositories/components.js'
+import type { FlavorRepository } from '../repositories/flavors.js'
+import type { ModelRepository } from '../repositories/models.js'
+import type { RunRepository } from '../repositories/runs.js'
+import type { SecretRepository } from '../repositories/secrets.js'
+import { loadSecretsKey } from '../repositories/secrets-key.js'
+import type { SettingsRepository } from '../repositories/settings.js'
+import type { StackRepository } from '../repositories/stacks.js'
+import { SqliteArtifactRepository } from './artifacts.js'
+import { SqliteComponentRepository } from './components.js'
+import { SqliteFlavorRepository } from './flavors.js'
 import { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
-import { type FilesystemProbe, refuseNetworkFilesystem } from './network-filesystem.js'
-import { assertSupportedNode } from './node-version.js'
+import { SqliteModelRepository } from './models.js'
+import { queued } from './queued-repository.js'
+import { SqliteRunRepository } from './runs.js'
+import { SqliteSecretRepository } from './secrets.js'
+import { SqliteSettingsRepository } from './settings.js'
+import { type Row, SqliteDatabase } from './sqlite-database.js'
+import { SqliteStackRepository } from './stacks.js'
+import { TransactionQueue } from './transaction-queue.js'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
 const { chmodSync, mkdirSync } = process.getBuiltinModule('node:fs')
-
-export type Database = DatabaseSync
 
 export interface OpenStoreOptions {
   /** The user's Strata directory. @default resolveConfigDir() */
@@ -24,30 +44,77 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number
   /** How the store directory's filesystem is found (network filesystems are refused). @default the real one */
   filesystem?: FilesystemProbe
+  /**
+   * The key for secret values, or a function returning it (called once, on first encryption or decryption).
+   * @default loadSecretsKey({ configDir })
+   */
+  secretsKey?: Buffer | (() => Buffer)
 }
 
-/** Row values as SQLite returns them. */
-export type Row = Record<string, unknown>
+/** The synchronous SQLite repositories, shared by the store and its transactions. */
+interface SqliteRepositories {
+  stacks: SqliteStackRepository
+  components: SqliteComponentRepository
+  flavors: SqliteFlavorRepository
+  secrets: SqliteSecretRepository
+  settings: SqliteSettingsRepository
+  runs: SqliteRunRepository
+  artifacts: SqliteArtifactRepository
+  models: SqliteModelRepository
+}
 
 /**
  * The embedded metadata store: one SQLite file in WAL mode. Reads never block; every write runs in a
  * `BEGIN IMMEDIATE` transaction (taking the write lock up front, so concurrent processes queue on the busy
- * timeout instead of failing with "database is locked"); a failure rolls the whole command back.
+ * timeout instead of failing with "database is locked"); a failure rolls the whole transaction back.
+ *
+ * One connection serves the whole process, so transactions are serialised: while one is open, every other
+ * call on the store waits for it, in call order (see `TransactionQueue`).
  */
-export class SqliteStore {
-  readonly db: Database
+export class SqliteStore implements MetadataStore {
+  readonly dialect = 'sqlite'
   readonly path: string
   readonly configDir: string
-  /** Prepared statements by SQL: repositories run the same few statements over and over. */
-  readonly #statements = new Map<string, StatementSync>()
-  /** Open transactions: 0 outside, 1 in `BEGIN IMMEDIATE`, more in savepoints. */
-  #depth = 0
+  readonly stacks: StackRepository
+  readonly components: ComponentRepository
+  readonly flavors: FlavorRepository
+  readonly secrets: SecretRepository
+  readonly settings: SettingsRepository
+  readonly runs: RunRepository
+  readonly artifacts: ArtifactRepository
+  readonly models: ModelRepository
+  readonly #database: SqliteDatabase
+  readonly #sqlite: SqliteRepositories
+  readonly #queue: TransactionQueue
+  /** The innermost transaction the running async code is in; created with the first transaction. */
+  #context: AsyncLocalStorage<TransactionQueue> | undefined
   #open = true
 
-  private constructor(db: Database, path: string, configDir: string) {
-    this.db = db
+  private constructor(db: DatabaseSync, path: string, configDir: string, secretsKey: () => Buffer) {
     this.path = path
     this.configDir = configDir
+    this.#database = new SqliteDatabase(db)
+    const database = this.#database
+    this.#sqlite = {
+      stacks: new SqliteStackRepository(database),
+      components: new SqliteComponentRepository(database),
+      flavors: new SqliteFlavorRepository(database),
+      secrets: new SqliteSecretRepository(database, secretsKey),
+      settings: new SqliteSettingsRepository(database),
+      runs: new SqliteRunRepository(database),
+      artifacts: new SqliteArtifactRepository(database),
+      models: new SqliteModelRepository(database),
+    }
+    this.#queue = new TransactionQueue(() => this.#context?.getStore())
+    const repositories = this.#repositories(this.#queue)
+    this.stacks = repositories.stacks
+    this.components = repositories.components
+    this.flavors = repositories.flavors
+    this.secrets = repositories.secrets
+    this.settings = repositories.settings
+    this.runs = repositories.runs
+    this.artifacts = repositories.artifacts
+    this.models = repositories.models
   }
 
   /**
@@ -63,7 +130,7 @@ export class SqliteStore {
     // Node's built-in SQLite: no native package to install, and it opens in under a millisecond (a native
     // binding took ~8 ms, a sixth of the start-up budget of `strata stack list`). Loaded after the Node check.
     const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
-    let db: Database
+    let db: DatabaseSync
     try {
       db = new DatabaseSync(path, {
         timeout: options.busyTimeoutMs ?? 30_000,
@@ -82,27 +149,43 @@ export class SqliteStore {
     try {
       chmodSync(path, 0o600)
     } catch {}
-    const store = new SqliteStore(db, path, configDir)
+    const given = options.secretsKey
+    let key: Buffer | undefined = typeof given === 'function' ? undefined : given
+    const secretsKey = () => {
+      key ??= typeof given === 'function' ? given() : loadSecretsKey({ configDir })
+      return key
+    }
+    const store = new SqliteStore(db, path, configDir, secretsKey)
     store.#migrate()
     return store
   }
 
+  /** The database file. */
+  get location(): string {
+    return this.path
+  }
+
+  /** The open connection, for tests and tools that need SQL (triggers, pragmas). */
+  get db(): DatabaseSync {
+    return this.#database.db
+  }
+
   /** The schema version of the open store. */
   get schemaVersion(): number {
-    return (this.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0) as number
+    return this.#database.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0
   }
 
   #migrate(): void {
     const current = this.schemaVersion
     if (current > STORE_SCHEMA_VERSION) {
-      this.close()
+      this.#closeNow()
       throw new StrataError(
         'STORE_TOO_NEW',
         `the Strata store at ${this.path} has schema version ${current}, but this Strata knows only up to ${STORE_SCHEMA_VERSION} — upgrade Strata (pnpm add -D @strata/cli@latest @strata/sdk@latest), or point STRATA_CONFIG_DIR at another store`,
       )
     }
     if (current === STORE_SCHEMA_VERSION) return
-    this.transaction(() => {
+    this.#database.transaction(() => {
       // Another process may have migrated while this one waited for the write lock.
       const locked = this.schemaVersion
       for (const migration of MIGRATIONS) {
@@ -113,62 +196,49 @@ export class SqliteStore {
     })
   }
 
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
+    return this.#transaction(this.#queue, fn)
+  }
+
   /**
-   * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`): all of it commits, or none of it does.
-   * Nested calls become savepoints of the outer transaction.
+   * One transaction level at `level` (the store, or an open transaction): waits for the level's queue,
+   * opens `BEGIN IMMEDIATE` (or a savepoint), runs `fn` with repositories bound to a new level below, lets
+   * calls still queued there finish, then commits; any failure rolls the level back.
    */
-  transaction<T>(fn: () => T): T {
-    if (this.#depth > 0) {
-      const savepoint = `strata_${this.#depth}`
-      this.db.exec(`SAVEPOINT ${savepoint}`)
-      this.#depth++
+  #transaction<T>(level: TransactionQueue, fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
+    return level.exclusive(async () => {
+      const inner = new TransactionQueue(() => this.#context?.getStore(), level)
+      const tx = this.#repositories(inner)
+      this.#context ??= new (process.getBuiltinModule('node:async_hooks').AsyncLocalStorage)()
+      const open = this.#database.begin()
+      let result: T
       try {
-        const result = synchronous(fn())
-        this.db.exec(`RELEASE ${savepoint}`)
-        return result
+        result = await this.#context.run(inner, () => fn(tx))
+        await inner.end()
       } catch (error) {
-        this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+        await inner.end()
+        open.rollback()
         throw error
-      } finally {
-        this.#depth--
       }
-    }
-    this.db.exec('BEGIN IMMEDIATE')
-    this.#depth++
-    try {
-      const result = synchronous(fn())
-      this.db.exec('COMMIT')
+      open.commit()
       return result
-    } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK')
-      throw error
-    } finally {
-      this.#depth--
+    })
+  }
+
+  /** The async repositories over the SQLite ones, their calls ordered by `queue`. */
+  #repositories(queue: TransactionQueue): StoreRepositories {
+    const sqlite = this.#sqlite
+    return {
+      stacks: queued<StackRepository>(sqlite.stacks, queue),
+      components: queued<ComponentRepository>(sqlite.components, queue),
+      flavors: queued<FlavorRepository>(sqlite.flavors, queue),
+      secrets: queued<SecretRepository>(sqlite.secrets, queue),
+      settings: queued<SettingsRepository>(sqlite.settings, queue),
+      runs: queued<RunRepository>(sqlite.runs, queue),
+      artifacts: queued<ArtifactRepository>(sqlite.artifacts, queue),
+      models: queued<ModelRepository>(sqlite.models, queue),
+      transaction: (fn) => this.#transaction(queue, fn),
     }
-  }
-
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql)
-    if (!statement) {
-      statement = this.db.prepare(sql)
-      this.#statements.set(sql, statement)
-    }
-    return statement
-  }
-
-  /** All rows of one query. */
-  all<T = Row>(sql: string, ...params: unknown[]): T[] {
-    return this.#statement(sql).all(...(params as SqlValue[])) as T[]
-  }
-
-  /** The first row of one query, or `undefined`. */
-  get<T = Row>(sql: string, ...params: unknown[]): T | undefined {
-    return this.#statement(sql).get(...(params as SqlValue[])) as T | undefined
-  }
-
-  /** Runs one statement; returns the number of changed rows. */
-  run(sql: string, ...params: unknown[]): number {
-    return Number(this.#statement(sql).run(...(params as SqlValue[])).changes)
   }
 
   /**
@@ -176,12 +246,12 @@ export class SqliteStore {
    * left the store as it was.
    */
   dump(): Record<string, Row[]> {
-    const tables = this.all<{ name: string }>(
+    const tables = this.#database.all<{ name: string }>(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
     const dump: Record<string, Row[]> = {}
     for (const { name } of tables) {
-      const rows = this.all(`SELECT * FROM "${name}"`)
+      const rows = this.#database.all(`SELECT * FROM "${name}"`)
       dump[name] = rows.sort((a, b) => {
         const left = JSON.stringify(a, (_key, value) =>
           value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value,
@@ -197,28 +267,25 @@ export class SqliteStore {
 
   /** `PRAGMA integrity_check`: `'ok'` for a healthy file. */
   integrityCheck(): string {
-    return this.get<{ integrity_check: string }>('PRAGMA integrity_check')?.integrity_check ?? 'no answer'
+    return (
+      this.#database.get<{ integrity_check: string }>('PRAGMA integrity_check')?.integrity_check ??
+      'no answer'
+    )
   }
 
-  close(): void {
+  /** Closes the store: now when no transaction is open, else once the calls queued before this one ran. */
+  close(): Promise<void> {
+    if (!this.#open) return Promise.resolve()
+    if (this.#queue.idle) {
+      this.#closeNow()
+      return Promise.resolve()
+    }
+    return this.#queue.exclusive(async () => this.#closeNow())
+  }
+
+  #closeNow(): void {
     if (!this.#open) return
     this.#open = false
-    this.#statements.clear()
-    this.db.close()
+    this.#database.close()
   }
-}
-
-type SqlValue = null | number | bigint | string | Uint8Array
-
-/** A transaction body must not be async: its work would run after the commit. */
-function synchronous<T>(result: T): T {
-  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-    throw new TypeError('a store transaction must be synchronous — do async work before or after it')
-  }
-  return result
-}
-
-/** Now, as stored: ISO 8601 in UTC. */
-export function now(): string {
-  return new Date().toISOString()
 }

@@ -1,0 +1,136 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+
+/** Row values as SQLite returns them. */
+export type Row = Record<string, unknown>
+
+type SqlValue = null | number | bigint | string | Uint8Array
+
+/** One open level of a transaction: `BEGIN IMMEDIATE` at the top, a savepoint below. */
+export interface TransactionLevel {
+  /** Commits (or releases the savepoint); on failure rolls the level back and throws. */
+  commit(): void
+  rollback(): void
+}
+
+/**
+ * The synchronous core of the SQLite store: one connection, its prepared statements, and transactions
+ * that nest as savepoints. The SQLite repositories run on it; only the store's queue calls them, so no two
+ * callers ever share an open transaction.
+ */
+export class SqliteDatabase {
+  readonly db: DatabaseSync
+  /** Prepared statements by SQL: repositories run the same few statements over and over. */
+  readonly #statements = new Map<string, StatementSync>()
+  /** Open transaction levels: 0 outside, 1 in `BEGIN IMMEDIATE`, more in savepoints. */
+  #depth = 0
+
+  constructor(db: DatabaseSync) {
+    this.db = db
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare(sql)
+      this.#statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  /** All rows of one query. */
+  all<T = Row>(sql: string, ...params: unknown[]): T[] {
+    return this.#statement(sql).all(...(params as SqlValue[])) as T[]
+  }
+
+  /** The first row of one query, or `undefined`. */
+  get<T = Row>(sql: string, ...params: unknown[]): T | undefined {
+    return this.#statement(sql).get(...(params as SqlValue[])) as T | undefined
+  }
+
+  /** Runs one statement; returns the number of changed rows. */
+  run(sql: string, ...params: unknown[]): number {
+    return Number(this.#statement(sql).run(...(params as SqlValue[])).changes)
+  }
+
+  /**
+   * Opens a transaction level: `BEGIN IMMEDIATE` (taking the write lock up front, so concurrent processes
+   * queue on the busy timeout instead of failing with "database is locked"), or a savepoint inside one.
+   */
+  begin(): TransactionLevel {
+    if (this.#depth > 0) {
+      const savepoint = `strata_${this.#depth}`
+      this.db.exec(`SAVEPOINT ${savepoint}`)
+      this.#depth++
+      return {
+        commit: () => {
+          try {
+            this.db.exec(`RELEASE ${savepoint}`)
+          } catch (error) {
+            this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+            throw error
+          } finally {
+            this.#depth--
+          }
+        },
+        rollback: () => {
+          try {
+            this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+          } finally {
+            this.#depth--
+          }
+        },
+      }
+    }
+    this.db.exec('BEGIN IMMEDIATE')
+    this.#depth++
+    return {
+      commit: () => {
+        try {
+          this.db.exec('COMMIT')
+        } catch (error) {
+          if (this.db.isTransaction) this.db.exec('ROLLBACK')
+          throw error
+        } finally {
+          this.#depth--
+        }
+      },
+      rollback: () => {
+        try {
+          if (this.db.isTransaction) this.db.exec('ROLLBACK')
+        } finally {
+          this.#depth--
+        }
+      },
+    }
+  }
+
+  /**
+   * Runs synchronous `fn` in one transaction level: all of it commits, or none of it does. What the
+   * repositories use for their multi-statement writes; inside an open transaction it is a savepoint.
+   */
+  transaction<T>(fn: () => T): T {
+    const level = this.begin()
+    let result: T
+    try {
+      result = fn()
+      if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+        throw new TypeError('a synchronous store transaction returned a promise — use store.transaction()')
+      }
+    } catch (error) {
+      level.rollback()
+      throw error
+    }
+    level.commit()
+    return result
+  }
+
+  close(): void {
+    this.#statements.clear()
+    this.db.close()
+  }
+}
+
+/** Now, as stored: ISO 8601 in UTC. */
+export function now(): string {
+  return new Date().toISOString()
+}
