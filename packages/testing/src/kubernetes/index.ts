@@ -1,3 +1,4 @@
+export { type EventuallyOptions, eventually } from './eventually.js'
 export type { ImageRuntime } from './image-runtimes.js'
 export { IMAGE_BIN_DIR, IMAGE_PATH, nodeImageReferences } from './image-runtimes.js'
 export type { NodeAgentHandle } from './node-agent-handle.js'
@@ -8,5 +9,6 @@ export {
   type KubernetesTestPlane,
   type KubernetesTestPlaneOptions,
   type KubernetesTestPlaneResult,
+  kubernetesTestPlaneUnavailable,
   startKubernetesTestPlane,
 } from './start-kubernetes-test-plane.js'

@@ -8,7 +8,7 @@ import { type ImageRuntime, nodeImageReferences, writeNodeImage } from './image-
 import { KubeApi } from './kube-api.js'
 import { kubeconfigDocument } from './kubeconfig.js'
 import { type NodeAgentHandle, type NodeAgentProcess, startNodeAgent } from './node-agent-handle.js'
-import { defaultBinDir, findPlaneBinaries, KUBERNETES_VERSION } from './plane-binaries.js'
+import { defaultBinDir, findPlaneBinaries, KUBERNETES_VERSION, type PlaneBinaries } from './plane-binaries.js'
 import { planeHelpers } from './plane-helpers.js'
 import { readLogTail } from './plane-process.js'
 
@@ -82,6 +82,34 @@ export type KubernetesTestPlaneResult =
   | { plane: KubernetesTestPlane; skip?: undefined }
   | { plane?: undefined; skip: string }
 
+function planeBinDir(options: Pick<KubernetesTestPlaneOptions, 'binDir'>): string {
+  return options.binDir ?? (process.env.STRATA_KUBE_TEST_PLANE_BIN || defaultBinDir())
+}
+
+function prerequisites(
+  options: Pick<KubernetesTestPlaneOptions, 'binDir'>,
+): { binaries: PlaneBinaries } | { skip: string } {
+  const found = findPlaneBinaries(planeBinDir(options))
+  if (!('missing' in found)) return found
+  const message = `the Kubernetes test plane cannot run here: ${found.missing}`
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${message}`)
+  console.warn(`skipping tests that need ${message}`)
+  return { skip: message }
+}
+
+/**
+ * Why this machine cannot run a plane (no binaries, no mount namespaces, not Linux), naming the fix; or
+ * undefined when it can. Starts nothing: a test file calls it at collection time for `describe.skipIf`
+ * and starts the plane in `beforeAll`.
+ * @throws Error with `CI=true`, where CI builds the binaries, instead of returning a reason
+ */
+export function kubernetesTestPlaneUnavailable(
+  options: Pick<KubernetesTestPlaneOptions, 'binDir'> = {},
+): string | undefined {
+  const checked = prerequisites(options)
+  return 'skip' in checked ? checked.skip : undefined
+}
+
 /**
  * Starts a real Kubernetes control plane — etcd, kube-apiserver and kube-controller-manager — plus a node
  * agent that stands in for kube-scheduler and the kubelet, running each container as a local process.
@@ -89,24 +117,20 @@ export type KubernetesTestPlaneResult =
  * with `CI=true` that is an error, because CI builds the binaries.
  *
  * ```ts
- * const { plane, skip } = await startKubernetesTestPlane()
- * afterAll(() => plane?.stop())
- * describe.skipIf(skip)('on kubernetes', () => { ... })
+ * const skip = kubernetesTestPlaneUnavailable()
+ * describe.skipIf(skip)('on kubernetes', () => {
+ *   let plane: KubernetesTestPlane
+ *   beforeAll(async () => ({ plane } = (await startKubernetesTestPlane()) as { plane: KubernetesTestPlane }), 200_000)
+ *   afterAll(() => plane?.stop())
+ * })
  * ```
  * @throws Error when the plane cannot start although this machine has what it needs, or with `CI=true`
  */
 export async function startKubernetesTestPlane(
   options: KubernetesTestPlaneOptions = {},
 ): Promise<KubernetesTestPlaneResult> {
-  const found = findPlaneBinaries(
-    options.binDir ?? (process.env.STRATA_KUBE_TEST_PLANE_BIN || defaultBinDir()),
-  )
-  if ('missing' in found) {
-    const message = `the Kubernetes test plane cannot run here: ${found.missing}`
-    if (process.env.CI === 'true') throw new Error(`CI=true and ${message}`)
-    console.warn(`skipping tests that need ${message}`)
-    return { skip: message }
-  }
+  const found = prerequisites(options)
+  if ('skip' in found) return { skip: found.skip }
   const deadline = Date.now() + (options.startTimeoutMs ?? 180_000)
   const stateDir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'strata-kube-plane-'))
   await mkdir(join(stateDir, 'logs'))
