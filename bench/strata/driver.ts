@@ -79,7 +79,7 @@ async function register(components: number, stacks: number): Promise<number> {
   try {
     const begin = performance.now()
     const { registry } = await sdk.discoverWorkspaceFlavors(workspace)
-    const { components: repository, stacks: stackRepository } = workspace.repositories
+    const { components: repository } = workspace.store
     for (let index = 0; index < components / 2; index++) {
       for (const [type, name, config] of [
         ['orchestrator', `orchestrator-${index}`, {}],
@@ -87,16 +87,16 @@ async function register(components: number, stacks: number): Promise<number> {
       ] as const) {
         const { missingSecrets: _, ...component } = await sdk.prepareComponent(
           { type, name, flavor: 'local', config },
-          { registry, secrets: workspace.repositories.secrets },
+          { registry, secrets: workspace.store.secrets },
         )
-        workspace.store.transaction(() => repository.create(component))
+        await workspace.store.transaction((tx) => tx.components.create(component))
       }
     }
     for (let index = 0; index < stacks; index++) {
-      const orchestrator = repository.get('orchestrator', `orchestrator-${index}`)
-      const artifactStore = repository.get('artifact_store', `store-${index}`)
-      workspace.store.transaction(() =>
-        stackRepository.create({
+      const orchestrator = await repository.get('orchestrator', `orchestrator-${index}`)
+      const artifactStore = await repository.get('artifact_store', `store-${index}`)
+      await workspace.store.transaction((tx) =>
+        tx.stacks.create({
           name: `stack-${index}`,
           components: { orchestrator: orchestrator.id, artifact_store: artifactStore.id },
         }),
@@ -104,7 +104,7 @@ async function register(components: number, stacks: number): Promise<number> {
     }
     return performance.now() - begin
   } finally {
-    workspace.close()
+    await workspace.close()
   }
 }
 

@@ -1,3 +1,4 @@
+import { closestName } from '@strata/core/base'
 import { parseArguments } from './argv.js'
 import { CommandContext } from './context.js'
 import { printCommandHelp, printGroupHelp, printMainHelp } from './help.js'
@@ -22,33 +23,8 @@ function isHelp(token: string | undefined): boolean {
   return token === '--help' || token === '-h'
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length]!
-}
-
-/** The candidate nearest to a mistyped name, when it is near enough. */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1
-  for (const candidate of candidates) {
-    const d = distance(name, candidate)
-    if (d < bestDistance) [best, bestDistance] = [candidate, d]
-  }
-  return best
-}
-
 function unknownCommand(name: string, path: string, candidates: readonly string[]): UsageError {
-  const guess = closest(name, candidates)
+  const guess = closestName(name, candidates)
   const where = path ? `strata ${path}` : 'strata'
   return new UsageError(
     `unknown command '${where} ${name}' — ${guess ? `did you mean '${where} ${guess}'? ` : ''}see '${where} --help'`,
@@ -124,6 +100,6 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
     if (process.env.STRATA_DEBUG && (error as Error)?.stack) io.note((error as Error).stack!)
     return 1
   } finally {
-    context?.close()
+    await context?.close()
   }
 }

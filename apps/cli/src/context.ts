@@ -130,8 +130,8 @@ export class CommandContext {
     return /^y(es)?$/i.test(answer.trim())
   }
 
-  close(): void {
-    this.#workspace?.close()
+  async close(): Promise<void> {
+    await this.#workspace?.close()
   }
 }
 

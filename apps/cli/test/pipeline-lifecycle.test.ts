@@ -65,7 +65,7 @@ export const readSource = step({ name: 'read_source' }, async () => readFileSync
 export const readStore = step({ name: 'read_store' }, async (_inputs, ctx) => {
   const client = await Client.open()
   try {
-    return client.getRun(ctx.runId).name
+    return (await client.getRun(ctx.runId)).name
   } finally {
     await client.close()
   }

@@ -62,7 +62,7 @@ import { Client, pipeline, step } from '@strata/sdk'
 export const strict = step({ name: 'strict', outputs: [] }, async () => {
   const client = await Client.open()
   try {
-    client.getRun('no-such-run')
+    await client.getRun('no-such-run')
   } finally {
     await client.close()
   }
@@ -359,11 +359,11 @@ describe('strata model', () => {
       "Error: model 'sums' already exists — change it with 'strata model update sums'\n",
     )
     // Versions come from runs declaring the model; here through the SDK's store, as a training run would.
-    const { ModelRepository, SqliteStore } = await import('@strata/store')
+    const { SqliteStore } = await import('@strata/store')
     const store = SqliteStore.open({ configDir: sandbox.configDir })
-    new ModelRepository(store).createVersion('sums')
-    new ModelRepository(store).createVersion('sums')
-    store.close()
+    await store.models.createVersion('sums')
+    await store.models.createVersion('sums')
+    await store.close()
 
     const empty = await run(['model', 'version', 'describe', 'sums', 'production'])
     expect(empty.code).toBe(1)

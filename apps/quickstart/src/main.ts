@@ -35,9 +35,11 @@ export interface QuickstartResult {
   predictions: Prediction[]
 }
 
-function productionAccuracy(client: Client): { version: number; accuracy: number } | undefined {
+async function productionAccuracy(
+  client: Client,
+): Promise<{ version: number; accuracy: number } | undefined> {
   try {
-    const production = client.getModelVersion('churn', 'production')
+    const production = await client.getModelVersion('churn', 'production')
     return { version: production.number, accuracy: Number(production.metadata.accuracy) }
   } catch (error) {
     if (isStrataError(error) && (error.code === 'MODEL_STAGE_EMPTY' || error.code === 'MODEL_NOT_FOUND'))
@@ -69,12 +71,15 @@ export async function quickstart(options: QuickstartOptions = {}): Promise<Quick
         ...(options.config ? { config: options.config } : {}),
       })
       if (run.status !== 'completed') throw new Error(`training run ${run.name} ${run.status}: ${run.error}`)
-      const version = client.getModelVersion('churn', client.getRun(run.id).snapshot.model!.number)
+      const version = await client.getModelVersion(
+        'churn',
+        (await client.getRun(run.id)).snapshot.model!.number,
+      )
       const accuracy = Number(version.metadata.accuracy)
-      const production = productionAccuracy(client)
+      const production = await productionAccuracy(client)
       const promoted = production === undefined || accuracy > production.accuracy
       if (promoted) {
-        client.setModelStage('churn', version.number, 'production', { force: true })
+        await client.setModelStage('churn', version.number, 'production', { force: true })
         say(
           `✔ churn v${version.number}: held-out accuracy ${percent(accuracy)} — promoted to production${production ? ` (beats v${production.version} at ${percent(production.accuracy)})` : ' (no production version yet)'}`,
         )
@@ -86,7 +91,7 @@ export async function quickstart(options: QuickstartOptions = {}): Promise<Quick
       trained.push({ version: version.number, accuracy, promoted })
     }
 
-    const production = productionAccuracy(client)!
+    const production = (await productionAccuracy(client))!
     say(
       `\n▶ inference with the production model: churn v${production.version} (${percent(production.accuracy)})`,
     )

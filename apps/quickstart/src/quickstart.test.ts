@@ -64,13 +64,13 @@ describe('the quickstart', () => {
         )
       }
       // The inference run recorded which version it used, and the version lists both of its runs' roles.
-      const inference = client.listRuns({ pipeline: 'inference' }).items[0]!
-      expect(client.getRun(inference.id).snapshot.steps[1]!.model).toMatchObject({
+      const inference = (await client.listRuns({ pipeline: 'inference' })).items[0]!
+      expect((await client.getRun(inference.id)).snapshot.steps[1]!.model).toMatchObject({
         name: 'churn',
         version: 'production',
         number: 1,
       })
-      const v1 = client.getModelVersion('churn', 1)
+      const v1 = await client.getModelVersion('churn', 1)
       // Everything its steps saved is linked to the version: training data and model, and the predictions served with it.
       expect(v1.artifacts.map((artifact) => `${artifact.name}:${artifact.kind}`)).toEqual([
         'churn-dataset:data',
@@ -107,15 +107,17 @@ describe('the quickstart', () => {
 
     const client = await Client.open()
     try {
-      expect(client.getModelVersion('churn', 2).stage).toBe('production')
-      expect(client.getModelVersion('churn', 1).stage).toBe('archived')
+      expect((await client.getModelVersion('churn', 2)).stage).toBe('production')
+      expect((await client.getModelVersion('churn', 1)).stage).toBe('archived')
       // Every stage change is an event: v1 in, v1 archived by the forced promotion of v2, v2 in.
       expect(
-        client.getModel('churn').stageEvents.map((event) => `v${event.number} ${event.from}→${event.to}`),
+        (await client.getModel('churn')).stageEvents.map(
+          (event) => `v${event.number} ${event.from}→${event.to}`,
+        ),
       ).toEqual(['v1 null→production', 'v1 production→archived', 'v2 null→production'])
       // The inference run used the new production version.
-      const inference = client.listRuns({ pipeline: 'inference' }).items[0]!
-      expect(client.getRun(inference.id).snapshot.steps[1]!.model).toMatchObject({ number: 2 })
+      const inference = (await client.listRuns({ pipeline: 'inference' })).items[0]!
+      expect((await client.getRun(inference.id)).snapshot.steps[1]!.model).toMatchObject({ number: 2 })
     } finally {
       await client.close()
     }

@@ -36,7 +36,6 @@ export {
 } from './compiler/run-config.js'
 export {
   BUILTIN_PLUGINS,
-  type CustomFlavorRecord,
   type DiscoverFlavorsOptions,
   type DiscoveryResult,
   discoverFlavors,
@@ -130,6 +129,6 @@ export {
 } from './runtime/run-pipeline.js'
 export type { RunOutput, RunProgress, StepProgressState } from './runtime/run-progress.js'
 export { importingPipelines, insideStepProcess, runStepProcess } from './runtime/step-process.js'
-export { applyRunEvent, type RunRepositories, StoreRecorder } from './runtime/store-recorder.js'
+export { applyRunEvent, StoreRecorder } from './runtime/store-recorder.js'
 export { syncRun } from './runtime/sync-run.js'
 export * from './stacks/index.js'

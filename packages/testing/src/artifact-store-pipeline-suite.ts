@@ -83,28 +83,28 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
       const workspace = openWorkspace({ configDir, cwd: project })
       try {
         for (const [name, values] of Object.entries(options.secrets?.() ?? {}))
-          workspace.repositories.secrets.create(name, values)
+          await workspace.store.secrets.create(name, values)
         const { registry } = await discoverWorkspaceFlavors(workspace)
         const prepared = await prepareComponent(
           { type: 'artifact_store', name: 'bucket', flavor: options.flavor, config: options.config() },
-          { registry, secrets: workspace.repositories.secrets },
+          { registry, secrets: workspace.store.secrets },
         )
         expect(prepared.missingSecrets).toEqual([])
         const { missingSecrets: _missing, ...component } = prepared
-        const store = workspace.repositories.components.create(component)
-        const local = workspace.repositories.stacks.ensureDefault({
+        const store = await workspace.store.components.create(component)
+        const local = await workspace.store.stacks.ensureDefault({
           package: '@strata/local',
           version: '0.0.0',
         })
-        const stack = workspace.repositories.stacks.create({
+        const stack = await workspace.store.stacks.create({
           name: 'remote-store',
           components: { orchestrator: local.components.orchestrator!.id, artifact_store: store.id },
         })
-        setActiveStack(workspace, stack.name, { scope: 'user' })
+        await setActiveStack(workspace, stack.name, { scope: 'user' })
         // `strata stack validate` reaches the bucket with the stack's credentials.
         const checks = await verifyStack(stack, {
           registry,
-          secrets: storeSecretResolver(workspace.repositories.secrets),
+          secrets: storeSecretResolver(workspace.store.secrets),
           configDir,
         })
         expect(checks.filter((check) => check.type === 'artifact_store')).toEqual([
@@ -129,12 +129,12 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
           output: (line) => lines.push(line),
           ...(settings ? { settings } : {}),
         })
-        const consumed = environment.repositories.runs.stepRun(result.id, 'consume')
+        const consumed = await environment.repositories.runs.stepRun(result.id, 'consume')
         const versionId = consumed
-          ? environment.repositories.runs.stepArtifacts(consumed.id, 'output').output
+          ? (await environment.repositories.runs.stepArtifacts(consumed.id, 'output')).output
           : undefined
         const version = versionId
-          ? environment.repositories.artifacts.requireVersionById(versionId)
+          ? await environment.repositories.artifacts.requireVersionById(versionId)
           : undefined
         const value = version
           ? JSON.parse(await environment.artifactStore.host.readText(`${version.prefix}data.json`))
@@ -208,7 +208,7 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
                   settings: { 'orchestrator.local': { isolation } },
                 })
                 expect(result.status).toBe('completed')
-                for (const stepRun of environment.repositories.runs.stepRuns(result.id)) {
+                for (const stepRun of await environment.repositories.runs.stepRuns(result.id)) {
                   if (stepRun.logKey)
                     storedLogs.push(await environment.artifactStore.host.readText(stepRun.logKey))
                 }

@@ -121,7 +121,7 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
       // Descendants of a failed or stopped step are skipped.
       expect(result.steps).toEqual({ x: 'failed', w: 'skipped', y: 'stopped', z: 'skipped' })
       expect(Date.now() - started).toBeLessThan(2400)
-      const rows = opened.environment.repositories.runs.stepRuns(result.id)
+      const rows = await opened.environment.repositories.runs.stepRuns(result.id)
       expect(rows.find((row) => row.name === 'y')?.status).toBe('stopped')
     })
 
@@ -150,7 +150,7 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
           .map((event) => `${event.label} ${event.event}`)
           .sort(),
       ).toEqual(['broken hook-failure', 'flaky hook-success'])
-      const rows = opened.environment.repositories.runs.stepRuns(result.id)
+      const rows = await opened.environment.repositories.runs.stepRuns(result.id)
       expect(rows.find((row) => row.name === 'flaky')?.attempts).toBe(3)
       expect(rows.find((row) => row.name === 'broken')).toMatchObject({
         attempts: 3,
@@ -180,8 +180,8 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
       expect(finished.status).toBe('stopped')
       expect(finished.steps).toEqual({ long: 'stopped' })
       const { runs } = opened.environment.repositories
-      expect(runs.require(finished.id).status).toBe('stopped')
-      expect(runs.stepRuns(finished.id).map((row) => row.status)).toEqual(['stopped'])
+      expect((await runs.require(finished.id)).status).toBe('stopped')
+      expect((await runs.stepRuns(finished.id)).map((row) => row.status)).toEqual(['stopped'])
       if (stepPid !== process.pid) {
         let alive = true
         try {

@@ -184,7 +184,7 @@ async function runTracked(settings?: Record<string, Record<string, unknown>>, fa
       ...(settings ? { settings } : {}),
     })
     const client = new Client(environment)
-    return { run, details: client.getRun(run.id) }
+    return { run, details: await client.getRun(run.id) }
   } finally {
     await environment.close()
   }
@@ -289,7 +289,7 @@ print(json.dumps(sorted([[r.info.run_name, r.info.status, r.data.metrics.get('ac
       const environment = await openRunEnvironment({ configDir, projectRoot: project })
       try {
         const result = await byName.run({ environment, output: false })
-        return { run: result, details: new Client(environment).getRun(result.id) }
+        return { run: result, details: await new Client(environment).getRun(result.id) }
       } finally {
         await environment.close()
       }
@@ -309,7 +309,7 @@ print(json.dumps(sorted([[r.info.run_name, r.info.status, r.data.metrics.get('ac
         "step 'misnamed' asks for experiment tracker 'no-such-tracker', but stack 'tracked' has 'tracker' — switch stacks or change the step's experimentTracker",
       )
       // Refused before anything ran: no Strata run, no MLflow run.
-      expect(new Client(environment).listRuns({ pipeline: 'wrong-name' }).items).toEqual([])
+      expect((await new Client(environment).listRuns({ pipeline: 'wrong-name' })).items).toEqual([])
     } finally {
       await environment.close()
     }
@@ -341,7 +341,7 @@ print(json.dumps(sorted([[r.info.run_name, r.info.status, r.data.metrics.get('ac
       const run = await running
 
       expect(run.status).toBe('failed')
-      const details = new Client(environment).getRun(run.id)
+      const details = await new Client(environment).getRun(run.id)
       const step = details.steps.find((candidate) => candidate.name === 'patient')!
       expect(step.status).toBe('failed')
       expect(step.error).toMatch(

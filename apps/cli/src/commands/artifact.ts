@@ -35,7 +35,7 @@ export default defineGroup({
         const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
-          const page = client.listArtifacts({
+          const page = await client.listArtifacts({
             ...(context.arg('name') ? { name: context.arg('name')! } : {}),
             page: paging.page,
             size: paging.size,
@@ -71,7 +71,7 @@ export default defineGroup({
         const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
-          const page = client.artifactVersions(context.arg('NAME')!, {
+          const page = await client.artifactVersions(context.arg('NAME')!, {
             page: paging.page,
             size: paging.size,
           })
@@ -112,7 +112,7 @@ export default defineGroup({
         const format = formatOf(context)
         const client = await openClient(context)
         try {
-          const version = client.getArtifactVersion(
+          const version = await client.getArtifactVersion(
             context.arg('NAME')!,
             context.options.version === undefined ? undefined : Number(context.options.version),
           )

@@ -236,9 +236,9 @@ export function flavorGroup(type: ComponentType): GroupSpec {
               )
             }
           }
-          workspace.store.transaction(() => {
+          await workspace.store.transaction(async (tx) => {
             for (const entry of entries) {
-              workspace.repositories.flavors.register({
+              await tx.flavors.register({
                 type,
                 name: entry.name,
                 apiVersion: entry.apiVersion,
@@ -262,7 +262,7 @@ export function flavorGroup(type: ComponentType): GroupSpec {
         async run(context) {
           const workspace = await context.workspace()
           const name = context.arg('FLAVOR')!
-          workspace.store.transaction(() => workspace.repositories.flavors.delete(type, name))
+          await workspace.store.transaction((tx) => tx.flavors.delete(type, name))
           done(context, `Deleted custom ${noun} flavor '${name}'.`)
           return 0
         },

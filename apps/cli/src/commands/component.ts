@@ -52,7 +52,7 @@ async function target(
   type: ComponentType,
 ): Promise<ComponentRecord> {
   const name = context.arg('NAME')
-  if (name !== undefined) return workspace.repositories.components.get(type, name)
+  if (name !== undefined) return await workspace.store.components.get(type, name)
   const active = await activeStackOrWarn(context, workspace)
   const component = active?.components[type]
   if (component) return component
@@ -75,10 +75,10 @@ async function saveConfig(
   ])
   const prepared = await sdk.prepareComponent(
     { type: component.type, name: component.name, flavor: component.flavor, config },
-    { registry, secrets: workspace.repositories.secrets },
+    { registry, secrets: workspace.store.secrets },
   )
-  workspace.store.transaction(() =>
-    workspace.repositories.components.update(component.id, {
+  await workspace.store.transaction((tx) =>
+    tx.components.update(component.id, {
       config: prepared.config,
       plugin: prepared.plugin,
       pluginVersion: prepared.pluginVersion,
@@ -122,10 +122,10 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
         const config = configFromExtras(context, entry?.configSchema)
         const prepared = await sdk.prepareComponent(
           { type, name, flavor, config },
-          { registry, secrets: workspace.repositories.secrets },
+          { registry, secrets: workspace.store.secrets },
         )
         const { missingSecrets, ...component } = prepared
-        workspace.store.transaction(() => workspace.repositories.components.create(component))
+        await workspace.store.transaction((tx) => tx.components.create(component))
         done(
           context,
           `Registered ${noun} '${name}' (flavor ${flavor} from ${component.plugin}@${component.pluginVersion}).`,
@@ -140,18 +140,20 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       async run(context) {
         const format = formatOf(context)
         const workspace = await context.workspace()
-        const { components } = workspace.repositories
-        const page = pageOf(context.options, components.count({ type }), context.path)
-        const rows = components.list({
+        const { components } = workspace.store
+        const page = pageOf(context.options, await components.count({ type }), context.path)
+        const rows = await components.list({
           type,
           sort: context.arg('sort') ?? 'name',
           limit: page.size,
           offset: page.offset,
         })
         const active = await activeStackOrWarn(context, workspace)
+        const stacksUsing = new Map<string, string[]>()
+        for (const row of rows) stacksUsing.set(row.id, await components.stacksUsing(row.id))
         if (format !== 'table') {
           const items = await Promise.all(
-            rows.map((row) => componentData(context, row, components.stacksUsing(row.id))),
+            rows.map((row) => componentData(context, row, stacksUsing.get(row.id)!)),
           )
           await printData(context.io, format, {
             items,
@@ -178,7 +180,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
             { header: 'ID', value: (row) => shortId(row.id), shrink: false },
             { header: 'FLAVOR', value: (row) => row.flavor },
             { header: 'PLUGIN', value: (row) => `${row.plugin}@${row.pluginVersion}` },
-            { header: 'STACKS', value: (row) => components.stacksUsing(row.id).join(', ') },
+            { header: 'STACKS', value: (row) => stacksUsing.get(row.id)!.join(', ') },
           ],
           rows,
         )
@@ -197,7 +199,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
         const data = await componentData(
           context,
           component,
-          workspace.repositories.components.stacksUsing(component.id),
+          await workspace.store.components.stacksUsing(component.id),
         )
         if (format !== 'table') {
           await printData(context.io, format, data)
@@ -243,7 +245,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
         if (context.extras.length === 0)
           throw new UsageError('nothing to update: pass --KEY=VALUE pairs', context.path)
         const workspace = await context.workspace()
-        const component = workspace.repositories.components.get(type, context.arg('NAME')!)
+        const component = await workspace.store.components.get(type, context.arg('NAME')!)
         const { registry } = await context.flavors()
         const schema = registry.find(type, component.flavor)?.configSchema
         await saveConfig(context, component, configFromExtras(context, schema, component.config))
@@ -259,7 +261,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       ],
       async run(context) {
         const workspace = await context.workspace()
-        const component = workspace.repositories.components.get(type, context.arg('NAME')!)
+        const component = await workspace.store.components.get(type, context.arg('NAME')!)
         const { registry } = await context.flavors()
         const schema = registry.find(type, component.flavor)?.configSchema
         const attributes = context.args.ATTRIBUTE as string[]
@@ -277,10 +279,10 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       args: [nameArg, { name: 'NEW_NAME', required: true, help: 'The new name' }],
       async run(context) {
         const workspace = await context.workspace()
-        const { components } = workspace.repositories
-        const component = components.get(type, context.arg('NAME')!)
-        const renamed = workspace.store.transaction(() =>
-          components.update(component.id, { name: context.arg('NEW_NAME')! }),
+        const { components } = workspace.store
+        const component = await components.get(type, context.arg('NAME')!)
+        const renamed = await workspace.store.transaction((tx) =>
+          tx.components.update(component.id, { name: context.arg('NEW_NAME')! }),
         )
         done(context, `Renamed ${noun} '${component.name}' to '${renamed.name}'.`)
         return 0
@@ -291,9 +293,9 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       args: [nameArg],
       async run(context) {
         const workspace = await context.workspace()
-        const { components } = workspace.repositories
-        const component = components.get(type, context.arg('NAME')!)
-        workspace.store.transaction(() => components.delete(component.id))
+        const { components } = workspace.store
+        const component = await components.get(type, context.arg('NAME')!)
+        await workspace.store.transaction((tx) => tx.components.delete(component.id))
         done(context, `Deleted ${noun} '${component.name}'.`)
         return 0
       },

@@ -12,9 +12,9 @@ export default defineCommand({
     const created = initProject(root)
     const workspace = openWorkspace({ cwd: root, env: context.env })
     try {
-      ensureDefaultStack(workspace.repositories)
+      await ensureDefaultStack(workspace.store)
     } finally {
-      workspace.close()
+      await workspace.close()
     }
     if (created) done(context, `Initialized a Strata project in ${root} (.strata/).`)
     else done(context, `${root} is already a Strata project; nothing changed.`)

@@ -97,7 +97,7 @@ const version = defineGroup({
             throw new UsageError(`--stage must be one of ${STAGES.join(', ')}`, context.path)
           }
           const paging = pageOf(context.options, 0, context.path)
-          const page = client.listModelVersions(context.arg('MODEL')!, {
+          const page = await client.listModelVersions(context.arg('MODEL')!, {
             ...(stage ? { stage: stage as (typeof STAGES)[number] } : {}),
             page: paging.page,
             size: paging.size,
@@ -129,7 +129,7 @@ const version = defineGroup({
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
-          const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
+          const found = await client.getModelVersion(context.arg('MODEL')!, versionOf(context))
           if (format !== 'table') await printData(context.io, format, found)
           else describeVersion(context, found)
           return 0
@@ -157,9 +157,9 @@ const version = defineGroup({
             throw new UsageError(`--stage must be one of ${STAGES.join(', ')} or none`, context.path)
           }
           const tags = context.options.tag as string[] | undefined
-          let updated = client.getModelVersion(model, reference)
+          let updated = await client.getModelVersion(model, reference)
           if (context.arg('name') !== undefined || context.arg('description') !== undefined || tags) {
-            client.updateModelVersion(model, updated.number, {
+            await client.updateModelVersion(model, updated.number, {
               ...(context.arg('name') !== undefined ? { name: context.arg('name')! } : {}),
               ...(context.arg('description') !== undefined
                 ? { description: context.arg('description')! }
@@ -168,7 +168,7 @@ const version = defineGroup({
             })
           }
           if (stage !== undefined) {
-            client.setModelStage(
+            await client.setModelStage(
               model,
               updated.number,
               stage === 'none' ? null : (stage as (typeof STAGES)[number]),
@@ -177,7 +177,7 @@ const version = defineGroup({
               },
             )
           }
-          updated = client.getModelVersion(model, updated.number)
+          updated = await client.getModelVersion(model, updated.number)
           done(
             context,
             `Model ${model} v${updated.number}${updated.stage ? ` is in ${updated.stage}` : ' has no stage'}.`,
@@ -190,7 +190,7 @@ const version = defineGroup({
       args: [modelArg, versionArg],
       run: (context) =>
         withClient(context, async (client) => {
-          const deleted = client.deleteModelVersion(context.arg('MODEL')!, versionOf(context))
+          const deleted = await client.deleteModelVersion(context.arg('MODEL')!, versionOf(context))
           done(context, `Deleted ${deleted.modelName} v${deleted.number}.`)
           return 0
         }),
@@ -202,7 +202,7 @@ const version = defineGroup({
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
-          const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
+          const found = await client.getModelVersion(context.arg('MODEL')!, versionOf(context))
           const shown = pageOf(context.options, found.artifacts.length, context.path)
           const items = found.artifacts.slice(shown.offset, shown.offset + shown.size)
           if (format !== 'table') {
@@ -230,7 +230,7 @@ const version = defineGroup({
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
-          const found = client.getModelVersion(context.arg('MODEL')!, versionOf(context))
+          const found = await client.getModelVersion(context.arg('MODEL')!, versionOf(context))
           const shown = pageOf(context.options, found.runs.length, context.path)
           const items = found.runs.slice(shown.offset, shown.offset + shown.size)
           if (format !== 'table') {
@@ -263,7 +263,7 @@ export default defineGroup({
       examples: ["strata model register churn --license MIT --description 'Predicts churn' -t tabular"],
       run: (context) =>
         withClient(context, async (client) => {
-          const model = client.registerModel(context.arg('MODEL')!, fieldsOf(context))
+          const model = await client.registerModel(context.arg('MODEL')!, fieldsOf(context))
           done(context, `Registered model '${model.name}'.`)
           return 0
         }),
@@ -275,7 +275,7 @@ export default defineGroup({
         withClient(context, async (client) => {
           const format = formatOf(context)
           const paging = pageOf(context.options, 0, context.path)
-          const page = client.listModels({ page: paging.page, size: paging.size })
+          const page = await client.listModels({ page: paging.page, size: paging.size })
           const shown = pageOf(paging, page.total, context.path)
           if (format !== 'table') {
             await printData(context.io, format, { items: page.items, pagination: paginationOf(shown) })
@@ -302,7 +302,7 @@ export default defineGroup({
       run: (context) =>
         withClient(context, async (client) => {
           const format = formatOf(context)
-          const model = client.getModel(context.arg('MODEL')!)
+          const model = await client.getModel(context.arg('MODEL')!)
           if (format !== 'table') {
             await printData(context.io, format, model)
             return 0
@@ -342,7 +342,7 @@ export default defineGroup({
       options: [{ name: 'name', help: 'A new name' }, ...modelFields],
       run: (context) =>
         withClient(context, async (client) => {
-          const model = client.updateModel(context.arg('MODEL')!, {
+          const model = await client.updateModel(context.arg('MODEL')!, {
             ...fieldsOf(context),
             ...(context.arg('name') !== undefined ? { name: context.arg('name')! } : {}),
           })
@@ -357,7 +357,7 @@ export default defineGroup({
         withClient(context, async (client) => {
           if (!(await context.confirm(`Delete model '${context.arg('MODEL')}' and all its versions?`)))
             return 1
-          const model = client.deleteModel(context.arg('MODEL')!)
+          const model = await client.deleteModel(context.arg('MODEL')!)
           done(context, `Deleted model '${model.name}'.`)
           return 0
         }),

@@ -129,7 +129,7 @@ const runs = defineGroup({
         const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
-          const page = client.listRuns({
+          const page = await client.listRuns({
             ...(context.arg('pipeline') ? { pipeline: context.arg('pipeline')! } : {}),
             ...(context.arg('status') ? { status: context.arg('status') as never } : {}),
             page: paging.page,
@@ -173,7 +173,7 @@ const runs = defineGroup({
         const format = formatOf(context)
         const client = await openClient(context)
         try {
-          const run = client.getRun(context.arg('RUN')!)
+          const run = await client.getRun(context.arg('RUN')!)
           if (format !== 'table') {
             await printData(context.io, format, { ...run, snapshot: undefined })
             return 0
@@ -207,7 +207,7 @@ const runs = defineGroup({
       async run(context) {
         const client = await openClient(context)
         try {
-          const run = client.deleteRun(context.arg('RUN')!, { force: context.options.force === true })
+          const run = await client.deleteRun(context.arg('RUN')!, { force: context.options.force === true })
           done(context, `Deleted run ${run.name}.`)
           return 0
         } finally {
@@ -240,7 +240,7 @@ const runs = defineGroup({
         const client = await openClient(context)
         try {
           const events = await client.syncRun(context.arg('RUN')!)
-          const run = client.getRun(context.arg('RUN')!)
+          const run = await client.getRun(context.arg('RUN')!)
           done(context, `Ingested ${events} events of run ${run.name}; it is ${run.status}.`)
           if (run.status === 'failed' || run.status === 'stopped') {
             context.io.note(run.error ?? `Finish it with 'strata pipeline runs resume ${run.name}'.`)
@@ -259,7 +259,7 @@ const runs = defineGroup({
         const format = formatOf(context)
         const client = await openClient(context)
         try {
-          const explanation = client.explainCache(context.arg('RUN')!, context.arg('STEP')!)
+          const explanation = await client.explainCache(context.arg('RUN')!, context.arg('STEP')!)
           if (format !== 'table') {
             await printData(context.io, format, {
               step: explanation.step.name,
@@ -328,7 +328,7 @@ export default defineGroup({
         const paging = pageOf(context.options, 0, context.path)
         const client = await openClient(context)
         try {
-          const page = client.listPipelines({
+          const page = await client.listPipelines({
             ...(context.arg('name') ? { name: context.arg('name')! } : {}),
             ...(context.arg('sort') ? { sort: context.arg('sort')! } : {}),
             page: paging.page,

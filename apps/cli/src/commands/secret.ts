@@ -71,7 +71,7 @@ export default defineGroup({
           throw new UsageError('a secret needs at least one --KEY=VALUE', context.path)
         const workspace = await context.workspace()
         const name = context.arg('NAME')!
-        const secret = workspace.store.transaction(() => workspace.repositories.secrets.create(name, values))
+        const secret = await workspace.store.transaction((tx) => tx.secrets.create(name, values))
         done(context, `Created secret '${secret.name}' (keys: ${secret.keys.join(', ')}).`)
         return 0
       },
@@ -83,11 +83,11 @@ export default defineGroup({
       async run(context) {
         const format = formatOf(context)
         const workspace = await context.workspace()
-        const { secrets } = workspace.repositories
-        const secret = secrets.get(context.arg('NAME')!)
+        const { secrets } = workspace.store
+        const secret = await secrets.get(context.arg('NAME')!)
         const reveal = context.options.reveal === true
         const values = reveal
-          ? secrets.values(secret.name)!
+          ? (await secrets.values(secret.name))!
           : Object.fromEntries(secret.keys.map((key) => [key, MASK]))
         const data = {
           id: secret.id,
@@ -114,9 +114,9 @@ export default defineGroup({
       async run(context) {
         const format = formatOf(context)
         const workspace = await context.workspace()
-        const { secrets } = workspace.repositories
-        const page = pageOf(context.options, secrets.count(), context.path)
-        const rows = secrets.list({
+        const { secrets } = workspace.store
+        const page = pageOf(context.options, await secrets.count(), context.path)
+        const rows = await secrets.list({
           sort: context.arg('sort') ?? 'name',
           limit: page.size,
           offset: page.offset,
@@ -171,8 +171,8 @@ export default defineGroup({
         }
         const workspace = await context.workspace()
         const name = context.arg('NAME')!
-        const secret = workspace.store.transaction(() =>
-          workspace.repositories.secrets.update(name, { set: values, remove }),
+        const secret = await workspace.store.transaction((tx) =>
+          tx.secrets.update(name, { set: values, remove }),
         )
         done(context, `Updated secret '${secret.name}' (keys: ${secret.keys.join(', ')}).`)
         return 0
@@ -185,12 +185,12 @@ export default defineGroup({
       async run(context) {
         const workspace = await context.workspace()
         const name = context.arg('NAME')!
-        workspace.repositories.secrets.get(name)
+        await workspace.store.secrets.get(name)
         if (context.options.yes !== true && !(await context.confirm(`Delete secret '${name}'?`))) {
           context.io.note('Nothing deleted.')
           return 1
         }
-        workspace.store.transaction(() => workspace.repositories.secrets.delete(name))
+        await workspace.store.transaction((tx) => tx.secrets.delete(name))
         done(context, `Deleted secret '${name}'.`)
         return 0
       },

@@ -39,7 +39,7 @@ export async function activeStackOrWarn(
 ): Promise<StackRecord | undefined> {
   const { resolveActiveStack } = await import('@strata/sdk/stack-state')
   try {
-    return resolveActiveStack(workspace).stack
+    return (await resolveActiveStack(workspace)).stack
   } catch (error) {
     context.io.warn((error as Error).message)
     return undefined
@@ -54,9 +54,9 @@ export async function namedOrActiveStack(
   workspace: StrataWorkspace,
   name: string | undefined,
 ): Promise<StackRecord> {
-  if (name !== undefined) return workspace.repositories.stacks.get(name)
+  if (name !== undefined) return await workspace.store.stacks.get(name)
   const { resolveActiveStack } = await import('@strata/sdk/stack-state')
-  return resolveActiveStack(workspace).stack
+  return (await resolveActiveStack(workspace)).stack
 }
 
 /** `8f3a2c1d` */

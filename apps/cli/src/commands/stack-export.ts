@@ -17,8 +17,8 @@ export const stackExportCommand = defineCommand({
       context.sdk(),
       context.flavors(),
     ])
-    sdk.ensureDefaultStack(workspace.repositories)
-    const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
+    await sdk.ensureDefaultStack(workspace.store)
+    const stack = await workspace.store.stacks.get(context.arg('NAME')!)
     const yaml = sdk.exportStack(stack, { registry, strataVersion: context.version })
     const file = context.arg('FILE') ?? `${stack.name}.yaml`
     if (file === '-') {

@@ -18,7 +18,7 @@ export const stackSecretsCommand = defineCommand({
       const schema = component && registry.find(type, component.flavor)?.configSchema
       return component && schema ? secretReferencesOf(component.config, schema) : []
     })
-    const missing = sdk.missingSecrets(workspace.repositories.secrets, references)
+    const missing = await sdk.missingSecrets(workspace.store.secrets, references)
     if (missing.length === 0) {
       done(
         context,
@@ -32,11 +32,10 @@ export const stackSecretsCommand = defineCommand({
       context.io.sensitive(value)
       values.set(secret, { ...values.get(secret), [key]: value })
     }
-    const { secrets } = workspace.repositories
-    workspace.store.transaction(() => {
+    await workspace.store.transaction(async (tx) => {
       for (const [secret, entries] of values) {
-        if (secrets.find(secret)) secrets.update(secret, { set: entries })
-        else secrets.create(secret, entries)
+        if (await tx.secrets.find(secret)) await tx.secrets.update(secret, { set: entries })
+        else await tx.secrets.create(secret, entries)
       }
     })
     for (const [secret, entries] of values)

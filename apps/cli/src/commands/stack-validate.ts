@@ -11,7 +11,7 @@ export const stackValidateCommand = defineCommand({
       context.flavors(),
     ])
     const stack = await namedOrActiveStack(workspace, context.arg('NAME'))
-    const secrets = sdk.storeSecretResolver(workspace.repositories.secrets, {
+    const secrets = sdk.storeSecretResolver(workspace.store.secrets, {
       onResolve: (values) => {
         for (const value of values) context.io.sensitive(value)
       },

@@ -64,14 +64,14 @@ const componentOptions: OptionSpec[] = COMPONENT_TYPES.map((type) => ({
 const stackArg = { name: 'NAME', required: true, help: "The stack's name (or id)" }
 
 /** Component ids by type from `-o NAME -a NAME ...`. */
-function chosenComponents(
+async function chosenComponents(
   context: CommandContext,
   workspace: StrataWorkspace,
-): Partial<Record<ComponentType, string>> {
+): Promise<Partial<Record<ComponentType, string>>> {
   const ids: Partial<Record<ComponentType, string>> = {}
   for (const type of COMPONENT_TYPES) {
     const name = context.arg(componentCliName(type))
-    if (name !== undefined) ids[type] = workspace.repositories.components.get(type, name).id
+    if (name !== undefined) ids[type] = (await workspace.store.components.get(type, name)).id
   }
   return ids
 }
@@ -89,7 +89,7 @@ async function validateComponents(
     : { id: '', name, description: undefined, components: {}, createdAt: '', updatedAt: '' }
   for (const [type, id] of Object.entries(ids) as Array<[ComponentType, string | null]>) {
     if (id === null) delete record.components[type]
-    else record.components[type] = workspace.repositories.components.findById(id)!
+    else record.components[type] = (await workspace.store.components.findById(id))!
   }
   const missing = REQUIRED_COMPONENT_TYPES.filter((type) => !record.components[type])
   if (missing.length > 0) {
@@ -140,16 +140,19 @@ export default defineGroup({
       async run(context) {
         const name = context.arg('NAME')!
         const workspace = await context.workspace()
-        ensureDefaultStack(workspace.repositories)
-        const ids = chosenComponents(context, workspace)
+        await ensureDefaultStack(workspace.store)
+        const ids = await chosenComponents(context, workspace)
         await validateComponents(context, workspace, name, ids)
         // One transaction for both writes: when activating fails (an unreadable project setting, say),
         // the stack is not left registered either. The project's setting file is written last, inside it.
-        const { stack, active } = workspace.store.transaction(() => {
-          const stack = workspace.repositories.stacks.create({ name, components: ids })
+        const { stack, active } = await workspace.store.transaction(async (tx) => {
+          const stack = await tx.stacks.create({ name, components: ids })
           return {
             stack,
-            active: context.options.set === true ? setActiveStack(workspace, stack.id) : undefined,
+            active:
+              context.options.set === true
+                ? await setActiveStack(workspace, stack.id, { transaction: tx })
+                : undefined,
           }
         })
         done(context, `Registered stack '${stack.name}'.`)
@@ -168,10 +171,10 @@ export default defineGroup({
       async run(context) {
         const format = formatOf(context)
         const workspace = await context.workspace()
-        ensureDefaultStack(workspace.repositories)
-        const { stacks } = workspace.repositories
-        const page = pageOf(context.options, stacks.count(), context.path)
-        const rows = stacks.list({
+        await ensureDefaultStack(workspace.store)
+        const { stacks } = workspace.store
+        const page = pageOf(context.options, await stacks.count(), context.path)
+        const rows = await stacks.list({
           sort: context.arg('sort') ?? 'name',
           limit: page.size,
           offset: page.offset,
@@ -214,10 +217,10 @@ export default defineGroup({
       async run(context) {
         const format = formatOf(context)
         const workspace = await context.workspace()
-        ensureDefaultStack(workspace.repositories)
+        await ensureDefaultStack(workspace.store)
         const name = context.arg('NAME')
         const active = await activeStackOrWarn(context, workspace)
-        const stack = name === undefined ? active : workspace.repositories.stacks.get(name)
+        const stack = name === undefined ? active : await workspace.store.stacks.get(name)
         if (!stack) throw new UsageError('there is no active stack to describe — name one', context.path)
         const isActive = stack.id === active?.id
         if (format !== 'table') {
@@ -241,7 +244,7 @@ export default defineGroup({
       summary: 'Print the name of the active stack',
       async run(context) {
         const workspace = await context.workspace()
-        context.io.out(resolveActiveStack(workspace).stack.name)
+        context.io.out((await resolveActiveStack(workspace)).stack.name)
         return 0
       },
     }),
@@ -253,7 +256,7 @@ export default defineGroup({
       ],
       async run(context) {
         const workspace = await context.workspace()
-        const active = setActiveStack(
+        const active = await setActiveStack(
           workspace,
           context.arg('NAME')!,
           context.options.user === true ? { scope: 'user' } : {},
@@ -272,12 +275,12 @@ export default defineGroup({
       examples: ['strata stack update prod -e other-tracker'],
       async run(context) {
         const workspace = await context.workspace()
-        const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
-        const ids = chosenComponents(context, workspace)
+        const stack = await workspace.store.stacks.get(context.arg('NAME')!)
+        const ids = await chosenComponents(context, workspace)
         if (Object.keys(ids).length === 0)
           throw new UsageError('nothing to update: pass components, e.g. -e TRACKER', context.path)
         await validateComponents(context, workspace, stack.name, ids, stack)
-        workspace.store.transaction(() => workspace.repositories.stacks.updateComponents(stack.id, ids))
+        await workspace.store.transaction((tx) => tx.stacks.updateComponents(stack.id, ids))
         done(context, `Updated stack '${stack.name}'.`)
         return 0
       },
@@ -294,7 +297,7 @@ export default defineGroup({
       examples: ['strata stack remove-component prod --experiment-tracker'],
       async run(context) {
         const workspace = await context.workspace()
-        const stack = workspace.repositories.stacks.get(context.arg('NAME')!)
+        const stack = await workspace.store.stacks.get(context.arg('NAME')!)
         const removed = COMPONENT_TYPES.filter((type) => context.options[componentCliName(type)] === true)
         if (removed.length === 0)
           throw new UsageError(
@@ -308,11 +311,8 @@ export default defineGroup({
               `stack '${stack.name}' has no ${label(type)} to remove — see 'strata stack describe ${stack.name}'`,
             )
         }
-        workspace.store.transaction(() =>
-          workspace.repositories.stacks.updateComponents(
-            stack.id,
-            Object.fromEntries(removed.map((type) => [type, null])),
-          ),
+        await workspace.store.transaction((tx) =>
+          tx.stacks.updateComponents(stack.id, Object.fromEntries(removed.map((type) => [type, null]))),
         )
         done(context, `Removed ${removed.map(label).join(', ')} from stack '${stack.name}'.`)
         return 0
@@ -325,7 +325,7 @@ export default defineGroup({
         const workspace = await context.workspace()
         const old = context.arg('NAME')!
         // Atomic with the project's setting that follows it (see renameStack).
-        const renamed = renameStack(workspace, old, context.arg('NEW_NAME')!)
+        const renamed = await renameStack(workspace, old, context.arg('NEW_NAME')!)
         done(context, `Renamed stack '${old}' to '${renamed.name}'.`)
         return 0
       },
@@ -338,13 +338,13 @@ export default defineGroup({
       ],
       async run(context) {
         const workspace = await context.workspace()
-        ensureDefaultStack(workspace.repositories)
-        const source = workspace.repositories.stacks.get(context.arg('SOURCE')!)
+        await ensureDefaultStack(workspace.store)
+        const source = await workspace.store.stacks.get(context.arg('SOURCE')!)
         const ids = Object.fromEntries(
           Object.entries(source.components).map(([type, component]) => [type, component.id]),
         )
-        const copy = workspace.store.transaction(() =>
-          workspace.repositories.stacks.create({ name: context.arg('TARGET')!, components: ids }),
+        const copy = await workspace.store.transaction((tx) =>
+          tx.stacks.create({ name: context.arg('TARGET')!, components: ids }),
         )
         done(context, `Copied stack '${source.name}' to '${copy.name}'.`)
         return 0
@@ -364,14 +364,16 @@ export default defineGroup({
       ],
       async run(context) {
         const workspace = await context.workspace()
-        ensureDefaultStack(workspace.repositories)
+        await ensureDefaultStack(workspace.store)
         const name = context.arg('NAME')!
-        workspace.repositories.stacks.get(name)
+        await workspace.store.stacks.get(name)
         if (context.options.yes !== true && !(await context.confirm(`Delete stack '${name}'?`))) {
           context.io.note('Nothing deleted.')
           return 1
         }
-        const result = deleteStack(workspace, name, { deleteComponents: context.options.recursive === true })
+        const result = await deleteStack(workspace, name, {
+          deleteComponents: context.options.recursive === true,
+        })
         done(
           context,
           `Deleted stack '${result.stack.name}'${result.deletedComponents.length ? ` and ${result.deletedComponents.join(', ')}` : ''}.`,

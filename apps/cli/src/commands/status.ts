@@ -8,12 +8,12 @@ export default defineCommand({
     const format = formatOf(context)
     const workspace = await context.workspace()
     const { resolveActiveStack, isInitializedProject } = await import('@strata/sdk/stack-state')
-    const active = resolveActiveStack(workspace)
+    const active = await resolveActiveStack(workspace)
     const project = workspace.projectRoot
     const data = {
       version: context.version,
       configDir: workspace.configDir,
-      store: { path: workspace.store.path, schemaVersion: workspace.store.schemaVersion },
+      store: { path: workspace.store.location, schemaVersion: workspace.store.schemaVersion },
       project: project ? { root: project, initialized: isInitializedProject(project) } : null,
       activeStack: {
         name: active.stack.name,

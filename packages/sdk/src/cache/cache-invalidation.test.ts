@@ -61,7 +61,7 @@ async function states(params: Record<string, unknown> = {}): Promise<Record<stri
 }
 
 async function explain(run: string, step: string): Promise<string[]> {
-  return explainCache(environment.repositories, run, step).reasons
+  return (await explainCache(environment.repositories, run, step)).reasons
 }
 
 describe('the cache key follows code, packages, parameters and input digests', () => {

@@ -53,9 +53,9 @@ function stepOf(pipelineName: string): string {
 }
 
 /** What explain-cache says about the run's step (the pipeline's one step unless named). */
-function explain(run: string, stepName?: string): string[] {
-  const pipelineName = environment.repositories.runs.require(run).pipelineName
-  return explainCache(environment.repositories, run, stepName ?? stepOf(pipelineName)).reasons
+async function explain(run: string, stepName?: string): Promise<string[]> {
+  const pipelineName = (await environment.repositories.runs.require(run)).pipelineName
+  return (await explainCache(environment.repositories, run, stepName ?? stepOf(pipelineName))).reasons
 }
 
 describe('the cache key also covers', () => {
@@ -65,7 +65,7 @@ describe('the cache key also covers', () => {
     expect((await emitState(subject)).state).toBe('cached')
     const bumped = await emitState(subject, { cacheVersion: 'v2' })
     expect(bumped.state).toBe('completed')
-    expect(explain(bumped.run)).toEqual(['cacheVersion: (none) → v2'])
+    expect(await explain(bumped.run)).toEqual(['cacheVersion: (none) → v2'])
     expect((await emitState(subject, { cacheVersion: 'v2' })).state).toBe('cached')
   })
 
@@ -76,7 +76,7 @@ describe('the cache key also covers', () => {
     try {
       const first = await emitState(declared)
       expect(first.state).toBe('completed')
-      expect(explain(first.run)).toEqual(['env: (none) → MODEL_ENDPOINT'])
+      expect(await explain(first.run)).toEqual(['env: (none) → MODEL_ENDPOINT'])
       process.env.MODEL_ENDPOINT = 'http://two'
       expect((await emitState(declared)).state).toBe('cached')
     } finally {
@@ -88,14 +88,14 @@ describe('the cache key also covers', () => {
     expect((await emitState(emitting('by-secrets', { step: { secrets: ['db'] } }))).state).toBe('completed')
     const more = await emitState(emitting('by-secrets', { step: { secrets: ['db', 'warehouse'] } }))
     expect(more.state).toBe('completed')
-    expect(explain(more.run)).toEqual(['secrets: db → db, warehouse'])
+    expect(await explain(more.run)).toEqual(['secrets: db → db, warehouse'])
   })
 
   it('an explicit output materializer, with its version', async () => {
     expect((await emitState(emitting('by-materializer'))).state).toBe('completed')
     const explicit = await emitState(emitting('by-materializer', { output: { materializer: 'strata.json' } }))
     expect(explicit.state).toBe('completed')
-    expect(explain(explicit.run)).toEqual(["output: 'output' materializer automatic → strata.json@1"])
+    expect(await explain(explicit.run)).toEqual(["output: 'output' materializer automatic → strata.json@1"])
   })
 
   it('the versions of the materializers an automatic choice can pick: custom ones and the built-ins', async () => {
@@ -111,13 +111,13 @@ describe('the cache key also covers', () => {
     const first = await emitState(emitting('by-auto', { step: { materializers: [points(1)] } }))
     expect(first.state).toBe('completed')
     const { runs } = environment.repositories
-    const record = runs.stepRun(runs.require(first.run).id, stepOf('by-auto'))!
+    const record = (await runs.stepRun((await runs.require(first.run)).id, stepOf('by-auto')))!
     expect((record.cacheParts as { outputs: Record<string, string> }).outputs.output).toBe(
       'auto:test.point@1,strata.file@1,strata.directory@1,strata.string@1,strata.bytes@1,strata.typed-array@1,strata.json@1,strata.registered@1',
     )
     const bumped = await emitState(emitting('by-auto', { step: { materializers: [points(2)] } }))
     expect(bumped.state).toBe('completed')
-    expect(explain(bumped.run)).toEqual([
+    expect(await explain(bumped.run)).toEqual([
       "output: 'output' automatic materializers changed: test.point@1 → test.point@2",
     ])
 
@@ -129,7 +129,7 @@ describe('the cache key also covers', () => {
     try {
       const upgraded = await emitState(plain)
       expect(upgraded.state).toBe('completed')
-      expect(explain(upgraded.run)).toEqual([
+      expect(await explain(upgraded.run)).toEqual([
         `output: 'output' automatic materializers changed: strata.json@${released} → strata.json@${released + 1}`,
       ])
     } finally {
@@ -141,9 +141,9 @@ describe('the cache key also covers', () => {
     const subject = emitting('by-store')
     expect((await emitState(subject)).state).toBe('completed')
     // A second stack in the same store: the same orchestrator, another local artifact store.
-    const { components, stacks } = environment.workspace.repositories
-    const current = stacks.get(environment.stackName)
-    const otherStore = components.create({
+    const { components, stacks } = environment.workspace.store
+    const current = await stacks.get(environment.stackName)
+    const otherStore = await components.create({
       type: 'artifact_store',
       name: 'elsewhere',
       flavor: 'local',
@@ -151,7 +151,7 @@ describe('the cache key also covers', () => {
       plugin: '@strata/local',
       pluginVersion: '0.1.0',
     })
-    stacks.create({
+    await stacks.create({
       name: 'elsewhere',
       components: { orchestrator: current.components.orchestrator!.id, artifact_store: otherStore.id },
     })
@@ -163,7 +163,7 @@ describe('the cache key also covers', () => {
     try {
       const moved = await emitState(subject, {}, elsewhere)
       expect(moved.state).toBe('completed')
-      expect(explain(moved.run)).toEqual([
+      expect(await explain(moved.run)).toEqual([
         `artifact store: ${environment.artifactStore.host.uri} → ${elsewhere.artifactStore.host.uri}`,
       ])
       expect((await emitState(subject, {}, elsewhere)).state).toBe('cached')
@@ -192,7 +192,7 @@ describe('the cache key also covers', () => {
     expect((await states(1)).state).toBe('cached')
     const other = await states(2)
     expect(other.state).toBe('completed')
-    expect(explain(other.run, 'sum')).toEqual([
+    expect(await explain(other.run, 'sum')).toEqual([
       expect.stringMatching(/^input: 'values' content changed \(\w{12} → \w{12}\)$/),
     ])
     // Version 3 holds the same bytes as version 1: the same digest, so the cache serves it.

@@ -36,7 +36,7 @@ describe('a failing run and its resume', () => {
       `pipeline failure ${failed.name}: step flaky failed`,
     ])
 
-    const details = client.getRun(failed.name)
+    const details = await client.getRun(failed.name)
     expect(details.status).toBe('failed')
     expect(details.steps.find((s) => s.name === 'flaky')).toMatchObject({
       status: 'failed',
@@ -60,7 +60,7 @@ describe('a failing run and its resume', () => {
       'success',
       `pipeline success ${failed.name}`,
     ])
-    expect(client.getRun(failed.id)).toMatchObject({ status: 'completed', error: null })
+    expect(await client.getRun(failed.id)).toMatchObject({ status: 'completed', error: null })
     await expect(client.resumeRun(failed.name)).rejects.toThrow('completed — there is nothing to resume')
     expect(hooks).toHaveLength(4)
 
@@ -75,13 +75,16 @@ describe('Client', () => {
   it('lists, describes, explains and deletes runs', async () => {
     const first = await fragile.run({ environment, output: false })
     const second = await fragile.run({ environment, output: false })
-    expect(client.listRuns().items.map((run) => run.name)).toEqual([second.name, first.name])
-    expect(client.listRuns({ size: 1, page: 2 })).toMatchObject({ total: 2, items: [{ name: first.name }] })
-    expect(client.listRuns({ pipeline: 'nope' }).total).toBe(0)
-    expect(client.listPipelines().items).toMatchObject([{ name: 'fragile', runs: 2 }])
-    expect(client.explainCache(second.name, 'flaky').reasons).toEqual([])
-    client.deleteRun(first.name)
-    expect(() => client.getRun(first.name)).toThrow(
+    expect((await client.listRuns()).items.map((run) => run.name)).toEqual([second.name, first.name])
+    expect(await client.listRuns({ size: 1, page: 2 })).toMatchObject({
+      total: 2,
+      items: [{ name: first.name }],
+    })
+    expect((await client.listRuns({ pipeline: 'nope' })).total).toBe(0)
+    expect((await client.listPipelines()).items).toMatchObject([{ name: 'fragile', runs: 2 }])
+    expect((await client.explainCache(second.name, 'flaky')).reasons).toEqual([])
+    await client.deleteRun(first.name)
+    await expect(client.getRun(first.name)).rejects.toThrow(
       `no pipeline run '${first.name}' — list runs with 'strata pipeline runs list'`,
     )
   })
@@ -101,7 +104,7 @@ describe('Client', () => {
     })
     const run = await fromArtifact.run({ environment, output: false })
     expect(run.status).toBe('completed')
-    const details = client.getRun(run.id)
+    const details = await client.getRun(run.id)
     expect(details.steps[0]!.inputs.values).toBe(saved.id)
     expect(await client.loadArtifact('from-artifact::sum::output')).toBe(15)
 
@@ -121,7 +124,7 @@ describe('Client', () => {
     await utimes(store.localPath('artifacts/ghost/0000-crashed/data.json')!, old, old)
     // A fresh orphan: kept.
     await store.write('artifacts/ghost/1111-writing/data.json', '1')
-    client.deleteRun(run.id)
+    await client.deleteRun(run.id)
 
     const dry = await client.pruneArtifacts()
     expect(dry.dryRun).toBe(true)
@@ -137,7 +140,7 @@ describe('Client', () => {
     const done = await client.pruneArtifacts({ dryRun: false })
     expect(done.versions).toHaveLength(3)
     expect(await store.exists('artifacts/ghost/0000-crashed/data.json')).toBe(false)
-    expect(client.listArtifacts().items).toEqual([])
+    expect((await client.listArtifacts()).items).toEqual([])
     expect((await client.pruneArtifacts()).versions).toEqual([])
   })
 })

@@ -5,15 +5,19 @@ import type {
   ArtifactSummary,
   ArtifactVersionRecord,
   ListRunsOptions,
-  ModelArtifactKind,
+  ModelArtifactLink,
   ModelFields,
   ModelRecord,
+  ModelRunLink,
   ModelStage,
+  ModelSummary,
   ModelVersionRecord,
   Page,
+  PipelineSummary,
   RunRecord,
   StageEvent,
   StepRunRecord,
+  StoreRepositories,
 } from '@strata/store'
 import { parseSort } from '@strata/store'
 import type { Materializer } from '../materializers/materializer.js'
@@ -24,11 +28,9 @@ import {
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
   type RunEnvironment,
-  runRepositories,
 } from '../runtime/run-environment.js'
 import { reconcileAbandonedRuns } from '../runtime/run-owner.js'
 import type { PipelineRun } from '../runtime/run-pipeline.js'
-import type { RunRepositories } from '../runtime/store-recorder.js'
 import { syncRun } from '../runtime/sync-run.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'
@@ -58,14 +60,7 @@ export interface PruneResult {
 
 const ORPHAN_MIN_AGE_MS = 10 * 60_000
 
-/** A pipeline that has run: its name, when it first ran, how many runs it has and when the last began. */
-export interface PipelineSummary {
-  id: string
-  name: string
-  createdAt: string
-  runs: number
-  lastRunAt: string | null
-}
+export type { PipelineSummary }
 
 export interface ListPipelinesOptions {
   /** Only pipelines whose name contains this (case-insensitive). */
@@ -87,8 +82,8 @@ const PIPELINE_SORT = {
 const PIPELINE_SORT_FIELDS = Object.keys(PIPELINE_SORT) as Array<keyof typeof PIPELINE_SORT>
 
 export interface ModelVersionDetails extends ModelVersionRecord {
-  artifacts: Array<{ artifactVersionId: string; name: string; version: number; kind: ModelArtifactKind }>
-  runs: Array<{ id: string; name: string; status: string; createdAt: string }>
+  artifacts: ModelArtifactLink[]
+  runs: ModelRunLink[]
   metadata: Record<string, unknown>
 }
 
@@ -105,9 +100,11 @@ function actorName(): string {
  * The SDK's view of the store: runs, artifacts and models, with the same operations the CLI offers.
  * `await Client.open()` opens the user's store; the active stack (its artifact store, for loading and saving
  * artifacts) is built only when an operation needs it, so reading runs never depends on the stack.
+ * Every operation is asynchronous.
  */
 export class Client {
-  readonly repositories: RunRepositories
+  /** The store's repositories. */
+  readonly repositories: StoreRepositories
   readonly #workspace: StrataWorkspace | undefined
   readonly #options: OpenRunEnvironmentOptions
   #environment: Promise<RunEnvironment> | undefined
@@ -125,7 +122,7 @@ export class Client {
       this.#options = {}
       this.#ownsEnvironment = false
     } else {
-      this.repositories = runRepositories(environment.workspace)
+      this.repositories = environment.workspace.store
       this.#workspace = environment.workspace
       this.#options = environment.options
       this.#ownsEnvironment = true
@@ -167,13 +164,12 @@ export class Client {
    * Pipelines that have run, with their run counts: filtered by a name fragment, sorted, one page.
    * @throws StrataError `INVALID_SORT` naming the sortable fields
    */
-  listPipelines(options: ListPipelinesOptions = {}): Page<PipelineSummary> {
+  async listPipelines(options: ListPipelinesOptions = {}): Promise<Page<PipelineSummary>> {
     const { field, descending } = parseSort(options.sort ?? 'name', PIPELINE_SORT_FIELDS, 'pipelines')
     const compare = PIPELINE_SORT[field]
     const fragment = options.name?.toLowerCase()
     // Few rows (one per pipeline name): filtered and sorted here, not in SQL.
-    const rows = this.#runs
-      .listPipelines()
+    const rows = (await this.#runs.listPipelines())
       .filter((row) => fragment === undefined || row.name.toLowerCase().includes(fragment))
       .sort((a, b) => compare(a, b) * (descending ? -1 : 1) || a.name.localeCompare(b.name))
     const page = Math.max(1, options.page ?? 1)
@@ -182,8 +178,8 @@ export class Client {
   }
 
   /** Runs, newest first. Runs whose owner is provably gone are marked failed first. */
-  listRuns(options: ListRunsOptions = {}): Page<RunRecord> {
-    reconcileAbandonedRuns(this)
+  async listRuns(options: ListRunsOptions = {}): Promise<Page<RunRecord>> {
+    await reconcileAbandonedRuns(this)
     return this.#runs.list(options)
   }
 
@@ -191,11 +187,11 @@ export class Client {
    * A run with its steps, their artifacts and metadata.
    * @throws StrataError `RUN_NOT_FOUND`
    */
-  getRun(reference: string): RunDetails {
-    reconcileAbandonedRuns(this)
-    const run = this.#runs.require(reference)
-    const snapshot = this.#runs.snapshot<PipelineSnapshot>(run.id)
-    const rows = new Map(this.#runs.stepRuns(run.id).map((step) => [step.name, step]))
+  async getRun(reference: string): Promise<RunDetails> {
+    await reconcileAbandonedRuns(this)
+    const run = await this.#runs.require(reference)
+    const snapshot = await this.#runs.snapshot<PipelineSnapshot>(run.id)
+    const rows = new Map((await this.#runs.stepRuns(run.id)).map((step) => [step.name, step]))
     const steps: RunDetails['steps'] = []
     const notStarted: string[] = []
     for (const step of snapshot.steps) {
@@ -206,9 +202,9 @@ export class Client {
       }
       steps.push({
         ...row,
-        inputs: this.#runs.stepArtifacts(row.id, 'input'),
-        outputs: this.#runs.stepArtifacts(row.id, 'output'),
-        metadata: this.#runs.metadata('step_run', row.id),
+        inputs: await this.#runs.stepArtifacts(row.id, 'input'),
+        outputs: await this.#runs.stepArtifacts(row.id, 'output'),
+        metadata: await this.#runs.metadata('step_run', row.id),
       })
     }
     return { ...run, snapshot, steps, notStarted }
@@ -216,7 +212,7 @@ export class Client {
 
   /** The log of one step, or of every step (each headed by its name). */
   async runLogs(reference: string, step?: string): Promise<string> {
-    const run = this.getRun(reference)
+    const run = await this.getRun(reference)
     const steps = step ? run.steps.filter((candidate) => candidate.name === step) : run.steps
     if (step && steps.length === 0) {
       throw new StrataError(
@@ -238,26 +234,20 @@ export class Client {
    * Deletes a run and its step runs (artifact versions stay until pruned).
    * @throws StrataError `RUN_LINKED_TO_MODEL` unless `force`
    */
-  deleteRun(reference: string, options: { force?: boolean } = {}): RunRecord {
-    const run = this.#runs.require(reference)
-    const linked = this.repositories.store.get<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM model_version_runs WHERE run_id = ?',
-      run.id,
-    )?.n
+  async deleteRun(reference: string, options: { force?: boolean } = {}): Promise<RunRecord> {
+    const run = await this.#runs.require(reference)
+    const linked = await this.#models.runLinks(run.id)
     if ((linked || run.modelVersionId) && !options.force) {
       throw new StrataError(
         'RUN_LINKED_TO_MODEL',
         `run ${run.name} is linked to a model version — deleting it loses that history; pass --force to delete it anyway`,
       )
     }
-    this.repositories.store.transaction(() => {
-      this.repositories.store.run('DELETE FROM model_version_runs WHERE run_id = ?', run.id)
-      this.#runs.delete(run.id)
-    })
+    await this.#runs.delete(run.id)
     return run
   }
 
-  explainCache(reference: string, step: string): CacheExplanation {
+  explainCache(reference: string, step: string): Promise<CacheExplanation> {
     return explainCache(this.repositories, reference, step)
   }
 
@@ -269,19 +259,21 @@ export class Client {
     return syncRun(await this.environment(), reference)
   }
 
-  listArtifacts(options: { name?: string; page?: number; size?: number } = {}): Page<ArtifactSummary> {
+  listArtifacts(
+    options: { name?: string; page?: number; size?: number } = {},
+  ): Promise<Page<ArtifactSummary>> {
     return this.#artifacts.list(options)
   }
 
   artifactVersions(
     name: string,
     options: { page?: number; size?: number } = {},
-  ): Page<ArtifactVersionRecord> {
+  ): Promise<Page<ArtifactVersionRecord>> {
     return this.#artifacts.versions(name, options)
   }
 
   /** @throws StrataError `ARTIFACT_VERSION_NOT_FOUND` */
-  getArtifactVersion(name: string, version?: number): ArtifactVersionRecord {
+  getArtifactVersion(name: string, version?: number): Promise<ArtifactVersionRecord> {
     return this.#artifacts.version(name, version)
   }
 
@@ -301,7 +293,7 @@ export class Client {
     name: string,
     options: { version?: number; materializers?: Materializer[] } = {},
   ): Promise<T> {
-    const version = this.#artifacts.version(name, options.version)
+    const version = await this.#artifacts.version(name, options.version)
     const materializer = materializerById(
       version.materializer,
       options.materializers ?? [],
@@ -377,13 +369,13 @@ export class Client {
   async pruneArtifacts(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
     const dryRun = options.dryRun ?? true
     const store = (await this.environment()).artifactStore.host
-    reconcileAbandonedRuns(this)
+    await reconcileAbandonedRuns(this)
     const notes: string[] = []
-    const versions = this.#artifacts
-      .unreferencedVersions()
-      .filter((version) => version.artifactStoreUri === store.uri)
-    const known = this.#artifacts.prefixes(store.uri)
-    const active = this.#runs.active().length
+    const versions = (await this.#artifacts.unreferencedVersions()).filter(
+      (version) => version.artifactStoreUri === store.uri,
+    )
+    const known = await this.#artifacts.prefixes(store.uri)
+    const active = (await this.#runs.active()).length
     const candidates = new Map<string, string>()
     for await (const entry of store.listAll('artifacts/')) {
       const prefix = entry.key.split('/').slice(0, 3).join('/') + '/'
@@ -407,7 +399,7 @@ export class Client {
     if (!dryRun) {
       for (const version of versions) {
         await store.deletePrefix(version.prefix)
-        this.#artifacts.deleteVersion(version.id)
+        await this.#artifacts.deleteVersion(version.id)
       }
       for (const prefix of orphanedPrefixes) await store.deletePrefix(prefix)
     }
@@ -419,33 +411,38 @@ export class Client {
   }
 
   /** @throws StrataError `MODEL_EXISTS` */
-  registerModel(name: string, fields: ModelFields = {}): ModelRecord {
+  registerModel(name: string, fields: ModelFields = {}): Promise<ModelRecord> {
     return this.#models.register(name, fields)
   }
 
-  listModels(options: { page?: number; size?: number } = {}) {
+  listModels(options: { page?: number; size?: number } = {}): Promise<Page<ModelSummary>> {
     return this.#models.list(options)
   }
 
   /** @throws StrataError `MODEL_NOT_FOUND` */
-  getModel(name: string): ModelRecord & { versions: ModelVersionRecord[]; stageEvents: StageEvent[] } {
-    const model = this.#models.require(name)
+  async getModel(
+    name: string,
+  ): Promise<ModelRecord & { versions: ModelVersionRecord[]; stageEvents: StageEvent[] }> {
+    const model = await this.#models.require(name)
     return {
       ...model,
-      versions: this.#models.versions(name, { size: 1000 }).items,
-      stageEvents: this.#models.stageEvents(name),
+      versions: (await this.#models.versions(name, { size: 1000 })).items,
+      stageEvents: await this.#models.stageEvents(name),
     }
   }
 
-  updateModel(name: string, fields: ModelFields & { name?: string }): ModelRecord {
+  updateModel(name: string, fields: ModelFields & { name?: string }): Promise<ModelRecord> {
     return this.#models.update(name, fields)
   }
 
-  deleteModel(name: string): ModelRecord {
+  deleteModel(name: string): Promise<ModelRecord> {
     return this.#models.delete(name)
   }
 
-  listModelVersions(name: string, options: { page?: number; size?: number; stage?: ModelStage } = {}) {
+  listModelVersions(
+    name: string,
+    options: { page?: number; size?: number; stage?: ModelStage } = {},
+  ): Promise<Page<ModelVersionRecord>> {
     return this.#models.versions(name, options)
   }
 
@@ -453,13 +450,13 @@ export class Client {
    * A model version (by number, name, stage or `latest`) with its linked artifacts, runs and metadata.
    * @throws StrataError `MODEL_STAGE_EMPTY` or `MODEL_VERSION_NOT_FOUND`, naming the model
    */
-  getModelVersion(name: string, reference: string | number): ModelVersionDetails {
-    const version = this.#models.version(name, reference)
+  async getModelVersion(name: string, reference: string | number): Promise<ModelVersionDetails> {
+    const version = await this.#models.version(name, reference)
     return {
       ...version,
-      artifacts: this.#models.artifacts(version.id),
-      runs: this.#models.runs(version.id),
-      metadata: this.#runs.metadata('model_version', version.id),
+      artifacts: await this.#models.artifacts(version.id),
+      runs: await this.#models.runs(version.id),
+      metadata: await this.#runs.metadata('model_version', version.id),
     }
   }
 
@@ -472,7 +469,7 @@ export class Client {
     reference: string | number,
     stage: ModelStage | null,
     options: { force?: boolean } = {},
-  ): ModelVersionRecord {
+  ): Promise<ModelVersionRecord> {
     return this.#models.setStage(name, reference, stage, {
       force: options.force ?? false,
       actor: actorName(),
@@ -483,11 +480,11 @@ export class Client {
     name: string,
     reference: string | number,
     fields: { name?: string | null; description?: string | null; tags?: string[] },
-  ) {
+  ): Promise<ModelVersionRecord> {
     return this.#models.updateVersion(name, reference, fields)
   }
 
-  deleteModelVersion(name: string, reference: string | number): ModelVersionRecord {
+  deleteModelVersion(name: string, reference: string | number): Promise<ModelVersionRecord> {
     return this.#models.deleteVersion(name, reference)
   }
 
@@ -498,15 +495,17 @@ export class Client {
     artifactName: string,
     options: { materializers?: Materializer[] } = {},
   ): Promise<T> {
-    const version = this.#models.version(name, reference)
-    const link = this.#models.artifacts(version.id).find((candidate) => candidate.name === artifactName)
+    const version = await this.#models.version(name, reference)
+    const link = (await this.#models.artifacts(version.id)).find(
+      (candidate) => candidate.name === artifactName,
+    )
     if (!link) {
       throw new StrataError(
         'MODEL_ARTIFACT_NOT_FOUND',
         `version ${version.number} of model '${name}' has no artifact '${artifactName}' — see 'strata model version artifacts ${name} ${version.number}'`,
       )
     }
-    const artifact = this.#artifacts.requireVersionById(link.artifactVersionId)
+    const artifact = await this.#artifacts.requireVersionById(link.artifactVersionId)
     const materializer = materializerById(
       artifact.materializer,
       options.materializers ?? [],
@@ -518,6 +517,6 @@ export class Client {
   async close(): Promise<void> {
     if (!this.#ownsEnvironment) return
     if (this.#environment) await (await this.#environment.catch(() => undefined))?.close()
-    this.#workspace?.close()
+    await this.#workspace?.close()
   }
 }

@@ -1,7 +1,6 @@
 import { StrataError } from '@strata/core'
-import type { StepRunRecord } from '@strata/store'
+import type { StepRunRecord, StoreRepositories } from '@strata/store'
 import { type CacheParts, explainCacheParts } from '../cache/cache-key.js'
-import type { RunRepositories } from '../runtime/store-recorder.js'
 
 export interface CacheExplanation {
   step: StepRunRecord
@@ -16,21 +15,21 @@ export interface CacheExplanation {
  * with the previous execution of the same step of the same pipeline.
  * @throws StrataError `RUN_NOT_FOUND` or `STEP_RUN_NOT_FOUND`
  */
-export function explainCache(
-  repositories: RunRepositories,
+export async function explainCache(
+  repositories: StoreRepositories,
   runReference: string,
   stepName: string,
-): CacheExplanation {
-  const run = repositories.runs.require(runReference)
-  const step = repositories.runs.stepRun(run.id, stepName)
+): Promise<CacheExplanation> {
+  const run = await repositories.runs.require(runReference)
+  const step = await repositories.runs.stepRun(run.id, stepName)
   if (!step) {
-    const names = repositories.runs.stepRuns(run.id).map((candidate) => candidate.name)
+    const names = (await repositories.runs.stepRuns(run.id)).map((candidate) => candidate.name)
     throw new StrataError(
       'STEP_RUN_NOT_FOUND',
       `run ${run.name} has no step '${stepName}' — its steps are: ${names.join(', ')}`,
     )
   }
-  const previous = repositories.runs.previousStepRun(step)
+  const previous = await repositories.runs.previousStepRun(step)
   if (!step.cacheParts) {
     return {
       step,

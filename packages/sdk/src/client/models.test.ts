@@ -14,9 +14,9 @@ beforeEach(async () => {
 })
 afterEach(() => environment.dispose())
 
-function errorOf(fn: () => unknown): { code?: string; message: string } {
+async function errorOf(fn: () => Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {
-    fn()
+    await fn()
   } catch (error) {
     return error as { code: string; message: string }
   }
@@ -24,31 +24,31 @@ function errorOf(fn: () => unknown): { code?: string; message: string } {
 }
 
 describe('model versions and stages', () => {
-  it('keeps staging and production exclusive, archiving the holder only when forced', () => {
+  it('keeps staging and production exclusive, archiving the holder only when forced', async () => {
     const models = environment.repositories.models
-    for (let index = 0; index < 4; index++) models.createVersion('churn')
-    client.setModelStage('churn', 1, 'production')
-    const refused = errorOf(() => client.setModelStage('churn', 2, 'production'))
+    for (let index = 0; index < 4; index++) await models.createVersion('churn')
+    await client.setModelStage('churn', 1, 'production')
+    const refused = await errorOf(() => client.setModelStage('churn', 2, 'production'))
     expect(refused).toMatchObject({
       code: 'MODEL_STAGE_OCCUPIED',
       message:
         "version 1 of model 'churn' is already in production — pass --force to archive it and promote version 2",
     })
-    expect(client.getModelVersion('churn', 'production').number).toBe(1)
+    expect((await client.getModelVersion('churn', 'production')).number).toBe(1)
 
-    client.setModelStage('churn', 2, 'production', { force: true })
-    client.setModelStage('churn', 3, 'production', { force: true })
-    client.setModelStage('churn', 4, 'staging')
-    expect(client.getModelVersion('churn', 'production').number).toBe(3)
+    await client.setModelStage('churn', 2, 'production', { force: true })
+    await client.setModelStage('churn', 3, 'production', { force: true })
+    await client.setModelStage('churn', 4, 'staging')
+    expect((await client.getModelVersion('churn', 'production')).number).toBe(3)
     expect(
-      client.listModelVersions('churn', { stage: 'archived' }).items.map((version) => version.number),
+      (await client.listModelVersions('churn', { stage: 'archived' })).items.map((version) => version.number),
     ).toEqual([2, 1])
-    expect(client.getModelVersion('churn', 'staging').number).toBe(4)
-    expect(client.getModelVersion('churn', 'latest').number).toBe(4)
+    expect((await client.getModelVersion('churn', 'staging')).number).toBe(4)
+    expect((await client.getModelVersion('churn', 'latest')).number).toBe(4)
     expect(
-      client
-        .getModel('churn')
-        .stageEvents.map((event) => `v${event.number} ${event.from ?? '-'}→${event.to}`),
+      (await client.getModel('churn')).stageEvents.map(
+        (event) => `v${event.number} ${event.from ?? '-'}→${event.to}`,
+      ),
     ).toEqual([
       'v1 -→production',
       'v1 production→archived',
@@ -57,34 +57,35 @@ describe('model versions and stages', () => {
       'v3 -→production',
       'v4 -→staging',
     ])
-    expect(client.getModel('churn').stageEvents[0]!.actor).toBeTruthy()
+    expect((await client.getModel('churn')).stageEvents[0]!.actor).toBeTruthy()
   })
 
-  it('names the model and the stage when a stage is empty', () => {
-    environment.repositories.models.createVersion('churn')
-    expect(errorOf(() => client.getModelVersion('churn', 'production'))).toMatchObject({
+  it('names the model and the stage when a stage is empty', async () => {
+    await environment.repositories.models.createVersion('churn')
+    expect(await errorOf(() => client.getModelVersion('churn', 'production'))).toMatchObject({
       code: 'MODEL_STAGE_EMPTY',
       message:
         "model 'churn' has no version in stage 'production' — promote one with 'strata model version update churn VERSION --stage production'",
     })
-    expect(errorOf(() => client.getModelVersion('nope', 'latest')).code).toBe('MODEL_NOT_FOUND')
+    expect((await errorOf(() => client.getModelVersion('nope', 'latest'))).code).toBe('MODEL_NOT_FOUND')
   })
 
   it('numbers versions created by concurrent processes 1..N without gaps', async () => {
-    environment.repositories.models.register('shared')
+    await environment.repositories.models.register('shared')
     const script = `
-      const { SqliteStore, ModelRepository } = await import(${JSON.stringify(resolve(import.meta.dirname, '../../../store/dist/index.js'))})
+      const { SqliteStore } = await import(${JSON.stringify(resolve(import.meta.dirname, '../../../store/dist/index.js'))})
       const store = SqliteStore.open({ configDir: process.argv[1] })
-      const models = new ModelRepository(store)
-      for (let i = 0; i < 10; i++) models.createVersion('shared')
-      store.close()
+      for (let i = 0; i < 10; i++) await store.models.createVersion('shared')
+      await store.close()
     `
     await Promise.all(
       Array.from({ length: 4 }, () =>
         promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, environment.configDir]),
       ),
     )
-    const numbers = client.listModelVersions('shared', { size: 100 }).items.map((version) => version.number)
+    const numbers = (await client.listModelVersions('shared', { size: 100 })).items.map(
+      (version) => version.number,
+    )
     expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1))
   }, 60_000)
 })
@@ -95,7 +96,7 @@ describe('runs and models', () => {
     const second = await training.run({ environment, params: { slope: 3 }, output: false })
     expect([first.status, second.status]).toEqual(['completed', 'completed'])
 
-    const v1 = client.getModelVersion('slopes', 1)
+    const v1 = await client.getModelVersion('slopes', 1)
     expect(v1.artifacts.map((link) => [link.name, link.kind])).toEqual([
       ['slope-model', 'model'],
       ['training-data', 'data'],
@@ -103,49 +104,49 @@ describe('runs and models', () => {
     expect(v1.runs.map((run) => run.name)).toEqual([first.name])
     expect(v1.metadata).toEqual({ quality: 2 })
     // describe_data was cached in the second run, yet its output belongs to version 2 as well.
-    expect(client.getRun(second.id).steps.find((step) => step.name === 'describe_data')?.status).toBe(
+    expect((await client.getRun(second.id)).steps.find((step) => step.name === 'describe_data')?.status).toBe(
       'cached',
     )
-    expect(client.getModelVersion('slopes', 2).artifacts.map((link) => link.name)).toEqual([
+    expect((await client.getModelVersion('slopes', 2)).artifacts.map((link) => link.name)).toEqual([
       'slope-model',
       'training-data',
     ])
-    expect(client.getRun(first.id).modelVersionId).toBe(v1.id)
+    expect((await client.getRun(first.id)).modelVersionId).toBe(v1.id)
 
     // Resolution happens when the run starts: without a production version nothing runs or is recorded.
-    const before = client.listRuns().total
+    const before = (await client.listRuns()).total
     await expect(inference.run({ environment, output: false })).rejects.toThrow(
       "model 'slopes' has no version in stage 'production' — promote one with 'strata model version update slopes VERSION --stage production'",
     )
-    expect(client.listRuns().total).toBe(before)
+    expect((await client.listRuns()).total).toBe(before)
 
-    client.setModelStage('slopes', 1, 'production')
+    await client.setModelStage('slopes', 1, 'production')
     const served = await inference.run({ environment, output: false })
     expect(await client.loadArtifact('slope-inference::predict::output')).toEqual({
       version: 1,
       prediction: 20,
     })
-    expect(client.getRun(served.id).snapshot.steps[0]!.model).toMatchObject({
+    expect((await client.getRun(served.id)).snapshot.steps[0]!.model).toMatchObject({
       name: 'slopes',
       version: 'production',
       number: 1,
     })
-    expect(client.getModelVersion('slopes', 1).metadata).toEqual({ quality: 2, served: true })
+    expect((await client.getModelVersion('slopes', 1)).metadata).toEqual({ quality: 2, served: true })
 
     // Promoting another version changes what the next inference run uses.
-    client.setModelStage('slopes', 2, 'production', { force: true })
+    await client.setModelStage('slopes', 2, 'production', { force: true })
     await inference.run({ environment, output: false })
     expect(await client.loadArtifact('slope-inference::predict::output')).toEqual({
       version: 2,
       prediction: 30,
     })
-    expect(client.getModelVersion('slopes', 2).runs.map((run) => run.name)).toHaveLength(2)
+    expect((await client.getModelVersion('slopes', 2)).runs.map((run) => run.name)).toHaveLength(2)
     expect(await client.loadModelArtifact('slopes', 'production', 'slope-model')).toEqual({ slope: 3 })
 
     // Runs linked to a model version are protected from accidental deletion.
-    expect(() => client.deleteRun(first.id)).toThrow(
+    await expect(client.deleteRun(first.id)).rejects.toThrow(
       'is linked to a model version — deleting it loses that history; pass --force',
     )
-    client.deleteRun(first.id, { force: true })
+    await client.deleteRun(first.id, { force: true })
   })
 })

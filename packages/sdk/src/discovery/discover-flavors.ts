@@ -14,32 +14,19 @@ import {
   type PluginDefinition,
   StrataError,
 } from '@strata/core'
+import type { FlavorRecord } from '@strata/store'
 import { type FlavorManifest, type PackageJson, parsePluginManifest } from './plugin-manifest.js'
 
 /** Packages whose flavors ship with Strata itself: the default stack's flavors. */
 export const BUILTIN_PLUGINS = ['@strata/local'] as const
-
-/** A custom flavor recorded in the store by `strata <type> flavor register <module>`. */
-export interface CustomFlavorRecord {
-  type: ComponentType
-  name: string
-  apiVersion: number
-  description: string
-  isLocal: boolean
-  isRemote: boolean
-  /** Absolute path of the module exporting the flavor (or its plugin). */
-  module: string
-  configSchema: JsonSchema
-  settingsSchema?: JsonSchema
-}
 
 export interface DiscoverFlavorsOptions {
   /** Where the project's package.json is; without it only built-in and given flavors are found. */
   projectRoot?: string
   /** Plugins named in the project's `strata.config.*`: package names, plugin folders, or plugin objects. */
   configPlugins?: ReadonlyArray<string | PluginDefinition>
-  /** Custom flavors recorded in the store. */
-  customFlavors?: readonly CustomFlavorRecord[]
+  /** Custom flavors recorded in the store (`store.flavors.list()`). */
+  customFlavors?: ReadonlyArray<Omit<FlavorRecord, 'createdAt'>>
   /** Built-in plugin packages, resolved from the SDK's own location. @default ['@strata/local'] */
   builtins?: readonly string[]
 }
@@ -161,7 +148,7 @@ function manifestEntry(flavor: FlavorManifest, packageDir: string, source: Flavo
   }
 }
 
-function customEntry(record: CustomFlavorRecord): FlavorEntry {
+function customEntry(record: Omit<FlavorRecord, 'createdAt'>): FlavorEntry {
   const source: FlavorSource = { package: record.module, version: 'custom', kind: 'custom' }
   const load = once(async () => {
     if (!isAbsolute(record.module) || !existsSync(record.module)) {

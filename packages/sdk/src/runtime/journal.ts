@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { ArtifactStoreHost } from '@strata/core'
+import type { StoreRepositories } from '@strata/store'
 import type { RunEvent, RunRecorder } from './run-events.js'
-import { applyRunEvent, type RunRepositories } from './store-recorder.js'
+import { applyRunEvent } from './store-recorder.js'
 
 /** Where a run's files live in its artifact store. */
 export const runKeys = {
@@ -82,12 +83,12 @@ export async function readJournal(
 
 /** Applies a step's journal to the store (idempotent); returns the events. */
 export async function ingestJournal(
-  repositories: RunRepositories,
+  repositories: StoreRepositories,
   store: ArtifactStoreHost,
   runId: string,
   step: string,
 ): Promise<RunEvent[]> {
   const events = await readJournal(store, runId, step)
-  for (const event of events) applyRunEvent(repositories, runId, event)
+  for (const event of events) await applyRunEvent(repositories, runId, event)
   return events
 }

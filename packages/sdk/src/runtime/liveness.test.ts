@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { RunOwner } from '@strata/store'
+import type { RunOwner, SqliteStore } from '@strata/store'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Client } from '../client/client.js'
 import { type TempEnvironment, tempEnvironment } from '../test-support/temp-environment.js'
@@ -59,10 +59,10 @@ describe('run liveness', () => {
 
     // Another terminal lists runs while the healthy run goes on: nothing changes.
     const client = await Client.open({ configDir })
-    const during = client.listRuns().items
+    const during = (await client.listRuns()).items
     expect(during).toHaveLength(1)
     expect(during[0]).toMatchObject({ status: 'running', error: null })
-    expect(client.getRun(during[0]!.id).steps.map((step) => [step.name, step.status])).toEqual([
+    expect((await client.getRun(during[0]!.id)).steps.map((step) => [step.name, step.status])).toEqual([
       ['quick', 'completed'],
       ['slow', 'running'],
     ])
@@ -70,7 +70,7 @@ describe('run liveness', () => {
     child.kill('SIGKILL')
     await new Promise((resolveExit) => child.once('exit', resolveExit))
 
-    const after = client.getRun(during[0]!.id)
+    const after = await client.getRun(during[0]!.id)
     expect(after.status).toBe('failed')
     expect(after.error).toMatch(
       /^run abandoned: the process that ran it \(pid \d+ on .*\) is gone — resume it with 'strata pipeline runs resume /,
@@ -81,12 +81,12 @@ describe('run liveness', () => {
     ])
     // Every version row has its bytes; the store file is sound.
     const store = (await client.environment()).artifactStore.host
-    for (const summary of client.listArtifacts().items) {
-      for (const version of client.artifactVersions(summary.name).items) {
+    for (const summary of (await client.listArtifacts()).items) {
+      for (const version of (await client.artifactVersions(summary.name)).items) {
         expect((await store.list(version.prefix)).entries.length).toBeGreaterThan(0)
       }
     }
-    expect(client.repositories.store.integrityCheck()).toBe('ok')
+    expect((client.repositories as SqliteStore).integrityCheck()).toBe('ok')
     await client.close()
   }, 60_000)
 })
@@ -101,9 +101,9 @@ describe('who may mark a run failed', () => {
   afterEach(() => environment.dispose())
 
   /** A run recorded as active with this owner and lease, as `pipeline.run()` records its own. */
-  const activeRun = (owner: RunOwner, leaseMs: number) => {
+  const activeRun = async (owner: RunOwner, leaseMs: number) => {
     const { runs } = environment.repositories
-    const run = runs.create({
+    const run = await runs.create({
       name: `owned-by-${owner.pid}-${Math.random().toString(36).slice(2, 8)}`,
       pipelineName: 'liveness',
       stackName: environment.stackName,
@@ -113,21 +113,21 @@ describe('who may mark a run failed', () => {
       owner,
       leaseMs,
     })
-    runs.setStatus(run.id, 'running')
+    await runs.setStatus(run.id, 'running')
     return run
   }
-  const status = (id: string) => {
-    const run = client.listRuns().items.find((candidate) => candidate.id === id)!
+  const status = async (id: string) => {
+    const run = (await client.listRuns()).items.find((candidate) => candidate.id === id)!
     return { status: run.status, error: run.error }
   }
 
   it('an owner on another host: not provably dead, so left alone until its lease expires', async () => {
     const owner = { host: 'another-host.invalid', pid: process.pid, startedAt: currentOwner().startedAt }
     expect(ownerState(owner)).toBe('unknown')
-    const run = activeRun(owner, 300)
-    expect(status(run.id)).toEqual({ status: 'running', error: null })
+    const run = await activeRun(owner, 300)
+    expect(await status(run.id)).toEqual({ status: 'running', error: null })
     await sleep(450)
-    expect(status(run.id)).toEqual({
+    expect(await status(run.id)).toEqual({
       status: 'failed',
       error: expect.stringMatching(
         /^run abandoned: its owner stopped reporting \(no heartbeat for \d+ s, lease 0\.3 s\) — resume it with 'strata pipeline runs resume owned-by-/,
@@ -135,7 +135,7 @@ describe('who may mark a run failed', () => {
     })
   })
 
-  it('a reused pid: a live process with that pid, started after the owner did, is not the owner', () => {
+  it('a reused pid: a live process with that pid, started after the owner did, is not the owner', async () => {
     // This very process, recorded as if the owner had started an hour before it: the pid was reused.
     const owner = {
       host: hostname(),
@@ -143,8 +143,8 @@ describe('who may mark a run failed', () => {
       startedAt: new Date(Date.parse(currentOwner().startedAt) - 3_600_000).toISOString(),
     }
     expect(ownerState(owner)).toBe('gone')
-    const run = activeRun(owner, 60_000)
-    expect(status(run.id)).toEqual({
+    const run = await activeRun(owner, 60_000)
+    expect(await status(run.id)).toEqual({
       status: 'failed',
       error: expect.stringMatching(
         new RegExp(`^run abandoned: the process that ran it \\(pid ${process.pid} on .+\\) is gone`),
@@ -172,10 +172,10 @@ Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000)`,
       })
       expect(owner.pid).toBe(child.pid)
       expect(ownerState(owner)).toBe('alive')
-      const run = activeRun(owner, 100)
+      const run = await activeRun(owner, 100)
       await sleep(400)
       // The lease expired long ago, but the owner is provably alive: nothing changes.
-      expect(status(run.id)).toEqual({ status: 'running', error: null })
+      expect(await status(run.id)).toEqual({ status: 'running', error: null })
       await expect(client.resumeRun(run.name)).rejects.toThrow(
         `run ${run.name} is still running (pid ${owner.pid} on ${owner.host}) — wait for it, or stop it first`,
       )
@@ -183,7 +183,7 @@ Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000)`,
       child.kill('SIGKILL')
       await new Promise((resolveExit) => child.once('exit', resolveExit))
       expect(ownerState(owner)).toBe('gone')
-      expect(status(run.id)).toEqual({
+      expect(await status(run.id)).toEqual({
         status: 'failed',
         error: expect.stringMatching(/^run abandoned: the process that ran it \(pid \d+ on .+\) is gone/),
       })

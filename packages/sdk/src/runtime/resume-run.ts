@@ -77,7 +77,7 @@ export async function resumeRun(
   options: ResumeOptions = {},
 ): Promise<PipelineRun> {
   const { runs } = environment.repositories
-  const run = runs.require(reference)
+  const run = await runs.require(reference)
   if ((run.status === 'running' || run.status === 'initializing') && !abandonedReason(run)) {
     throw new StrataError(
       'RUN_STILL_RUNNING',
@@ -90,11 +90,10 @@ export async function resumeRun(
       `run ${run.name} completed — there is nothing to resume; start a new run instead`,
     )
   }
-  const snapshot = runs.snapshot<PipelineSnapshot>(run.id)
+  const snapshot = await runs.snapshot<PipelineSnapshot>(run.id)
   checkSnapshotVersion(snapshot, `resuming run ${run.name}`)
   const done = new Set(
-    runs
-      .stepRuns(run.id)
+    (await runs.stepRuns(run.id))
       .filter((step) => step.status === 'completed' || step.status === 'cached')
       .map((step) => step.name),
   )
@@ -114,7 +113,7 @@ export async function resumeRun(
     step.codeFingerprint = fingerprint.digest
     snapshot.code.modules[relative(snapshot.code.root, module).split('\\').join('/')] = fingerprint
   }
-  runs.reopen(run.id, currentOwner())
+  await runs.reopen(run.id, currentOwner())
   return executeRun({
     environment,
     snapshot,

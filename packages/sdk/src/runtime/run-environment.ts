@@ -10,13 +10,12 @@ import {
   secretValuesOf,
   silentLogger,
 } from '@strata/core'
-import { ArtifactRepository, type ComponentRecord, ModelRepository, RunRepository } from '@strata/store'
+import type { ComponentRecord, StoreRepositories } from '@strata/store'
 import { createComponent } from '../stacks/components.js'
 import { storeSecretResolver } from '../stacks/secret-resolver.js'
 import { validateStoredStack } from '../stacks/stack-runtime.js'
 import { openWorkspace, resolveActiveStack, type StrataWorkspace } from '../stacks/stack-state.js'
 import { discoverWorkspaceFlavors } from '../stacks/workspace-flavors.js'
-import type { RunRepositories } from './store-recorder.js'
 
 /** A stack component as a run uses it: enough to create it here, or in a step process. */
 export interface RunComponent {
@@ -32,7 +31,8 @@ export interface RunComponent {
 
 /** Everything a pipeline run needs around it: the store, the stack's components, the project. */
 export interface RunEnvironment {
-  repositories: RunRepositories
+  /** The store's repositories (the workspace's store). */
+  repositories: StoreRepositories
   workspace: StrataWorkspace
   registry: FlavorRegistry
   stackName: string
@@ -76,10 +76,10 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
     const projectRoot = options.projectRoot ?? workspace.projectRoot ?? process.cwd()
     const logger = options.logger ?? silentLogger
     const stack = options.stack
-      ? workspace.repositories.stacks.get(options.stack)
-      : resolveActiveStack(workspace).stack
+      ? await workspace.store.stacks.get(options.stack)
+      : (await resolveActiveStack(workspace)).stack
     const { registry } = await discoverWorkspaceFlavors(workspace)
-    const secrets = storeSecretResolver(workspace.repositories.secrets)
+    const secrets = storeSecretResolver(workspace.store.secrets)
     await validateStoredStack(stack, { registry, secrets })
     const create = { registry, secrets, configDir: workspace.configDir, logger }
 
@@ -109,9 +109,8 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
       await createComponent({ ...artifactStoreRecord, type: 'artifact_store' }, create),
       { name: artifactStoreRecord.name, flavor: artifactStoreRecord.flavor, logger },
     )
-    const repositories = runRepositories(workspace)
     return {
-      repositories,
+      repositories: workspace.store,
       workspace,
       registry,
       stackName: stack.name,
@@ -139,22 +138,11 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
       async close() {
         await artifactStore.close()
         await orchestrator.close?.()
-        if (owned) workspace.close()
+        if (owned) await workspace.close()
       },
     }
   } catch (error) {
-    if (owned) workspace.close()
+    if (owned) await workspace.close()
     throw error
-  }
-}
-
-/** The run, artifact and model repositories of an open store. */
-export function runRepositories(workspace: StrataWorkspace): RunRepositories {
-  const store = workspace.store
-  return {
-    store,
-    runs: new RunRepository(store),
-    artifacts: new ArtifactRepository(store),
-    models: new ModelRepository(store),
   }
 }

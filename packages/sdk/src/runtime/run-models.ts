@@ -1,6 +1,5 @@
 import type { ModelReference, ResolvedModel } from '@strata/core'
-import type { ArtifactVersionRecord } from '@strata/store'
-import type { RunRepositories } from './store-recorder.js'
+import type { ArtifactVersionRecord, StoreRepositories, StoreTransaction } from '@strata/store'
 
 export function artifactInfo(record: ArtifactVersionRecord): ResolvedModel['artifacts'][string] {
   return {
@@ -18,13 +17,15 @@ export function artifactInfo(record: ArtifactVersionRecord): ResolvedModel['arti
 }
 
 /** The artifacts linked to a model version, by name (newest version of each name). */
-export function linkedArtifacts(
-  repositories: RunRepositories,
+export async function linkedArtifacts(
+  repositories: StoreRepositories,
   versionId: string,
-): ResolvedModel['artifacts'] {
+): Promise<ResolvedModel['artifacts']> {
   const linked: ResolvedModel['artifacts'] = {}
-  for (const link of repositories.models.artifacts(versionId)) {
-    linked[link.name] ??= artifactInfo(repositories.artifacts.requireVersionById(link.artifactVersionId))
+  for (const link of await repositories.models.artifacts(versionId)) {
+    linked[link.name] ??= artifactInfo(
+      await repositories.artifacts.requireVersionById(link.artifactVersionId),
+    )
   }
   return linked
 }
@@ -33,29 +34,30 @@ export function linkedArtifacts(
  * Resolves the model references of a run when it starts (call inside the write transaction that creates
  * the run): a reference without a version creates one new version (shared by every step naming the
  * model); one with a version (number, name, stage, `latest`) resolves to that version now, so a later
- * promotion changes what the next run uses, not this one.
+ * promotion changes what the next run uses, not this one. Steps resolve first, in order, then the
+ * pipeline's model; the answer looks each reference up.
  */
-export function modelResolver(
-  repositories: RunRepositories,
-): (reference: ModelReference | undefined) => ResolvedModel | undefined {
+export async function resolveModels(
+  tx: StoreTransaction,
+  compiled: {
+    steps: ReadonlyArray<{ model?: ModelReference | undefined }>
+    model?: ModelReference | undefined
+  },
+): Promise<(reference: ModelReference | undefined) => ResolvedModel | undefined> {
   const resolved = new Map<string, ResolvedModel>()
-  return (reference) => {
-    if (!reference) return undefined
-    const key = `${reference.name}@${reference.version ?? '(new)'}`
-    let model = resolved.get(key)
-    if (!model) {
-      const version =
-        reference.version === undefined
-          ? repositories.models.createVersion(reference.name)
-          : repositories.models.version(reference.name, reference.version)
-      model = {
-        ...reference,
-        versionId: version.id,
-        number: version.number,
-        artifacts: reference.version === undefined ? {} : linkedArtifacts(repositories, version.id),
-      }
-      resolved.set(key, model)
-    }
-    return model
+  const key = (reference: ModelReference) => `${reference.name}@${reference.version ?? '(new)'}`
+  for (const reference of [...compiled.steps.map((step) => step.model), compiled.model]) {
+    if (!reference || resolved.has(key(reference))) continue
+    const version =
+      reference.version === undefined
+        ? await tx.models.createVersion(reference.name)
+        : await tx.models.version(reference.name, reference.version)
+    resolved.set(key(reference), {
+      ...reference,
+      versionId: version.id,
+      number: version.number,
+      artifacts: reference.version === undefined ? {} : await linkedArtifacts(tx, version.id),
+    })
   }
+  return (reference) => (reference ? resolved.get(key(reference)) : undefined)
 }

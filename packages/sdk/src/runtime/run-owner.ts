@@ -68,9 +68,11 @@ export function abandonedReason(run: RunRecord, now: number = Date.now()): strin
 export const ABANDONED = 'run abandoned: '
 
 /** Marks runs whose owner is provably gone, or whose lease expired, as failed. Healthy runs are untouched. */
-export function reconcileAbandonedRuns(environment: { repositories: { runs: RunRepository } }): void {
-  for (const run of environment.repositories.runs.active()) {
+export async function reconcileAbandonedRuns(environment: {
+  repositories: { runs: RunRepository }
+}): Promise<void> {
+  for (const run of await environment.repositories.runs.active()) {
     const reason = abandonedReason(run)
-    if (reason) environment.repositories.runs.markAbandoned(run.id, `${ABANDONED}${reason}`)
+    if (reason) await environment.repositories.runs.markAbandoned(run.id, `${ABANDONED}${reason}`)
   }
 }

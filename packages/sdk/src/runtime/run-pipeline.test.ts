@@ -38,8 +38,10 @@ describe('running the example pipeline in-process', () => {
     expect(lines).toContain('[load] loading 20 rows')
 
     const { runs, artifacts } = environment.repositories
-    const evaluateRun = runs.stepRun(first.id, 'evaluate')!
-    const result = artifacts.requireVersionById(runs.stepArtifacts(evaluateRun.id, 'output').output!)
+    const evaluateRun = (await runs.stepRun(first.id, 'evaluate'))!
+    const result = await artifacts.requireVersionById(
+      (await runs.stepArtifacts(evaluateRun.id, 'output')).output!,
+    )
     expect(result).toMatchObject({
       name: 'example-training::evaluate::output',
       version: 1,
@@ -49,15 +51,15 @@ describe('running the example pipeline in-process', () => {
       baseline: expect.any(Number),
       error: 0,
     })
-    expect(artifacts.version('line-model')).toMatchObject({ kind: 'model', version: 1 })
-    expect(runs.metadata('step_run', evaluateRun.id)).toEqual({ meanAbsoluteError: 0 })
+    expect(await artifacts.version('line-model')).toMatchObject({ kind: 'model', version: 1 })
+    expect(await runs.metadata('step_run', evaluateRun.id)).toEqual({ meanAbsoluteError: 0 })
 
     const second = await training.run({ environment, output: (line) => lines.push(line) })
     expect(second.error).toBeUndefined()
     expect(second.status).toBe('completed')
     expect(Object.values(second.steps)).toEqual(['cached', 'cached', 'cached', 'cached', 'cached'])
     expect(lines).toContain('all 5 steps cached — the orchestrator was not called')
-    expect(runs.stepRun(second.id, 'fit')?.cachedFrom).toBe(runs.stepRun(first.id, 'fit')?.id)
+    expect((await runs.stepRun(second.id, 'fit'))?.cachedFrom).toBe((await runs.stepRun(first.id, 'fit'))?.id)
 
     // A different parameter re-runs load and, through changed digests, everything after it.
     const third = await training.run({ environment, params: { rows: 24 }, output: false })
@@ -68,7 +70,7 @@ describe('running the example pipeline in-process', () => {
       'completed',
       'completed',
     ])
-    expect(artifacts.version('line-model').version).toBe(2)
+    expect((await artifacts.version('line-model')).version).toBe(2)
   })
 })
 
@@ -77,7 +79,7 @@ describe('running the example pipeline with a process per step', () => {
     const settings = { 'orchestrator.local': { isolation: 'process' } }
     const lines: string[] = []
     const first = await training.run({ environment, settings, output: (line) => lines.push(line) })
-    expect(environment.repositories.runs.stepRun(first.id, 'load')?.error ?? null).toBeNull()
+    expect((await environment.repositories.runs.stepRun(first.id, 'load'))?.error ?? null).toBeNull()
     expect(first.error).toBeUndefined()
     expect(first.steps).toEqual({
       load: 'completed',
@@ -89,10 +91,10 @@ describe('running the example pipeline with a process per step', () => {
     expect(lines).toContain('step load: running (own process)')
     const { runs, artifacts } = environment.repositories
     // What the step processes journaled was ingested: artifacts, metadata and logs.
-    expect(artifacts.version('line-model').version).toBe(1)
-    const evaluateRun = runs.stepRun(first.id, 'evaluate')!
-    expect(runs.metadata('step_run', evaluateRun.id)).toEqual({ meanAbsoluteError: 0 })
-    const loadRun = runs.stepRun(first.id, 'load')!
+    expect((await artifacts.version('line-model')).version).toBe(1)
+    const evaluateRun = (await runs.stepRun(first.id, 'evaluate'))!
+    expect(await runs.metadata('step_run', evaluateRun.id)).toEqual({ meanAbsoluteError: 0 })
+    const loadRun = (await runs.stepRun(first.id, 'load'))!
     expect(await environment.artifactStore.host.readText(loadRun.logKey!)).toContain('loading 20 rows')
 
     const second = await training.run({ environment, settings, output: false })

@@ -21,7 +21,7 @@ import { buildCodeBundle } from './code-bundle.js'
 import { runKeys } from './journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import type { RunEvent } from './run-events.js'
-import { artifactInfo, linkedArtifacts, modelResolver } from './run-models.js'
+import { artifactInfo, linkedArtifacts, resolveModels } from './run-models.js'
 import { failedStepsError } from './run-outcome.js'
 import { currentOwner, reconcileAbandonedRuns } from './run-owner.js'
 import { type RunOutput, reportStep } from './run-progress.js'
@@ -104,9 +104,9 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
   } catch (error) {
     // Whatever failed outside the steps, the run must not stay active: its owner may live on (a server,
     // a notebook), and an owner that is provably alive keeps its run (see run-owner.ts).
-    const run = options.environment.repositories.runs.find(options.snapshot.runId)
+    const run = await options.environment.repositories.runs.find(options.snapshot.runId)
     if (run && (run.status === 'running' || run.status === 'initializing')) {
-      options.environment.repositories.runs.setStatus(run.id, 'failed', {
+      await options.environment.repositories.runs.setStatus(run.id, 'failed', {
         ended: true,
         error: redactText(errorMessage(error), options.environment.secretValues),
       })
@@ -140,11 +140,15 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     },
     flush: () => events.flush(),
   }
-  const secretValues = runSecretValues(environment, snapshot)
+  const secretValues = await runSecretValues(environment, snapshot)
   const redact = (text: string): string => redactText(text, secretValues)
 
   const done = new Set(options.done ?? [])
   if (say) {
+    // What a resumed run's done steps were, for the header's step states.
+    const doneStates = new Map(
+      options.done ? (await runs.stepRuns(runId)).map((step) => [step.name, step.status]) : [],
+    )
     const header = options.done
       ? `resuming run ${snapshot.runName}: ${done.size} of ${snapshot.steps.length} steps already done`
       : `run ${snapshot.runName}: ${snapshot.steps.length} steps on stack '${environment.stackName}'`
@@ -156,7 +160,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
       steps: snapshot.steps.map((step) => ({
         id: step.id,
         state: done.has(step.id)
-          ? runs.stepRun(runId, step.id)?.status === 'cached'
+          ? doneStates.get(step.id) === 'cached'
             ? 'cached'
             : 'completed'
           : 'pending',
@@ -180,7 +184,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
       snapshot.experimentTrackerState = pipelineTracking.state
     }
   }
-  runs.updateSnapshot(runId, snapshot)
+  await runs.updateSnapshot(runId, snapshot)
   await store.write(runKeys.snapshot(runId), JSON.stringify(snapshot))
 
   const stepInputs = async (stepId: string): Promise<Record<string, ArtifactVersionInfo>> => {
@@ -188,7 +192,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     const resolved: Record<string, ArtifactVersionInfo> = {}
     for (const [name, input] of Object.entries(step.inputs)) {
       if (input.kind === 'artifact') {
-        resolved[name] = artifactInfo(artifacts.requireVersionById(input.artifactVersionId))
+        resolved[name] = artifactInfo(await artifacts.requireVersionById(input.artifactVersionId))
         continue
       }
       const saved = produced.get(`${input.step}\0${input.output}`)
@@ -196,15 +200,15 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
         resolved[name] = saved
         continue
       }
-      const upstream = runs.stepRun(runId, input.step)
-      const versionId = upstream ? runs.stepArtifacts(upstream.id, 'output')[input.output] : undefined
+      const upstream = await runs.stepRun(runId, input.step)
+      const versionId = upstream ? (await runs.stepArtifacts(upstream.id, 'output'))[input.output] : undefined
       if (!versionId) {
         throw new StrataError(
           'MISSING_INPUT',
           `step '${stepId}': its input '${name}' (output '${input.output}' of '${input.step}') was never produced`,
         )
       }
-      resolved[name] = artifactInfo(artifacts.requireVersionById(versionId))
+      resolved[name] = artifactInfo(await artifacts.requireVersionById(versionId))
     }
     return resolved
   }
@@ -219,7 +223,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
       return definition
     },
     inputs: stepInputs,
-    findCached: async (key) => runs.findCacheHit(key),
+    findCached: (key) => runs.findCacheHit(key),
     modelArtifacts: (versionId) => linkedArtifacts(environment.repositories, versionId),
     materializers: options.pipeline.config.materializers ?? [],
     ...(getTracker ? { experimentTracker: getTracker } : {}),
@@ -231,7 +235,9 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   const stop = (): void => controller.abort(new Error('the run was interrupted (SIGINT)'))
   options.signal?.addEventListener('abort', stop, { once: true })
   process.on('SIGINT', stop)
-  const heartbeat = setInterval(() => runs.heartbeat(runId), HEARTBEAT_MS)
+  // A missed renewal is harmless (the lease outlasts several); one still queued when the run ends is not
+  // worth an unhandled rejection.
+  const heartbeat = setInterval(() => runs.heartbeat(runId).catch(() => {}), HEARTBEAT_MS)
   heartbeat.unref()
 
   let states: Record<string, StepRunState> = {}
@@ -246,7 +252,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
       states = Object.fromEntries(snapshot.steps.map((step) => [step.id, 'cached' as const]))
       say?.(`all ${snapshot.steps.length} steps cached — the orchestrator was not called`)
     } else {
-      runs.setStatus(runId, 'running')
+      await runs.setStatus(runId, 'running')
       let bundle: Promise<void> | undefined
       const print = (message: string) => say?.(redact(message))
       const context: OrchestratorRunContext = {
@@ -276,7 +282,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
             attempt: 1,
             at: new Date().toISOString(),
           })
-          events.flushNow()
+          await events.flush()
           reportStep(say, { step: stepId, state: 'running', ownProcess: true })
           return undefined
         },
@@ -292,7 +298,7 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   } finally {
     // Whatever a step recorded after its last flush (an orchestrator that ended early) is kept.
     try {
-      events.flushNow()
+      await events.flush()
     } catch (error) {
       failure ??= redact(error instanceof Error ? error.message : String(error))
     }
@@ -322,13 +328,13 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
         : undefined)
   for (const [stepId, state] of Object.entries(states)) {
     if (state === 'skipped')
-      runs.upsertStepRun(runId, stepId, {
+      await runs.upsertStepRun(runId, stepId, {
         step: snapshot.steps.find((s) => s.id === stepId)!.step,
         status: 'skipped',
       })
     if (state === 'skipped' || state === 'not_started') reportStep(say, { step: stepId, state })
   }
-  runs.setStatus(runId, status, { ended: true, ...(error ? { error } : {}) })
+  await runs.setStatus(runId, status, { ended: true, ...(error ? { error } : {}) })
   await pipelineTracking?.end(status === 'completed' ? 'completed' : 'failed').catch(() => {})
   const hookContext = { pipelineName: snapshot.pipeline.name, runId, runName: snapshot.runName }
   const { onSuccess, onFailure } = options.pipeline.config
@@ -397,7 +403,7 @@ export async function runPipeline(
   const { openRunEnvironment } = await import('./run-environment.js')
   const environment = given ?? (await openRunEnvironment())
   try {
-    reconcileAbandonedRuns(environment)
+    await reconcileAbandonedRuns(environment)
     checkTrackerUse(compiled.steps, environment)
     const fingerprints =
       environment.projectRoot === projectRoot
@@ -409,14 +415,14 @@ export async function runPipeline(
         if (input.kind !== 'artifact') continue
         artifactInputs.set(
           `${input.name}@${input.version ?? 'latest'}`,
-          environment.repositories.artifacts.version(input.name, input.version),
+          await environment.repositories.artifacts.version(input.name, input.version),
         )
       }
     }
     const run = { id: randomUUID(), name: compiled.runName ?? defaultRunName(compiled.pipelineName) }
     const { repositories } = environment
     // Models resolve (or get their new version) in the transaction that records the run.
-    const snapshot = repositories.store.transaction(() => {
+    const snapshot = await repositories.transaction(async (tx) => {
       const built = buildSnapshot(
         pipeline,
         compiled,
@@ -424,9 +430,9 @@ export async function runPipeline(
         run,
         fingerprints,
         artifactInputs,
-        modelResolver(repositories),
+        await resolveModels(tx, compiled),
       )
-      repositories.runs.create({
+      await tx.runs.create({
         id: run.id,
         name: run.name,
         pipelineName: compiled.pipelineName,
@@ -438,8 +444,8 @@ export async function runPipeline(
         leaseMs: LEASE_MS,
       })
       const versions = new Set([built.model?.versionId, ...built.steps.map((step) => step.model?.versionId)])
-      for (const versionId of versions) if (versionId) repositories.models.linkRun(versionId, run.id)
-      if (built.model) repositories.runs.setModelVersion(run.id, built.model.versionId)
+      for (const versionId of versions) if (versionId) await tx.models.linkRun(versionId, run.id)
+      if (built.model) await tx.runs.setModelVersion(run.id, built.model.versionId)
       return built
     })
     const say: RunOutput | undefined =

@@ -8,11 +8,14 @@ import type { RunEvent, RunRecorder } from './run-events.js'
  * the values of the secrets its steps declare. Longest first, so that a value containing another is
  * masked whole.
  */
-export function runSecretValues(environment: RunEnvironment, snapshot: PipelineSnapshot): string[] {
+export async function runSecretValues(
+  environment: RunEnvironment,
+  snapshot: PipelineSnapshot,
+): Promise<string[]> {
   const values = new Set(environment.secretValues)
   const declared = new Set(snapshot.steps.flatMap((step) => step.secrets))
   for (const name of declared) {
-    for (const value of Object.values(environment.workspace.repositories.secrets.values(name) ?? {})) {
+    for (const value of Object.values((await environment.workspace.store.secrets.values(name)) ?? {})) {
       values.add(value)
     }
   }

@@ -1,4 +1,5 @@
 import type { PipelineSnapshot } from '@strata/core'
+import type { SqliteStore } from '@strata/store'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fragile } from '../../fixtures/fragile-pipeline.js'
 import { Client } from '../client/client.js'
@@ -24,20 +25,20 @@ describe('a snapshot newer than this Strata', () => {
     delete process.env.STRATA_TEST_BREAK
     const { runs } = environment.repositories
     // What a newer Strata would have recorded.
-    const snapshot = runs.snapshot<PipelineSnapshot>(failed.id)
-    runs.updateSnapshot(failed.id, { ...snapshot, schemaVersion: 7 as never })
-    const before = environment.repositories.store.dump()
+    const snapshot = await runs.snapshot<PipelineSnapshot>(failed.id)
+    await runs.updateSnapshot(failed.id, { ...snapshot, schemaVersion: 7 as never })
+    const before = (environment.workspace.store as SqliteStore).dump()
 
     await expect(new Client(environment).resumeRun(failed.name)).rejects.toMatchObject({
       code: 'SNAPSHOT_TOO_NEW',
       message: `resuming run ${failed.name}: the run's snapshot has schema version 7, but this Strata understands up to version 1 — ${fix}`,
     })
-    expect(environment.repositories.store.dump()).toEqual(before)
+    expect((environment.workspace.store as SqliteStore).dump()).toEqual(before)
   })
 
   it('is refused by the code bundle’s step runner', async () => {
     const run = await fragile.run({ environment, output: false })
-    const snapshot = environment.repositories.runs.snapshot<PipelineSnapshot>(run.id)
+    const snapshot = await environment.repositories.runs.snapshot<PipelineSnapshot>(run.id)
     await expect(
       runBundledStep({
         modules: {},

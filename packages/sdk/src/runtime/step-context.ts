@@ -81,7 +81,7 @@ export interface ModelContextOptions {
   stepId: string
   recorder: RunRecorder
   /** The artifacts linked to the version, by name. */
-  artifacts(): Record<string, ArtifactVersionInfo>
+  artifacts(): Promise<Record<string, ArtifactVersionInfo>>
   load(version: ArtifactVersionInfo): Promise<unknown>
 }
 
@@ -93,7 +93,7 @@ export function createModelContext(options: ModelContextOptions): StepModelConte
     number: model.number,
     versionId: model.versionId,
     async loadArtifact(name: string) {
-      const artifacts = options.artifacts()
+      const artifacts = await options.artifacts()
       const version = artifacts[name]
       if (!version) {
         throw new StrataError(

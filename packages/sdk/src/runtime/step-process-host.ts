@@ -72,7 +72,7 @@ export async function collectStep(
 ): Promise<StepOutcome> {
   const { runs } = environment.repositories
   await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
-  const stepRun = runs.stepRun(snapshot.runId, stepId)
+  const stepRun = await runs.stepRun(snapshot.runId, stepId)
   if (
     stepRun &&
     (stepRun.status === 'completed' ||
@@ -89,7 +89,7 @@ export async function collectStep(
   }
   const tail = redactText(exit.output?.trim().split('\n').slice(-3).join(' | ') ?? '', secretValues)
   const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
-  runs.upsertStepRun(snapshot.runId, stepId, {
+  await runs.upsertStepRun(snapshot.runId, stepId, {
     step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,
     status: exit.signal ? 'stopped' : 'failed',
     error,

@@ -47,7 +47,7 @@ export interface StepRunnerHost {
    * The artifacts linked to a model version now (in-process, from the store). Without it, steps see the
    * artifacts linked when the run started (from the snapshot).
    */
-  modelArtifacts?(versionId: string): Record<string, ArtifactVersionInfo>
+  modelArtifacts?(versionId: string): Promise<Record<string, ArtifactVersionInfo>>
   /** Echo step log lines to the terminal. */
   echo?: (line: string) => void
   /** Replaces secret values in messages and logs. */
@@ -340,7 +340,8 @@ export async function runStep(
           model: step.model,
           stepId,
           recorder,
-          artifacts: () => host.modelArtifacts?.(step.model!.versionId) ?? step.model!.artifacts,
+          artifacts: async () =>
+            (await host.modelArtifacts?.(step.model!.versionId)) ?? step.model!.artifacts,
           load: async (version) =>
             loadArtifact(
               store,

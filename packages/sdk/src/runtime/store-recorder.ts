@@ -1,19 +1,6 @@
-import type {
-  ArtifactRepository,
-  ModelArtifactKind,
-  ModelRepository,
-  RunRepository,
-  SqliteStore,
-} from '@strata/store'
+import type { ModelArtifactKind, RunRepository, StoreRepositories, StoreTransaction } from '@strata/store'
 import type { RunEvent, RunRecorder } from './run-events.js'
 import { stepRunIdOf } from './step-run-id.js'
-
-export interface RunRepositories {
-  store: SqliteStore
-  runs: RunRepository
-  artifacts: ArtifactRepository
-  models: ModelRepository
-}
 
 /** How an output of a given artifact kind is linked to a model version. */
 export function modelLinkKind(kind: string): ModelArtifactKind {
@@ -26,30 +13,34 @@ export function modelLinkKind(kind: string): ModelArtifactKind {
  * Applies one run event to the store, in one transaction. Idempotent and order-preserving: applying a
  * journal twice leaves the same rows (ids come from the events).
  */
-export function applyRunEvent(repositories: RunRepositories, runId: string, event: RunEvent): void {
-  repositories.store.transaction(() => applyInTransaction(repositories, runId, event))
+export function applyRunEvent(
+  repositories: StoreRepositories,
+  runId: string,
+  event: RunEvent,
+): Promise<void> {
+  return repositories.transaction((tx) => applyInTransaction(tx, runId, event))
 }
 
 /** Applies events in order, in one transaction: all of them or, on a failure, none. */
-export function applyRunEvents(
-  repositories: RunRepositories,
+export async function applyRunEvents(
+  repositories: StoreRepositories,
   runId: string,
   events: readonly RunEvent[],
-): void {
+): Promise<void> {
   if (events.length === 0) return
-  repositories.store.transaction(() => {
-    for (const event of events) applyInTransaction(repositories, runId, event)
+  await repositories.transaction(async (tx) => {
+    for (const event of events) await applyInTransaction(tx, runId, event)
   })
 }
 
-function applyInTransaction(repositories: RunRepositories, runId: string, event: RunEvent): void {
-  const { runs, artifacts, models } = repositories
+async function applyInTransaction(tx: StoreTransaction, runId: string, event: RunEvent): Promise<void> {
+  const { runs, artifacts, models } = tx
   // Whichever event creates the step run's row gives it the id the step runner derived.
-  const upsertStepRun = (update: Parameters<RunRepository['upsertStepRun']>[2]): string =>
+  const upsertStepRun = (update: Parameters<RunRepository['upsertStepRun']>[2]): Promise<string> =>
     runs.upsertStepRun(runId, event.step, { id: stepRunIdOf(runId, event.step), ...update })
   switch (event.type) {
     case 'step_started':
-      upsertStepRun({
+      await upsertStepRun({
         step: event.stepName,
         status: 'running',
         attempts: event.attempt,
@@ -59,32 +50,32 @@ function applyInTransaction(repositories: RunRepositories, runId: string, event:
       })
       return
     case 'step_retrying':
-      upsertStepRun({
+      await upsertStepRun({
         status: 'retrying',
         attempts: event.attempt,
         error: event.error,
       })
       return
     case 'inputs_used': {
-      const stepRunId = upsertStepRun({})
+      const stepRunId = await upsertStepRun({})
       for (const [name, versionId] of Object.entries(event.inputs))
-        runs.linkArtifact(stepRunId, 'input', name, versionId)
+        await runs.linkArtifact(stepRunId, 'input', name, versionId)
       return
     }
     case 'artifact_saved': {
-      const stepRunId = upsertStepRun({})
-      const version = artifacts.createVersion({
+      const stepRunId = await upsertStepRun({})
+      const version = await artifacts.createVersion({
         ...event.artifact,
         producerStepRunId: stepRunId,
         saveType: 'step_output',
       })
-      runs.linkArtifact(stepRunId, 'output', event.output, version.id)
+      await runs.linkArtifact(stepRunId, 'output', event.output, version.id)
       if (event.modelVersionId)
-        models.linkArtifact(event.modelVersionId, version.id, modelLinkKind(event.artifact.kind))
+        await models.linkArtifact(event.modelVersionId, version.id, modelLinkKind(event.artifact.kind))
       return
     }
     case 'step_cached': {
-      const stepRunId = upsertStepRun({
+      const stepRunId = await upsertStepRun({
         step: event.stepName,
         status: 'cached',
         cacheKey: event.cacheKey,
@@ -95,30 +86,30 @@ function applyInTransaction(repositories: RunRepositories, runId: string, event:
         error: null,
       })
       for (const [name, versionId] of Object.entries(event.inputs))
-        runs.linkArtifact(stepRunId, 'input', name, versionId)
+        await runs.linkArtifact(stepRunId, 'input', name, versionId)
       // The execution it reuses logged metadata: it belongs to this step run (and model version) too.
-      const reused = runs.metadata('step_run', event.cachedFrom)
+      const reused = await runs.metadata('step_run', event.cachedFrom)
       if (Object.keys(reused).length > 0) {
-        runs.addMetadata('step_run', stepRunId, reused, `${event.id}:reused`)
+        await runs.addMetadata('step_run', stepRunId, reused, `${event.id}:reused`)
         if (event.modelVersionId) {
-          runs.addMetadata('model_version', event.modelVersionId, reused, `${event.id}:reused-model`)
+          await runs.addMetadata('model_version', event.modelVersionId, reused, `${event.id}:reused-model`)
         }
       }
       for (const [name, versionId] of Object.entries(event.outputs)) {
-        runs.linkArtifact(stepRunId, 'output', name, versionId)
+        await runs.linkArtifact(stepRunId, 'output', name, versionId)
         // A cached output still belongs to this run's model version.
         if (event.modelVersionId) {
-          models.linkArtifact(
+          await models.linkArtifact(
             event.modelVersionId,
             versionId,
-            modelLinkKind(artifacts.requireVersionById(versionId).kind),
+            modelLinkKind((await artifacts.requireVersionById(versionId)).kind),
           )
         }
       }
       return
     }
     case 'step_completed':
-      upsertStepRun({
+      await upsertStepRun({
         status: 'completed',
         attempts: event.attempts,
         endedAt: event.at,
@@ -127,7 +118,7 @@ function applyInTransaction(repositories: RunRepositories, runId: string, event:
       })
       return
     case 'step_failed':
-      upsertStepRun({
+      await upsertStepRun({
         status: event.status,
         attempts: event.attempts,
         endedAt: event.at,
@@ -136,10 +127,10 @@ function applyInTransaction(repositories: RunRepositories, runId: string, event:
       })
       return
     case 'metadata': {
-      const stepRunId = upsertStepRun({})
-      if (!event.modelOnly) runs.addMetadata('step_run', stepRunId, event.values, event.id)
+      const stepRunId = await upsertStepRun({})
+      if (!event.modelOnly) await runs.addMetadata('step_run', stepRunId, event.values, event.id)
       if (event.modelVersionId)
-        runs.addMetadata('model_version', event.modelVersionId, event.values, `${event.id}:model`)
+        await runs.addMetadata('model_version', event.modelVersionId, event.values, `${event.id}:model`)
       return
     }
   }
@@ -151,11 +142,11 @@ function applyInTransaction(repositories: RunRepositories, runId: string, event:
  * not one per event, and an artifact version's row (its commit point) lands with its step's outcome.
  */
 export class StoreRecorder implements RunRecorder {
-  readonly #repositories: RunRepositories
+  readonly #repositories: StoreRepositories
   readonly #runId: string
   readonly #pending: RunEvent[] = []
 
-  constructor(repositories: RunRepositories, runId: string) {
+  constructor(repositories: StoreRepositories, runId: string) {
     this.#repositories = repositories
     this.#runId = runId
   }
@@ -164,15 +155,11 @@ export class StoreRecorder implements RunRecorder {
     this.#pending.push(event)
   }
 
+  /** Applies the queued events, in one transaction. */
   async flush(): Promise<void> {
-    this.flushNow()
-  }
-
-  /** Applies the queued events now, in one transaction. */
-  flushNow(): void {
     const batch = this.#pending.splice(0)
     try {
-      applyRunEvents(this.#repositories, this.#runId, batch)
+      await applyRunEvents(this.#repositories, this.#runId, batch)
     } catch (error) {
       // Nothing was applied (one transaction): keep the events for the next flush, which reports again.
       this.#pending.unshift(...batch)

@@ -1,10 +1,9 @@
 import type { PipelineSnapshot } from '@strata/core'
-import type { RunRecord, RunStatus } from '@strata/store'
+import type { RunRecord, RunStatus, StoreRepositories } from '@strata/store'
 import { ingestJournal } from './journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import { failedStepsError } from './run-outcome.js'
 import { ABANDONED, reconcileAbandonedRuns } from './run-owner.js'
-import type { RunRepositories } from './store-recorder.js'
 
 /**
  * Ingests the journals step processes wrote for a run (idempotent), then settles a run that has ended
@@ -17,15 +16,15 @@ import type { RunRepositories } from './store-recorder.js'
 export async function syncRun(environment: RunEnvironment, reference: string): Promise<number> {
   const { runs } = environment.repositories
   // A run whose owner is gone is marked failed first, so that it can be settled now.
-  reconcileAbandonedRuns(environment)
-  const run = runs.require(reference)
-  const snapshot = runs.snapshot<PipelineSnapshot>(run.id)
+  await reconcileAbandonedRuns(environment)
+  const run = await runs.require(reference)
+  const snapshot = await runs.snapshot<PipelineSnapshot>(run.id)
   let events = 0
   for (const step of snapshot.steps) {
     events += (await ingestJournal(environment.repositories, environment.artifactStore.host, run.id, step.id))
       .length
   }
-  settleRun(environment.repositories, runs.require(run.id), snapshot)
+  await settleRun(environment.repositories, await runs.require(run.id), snapshot)
   return events
 }
 
@@ -33,11 +32,14 @@ const DONE = new Set(['completed', 'cached'])
 const UNFINISHED = new Set(['initializing', 'running', 'retrying'])
 
 /** The status and error of an ended run, derived from its steps (see {@link syncRun}). */
-function settleRun(repositories: RunRepositories, run: RunRecord, snapshot: PipelineSnapshot): void {
+async function settleRun(
+  repositories: StoreRepositories,
+  run: RunRecord,
+  snapshot: PipelineSnapshot,
+): Promise<void> {
   if (run.status !== 'failed' && run.status !== 'stopped') return
-  const { runs, store } = repositories
-  store.transaction(() => {
-    const steps = new Map(runs.stepRuns(run.id).map((step) => [step.name, step]))
+  await repositories.transaction(async ({ runs }) => {
+    const steps = new Map((await runs.stepRuns(run.id)).map((step) => [step.name, step]))
     const rows = snapshot.steps.map((step) => steps.get(step.id))
     if (rows.every((row) => row !== undefined && DONE.has(row.status))) {
       // It ended when its last step did.
@@ -45,7 +47,7 @@ function settleRun(repositories: RunRepositories, run: RunRecord, snapshot: Pipe
         (last, row) => (row?.endedAt && row.endedAt > last ? row.endedAt : last),
         '',
       )
-      runs.settle(run.id, 'completed', {
+      await runs.settle(run.id, 'completed', {
         error: null,
         endedAt: endedAt || run.endedAt || new Date().toISOString(),
       })
@@ -58,14 +60,14 @@ function settleRun(repositories: RunRepositories, run: RunRecord, snapshot: Pipe
       : `${ABANDONED}its step process ended without journaling an outcome — resume it with 'strata pipeline runs resume ${run.name}'`
     for (const row of rows) {
       if (row && UNFINISHED.has(row.status)) {
-        runs.upsertStepRun(run.id, row.name, {
+        await runs.upsertStepRun(run.id, row.name, {
           status: 'failed',
           error: row.error?.startsWith(ABANDONED) ? row.error : abandoned,
           endedAt: run.endedAt ?? row.startedAt,
         })
       }
     }
-    const settled = runs.stepRuns(run.id)
+    const settled = await runs.stepRuns(run.id)
     // Steps failed by the abandonment say so; the others failed on their own.
     const failed = settled
       .filter((row) => row.status === 'failed' && !row.error?.startsWith(ABANDONED))
@@ -78,6 +80,6 @@ function settleRun(repositories: RunRepositories, run: RunRecord, snapshot: Pipe
       status = 'stopped'
       error = `step${stopped.length > 1 ? 's' : ''} ${stopped.join(', ')} stopped — finish the run with 'strata pipeline runs resume ${run.name}'`
     }
-    runs.settle(run.id, status, { error })
+    await runs.settle(run.id, status, { error })
   })
 }

@@ -16,7 +16,7 @@ import {
   secretReferencesOf,
   silentLogger,
 } from '@strata/core'
-import type { ComponentRecord, NewComponent, SecretsRepository } from '@strata/store'
+import type { ComponentRecord, NewComponent, SecretRepository } from '@strata/store'
 import { type MissingSecret, missingSecrets } from './secret-resolver.js'
 
 /** The package (and version) a component records as the provider of its flavor. */
@@ -33,7 +33,7 @@ export interface PreparedComponent extends NewComponent {
 export interface PrepareComponentOptions {
   registry: FlavorRegistry
   /** To report references to secrets that do not exist yet. */
-  secrets?: SecretsRepository
+  secrets?: SecretRepository
 }
 
 /**
@@ -59,7 +59,7 @@ export async function prepareComponent(
     flavor: input.flavor,
     config: input.config,
     ...pluginOf(entry),
-    missingSecrets: options.secrets ? missingSecrets(options.secrets, references) : [],
+    missingSecrets: options.secrets ? await missingSecrets(options.secrets, references) : [],
   }
 }
 

@@ -66,4 +66,4 @@ export {
   type StackExport,
   type StackImportResult,
 } from './stack-yaml.js'
-export { customFlavorRecords, discoverWorkspaceFlavors } from './workspace-flavors.js'
+export { discoverWorkspaceFlavors } from './workspace-flavors.js'

@@ -1,5 +1,5 @@
 import type { SecretResolver } from '@strata/core'
-import type { SecretsRepository } from '@strata/store'
+import type { SecretRepository } from '@strata/store'
 
 /**
  * A {@link SecretResolver} backed by the store's secrets: what stack validation and `createComponent` use
@@ -7,14 +7,14 @@ import type { SecretsRepository } from '@strata/store'
  * resolver's lifetime (one command or one run).
  */
 export function storeSecretResolver(
-  secrets: SecretsRepository,
+  secrets: SecretRepository,
   options: StoreSecretResolverOptions = {},
 ): SecretResolver {
   const cache = new Map<string, Readonly<Record<string, string>> | undefined>()
   return {
     async getSecret(name) {
       if (!cache.has(name)) {
-        const values = secrets.values(name)
+        const values = await secrets.values(name)
         if (values) options.onResolve?.(Object.values(values))
         cache.set(name, values)
       }
@@ -35,17 +35,17 @@ export interface MissingSecret {
 }
 
 /** Which of `references` the store cannot resolve. Reads key names only: decrypts nothing. */
-export function missingSecrets(
-  secrets: SecretsRepository,
+export async function missingSecrets(
+  secrets: SecretRepository,
   references: ReadonlyArray<{ secret: string; key: string }>,
-): MissingSecret[] {
+): Promise<MissingSecret[]> {
   const missing: MissingSecret[] = []
   const seen = new Set<string>()
   for (const reference of references) {
     const id = `${reference.secret}.${reference.key}`
     if (seen.has(id)) continue
     seen.add(id)
-    if (!secrets.find(reference.secret)?.keys.includes(reference.key)) missing.push({ ...reference })
+    if (!(await secrets.find(reference.secret))?.keys.includes(reference.key)) missing.push({ ...reference })
   }
   return missing
 }

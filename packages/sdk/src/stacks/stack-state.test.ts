@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { SqliteStore } from '@strata/store'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { initProject, projectSettingsPath } from './project-settings.js'
 import {
@@ -16,6 +17,9 @@ let root: string
 let workspace: StrataWorkspace
 let settingsFile: string
 
+/** Every row of the store (a SQLite store: the SDK opens one). */
+const dump = () => (workspace.store as SqliteStore).dump()
+
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'strata-sdk-stack-state-'))
   const project = join(root, 'project')
@@ -25,21 +29,21 @@ beforeEach(() => {
   workspace = openWorkspace({ cwd: project, configDir: join(root, 'config') })
   settingsFile = projectSettingsPath(project)
 })
-afterEach(() => {
-  workspace.close()
+afterEach(async () => {
+  await workspace.close()
   rmSync(root, { recursive: true, force: true })
 })
 
 /** Two stacks on the default stack's components, `ours` the project's active stack. */
-function twoStacks(): void {
-  const defaults = ensureDefaultStack(workspace.repositories)
+async function twoStacks(): Promise<void> {
+  const defaults = await ensureDefaultStack(workspace.store)
   const components = {
     orchestrator: defaults.components.orchestrator!.id,
     artifact_store: defaults.components.artifact_store!.id,
   }
-  workspace.repositories.stacks.create({ name: 'ours', components })
-  workspace.repositories.stacks.create({ name: 'theirs', components })
-  setActiveStack(workspace, 'ours')
+  await workspace.store.stacks.create({ name: 'ours', components })
+  await workspace.store.stacks.create({ name: 'theirs', components })
+  await setActiveStack(workspace, 'ours')
 }
 
 /**
@@ -53,67 +57,67 @@ function blockSettingsWrites(): () => void {
 }
 
 describe('renameStack', () => {
-  it("renames the stack and the project's setting naming it", () => {
-    twoStacks()
-    renameStack(workspace, 'ours', 'mine')
+  it("renames the stack and the project's setting naming it", async () => {
+    await twoStacks()
+    await renameStack(workspace, 'ours', 'mine')
     expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual({ activeStack: 'mine' })
-    expect(resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'mine' }, source: 'project' })
+    expect(await resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'mine' }, source: 'project' })
   })
 
-  it('leaves the store and the settings file as they were when the file cannot be written', () => {
-    twoStacks()
-    const rows = workspace.store.dump()
+  it('leaves the store and the settings file as they were when the file cannot be written', async () => {
+    await twoStacks()
+    const rows = dump()
     const file = readFileSync(settingsFile)
     const unblock = blockSettingsWrites()
-    expect(() => renameStack(workspace, 'ours', 'mine')).toThrow(/EISDIR/)
+    await expect(renameStack(workspace, 'ours', 'mine')).rejects.toThrow(/EISDIR/)
     unblock()
-    expect(workspace.store.dump()).toEqual(rows)
+    expect(dump()).toEqual(rows)
     expect(readFileSync(settingsFile)).toEqual(file)
-    expect(resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'ours' }, source: 'project' })
+    expect(await resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'ours' }, source: 'project' })
   })
 
-  it('leaves the store as it was when the settings file is unreadable', () => {
-    twoStacks()
+  it('leaves the store as it was when the settings file is unreadable', async () => {
+    await twoStacks()
     writeFileSync(settingsFile, '{"activeStack": ')
-    const rows = workspace.store.dump()
-    expect(() => renameStack(workspace, 'ours', 'mine')).toThrow(
+    const rows = dump()
+    await expect(renameStack(workspace, 'ours', 'mine')).rejects.toThrow(
       /^cannot read .*config\.json: .* — fix the JSON, or delete the file and run 'strata stack set NAME'$/,
     )
-    expect(workspace.store.dump()).toEqual(rows)
-    expect(workspace.repositories.stacks.find('ours')).toBeDefined()
-    expect(workspace.repositories.stacks.find('mine')).toBeUndefined()
+    expect(dump()).toEqual(rows)
+    expect(await workspace.store.stacks.find('ours')).toBeDefined()
+    expect(await workspace.store.stacks.find('mine')).toBeUndefined()
   })
 })
 
 describe('setActiveStack', () => {
-  it('creates nothing (not even the default stack) when the settings file cannot be written', () => {
-    const rows = workspace.store.dump()
+  it('creates nothing (not even the default stack) when the settings file cannot be written', async () => {
+    const rows = dump()
     const file = readFileSync(settingsFile)
     const unblock = blockSettingsWrites()
-    expect(() => setActiveStack(workspace, 'default')).toThrow(/EISDIR/)
+    await expect(setActiveStack(workspace, 'default')).rejects.toThrow(/EISDIR/)
     unblock()
-    expect(workspace.store.dump()).toEqual(rows)
-    expect(workspace.repositories.stacks.find('default')).toBeUndefined()
+    expect(dump()).toEqual(rows)
+    expect(await workspace.store.stacks.find('default')).toBeUndefined()
     expect(readFileSync(settingsFile)).toEqual(file)
   })
 
-  it('creates nothing when the stack does not exist, or the scope is wrong', () => {
-    const rows = workspace.store.dump()
-    expect(() => setActiveStack(workspace, 'nope')).toThrow("no stack named 'nope'")
-    expect(workspace.store.dump()).toEqual(rows)
+  it('creates nothing when the stack does not exist, or the scope is wrong', async () => {
+    const rows = dump()
+    await expect(setActiveStack(workspace, 'nope')).rejects.toThrow("no stack named 'nope'")
+    expect(dump()).toEqual(rows)
     rmSync(join(workspace.projectRoot!, '.strata'), { recursive: true })
-    expect(() => setActiveStack(workspace, 'default', { scope: 'project' })).toThrow(
+    await expect(setActiveStack(workspace, 'default', { scope: 'project' })).rejects.toThrow(
       "run 'strata init' in the project root first",
     )
-    expect(workspace.store.dump()).toEqual(rows)
+    expect(dump()).toEqual(rows)
     expect(existsSync(settingsFile)).toBe(false)
   })
 
-  it("sets the user's active stack in the store and the project's in its file", () => {
-    twoStacks()
-    expect(setActiveStack(workspace, 'theirs', { scope: 'user' }).source).toBe('user')
+  it("sets the user's active stack in the store and the project's in its file", async () => {
+    await twoStacks()
+    expect((await setActiveStack(workspace, 'theirs', { scope: 'user' })).source).toBe('user')
     expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual({ activeStack: 'ours' })
-    expect(setActiveStack(workspace, 'theirs').source).toBe('project')
+    expect((await setActiveStack(workspace, 'theirs')).source).toBe('project')
     expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual({ activeStack: 'theirs' })
   })
 })

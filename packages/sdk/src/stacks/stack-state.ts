@@ -5,12 +5,13 @@ import { createRequire } from 'node:module'
 import { StrataError } from '@strata/core/base'
 import {
   DEFAULT_STACK_NAME,
+  type MetadataStore,
   resolveConfigDir,
   SETTING_KEYS,
   SqliteStore,
   type StackRecord,
-  type StackRepositories,
-  stackRepositories,
+  type StoreRepositories,
+  type StoreTransaction,
 } from '@strata/store'
 import { findProjectRoot } from '../discovery/project-root.js'
 import {
@@ -27,10 +28,9 @@ export interface StrataWorkspace {
   configDir: string
   /** The project the command runs in (nearest `.strata/`, else nearest package.json), if any. */
   projectRoot: string | undefined
-  store: SqliteStore
-  repositories: StackRepositories
-  /** Closes the store. */
-  close(): void
+  store: MetadataStore
+  /** Closes the store (once the calls already made have finished). */
+  close(): Promise<void>
 }
 
 export interface OpenWorkspaceOptions {
@@ -53,7 +53,6 @@ export function openWorkspace(options: OpenWorkspaceOptions = {}): StrataWorkspa
     configDir,
     projectRoot: findProjectRoot(options.cwd ?? process.cwd()),
     store,
-    repositories: stackRepositories(store),
     close: () => store.close(),
   }
 }
@@ -73,9 +72,10 @@ function builtinLocalPlugin(): { package: string; version: string } {
  * The default stack (`local` orchestrator + `local` artifact store), created on first use and made the
  * user's active stack when none is set.
  */
-export function ensureDefaultStack(repositories: StackRepositories): StackRecord {
+export async function ensureDefaultStack(repositories: StoreRepositories): Promise<StackRecord> {
   return (
-    repositories.stacks.find(DEFAULT_STACK_NAME) ?? repositories.stacks.ensureDefault(builtinLocalPlugin())
+    (await repositories.stacks.find(DEFAULT_STACK_NAME)) ??
+    (await repositories.stacks.ensureDefault(builtinLocalPlugin()))
   )
 }
 
@@ -91,12 +91,12 @@ export interface ActiveStack {
  * stack until another is set).
  * @throws StrataError `PROJECT_STACK_NOT_FOUND` when the project names a stack this store lacks
  */
-export function resolveActiveStack(workspace: StrataWorkspace): ActiveStack {
-  const { repositories } = workspace
+export async function resolveActiveStack(workspace: StrataWorkspace): Promise<ActiveStack> {
+  const { store } = workspace
   if (isInitializedProject(workspace.projectRoot)) {
     const name = readProjectSettings(workspace.projectRoot).activeStack
     if (name !== undefined) {
-      const stack = repositories.stacks.find(name)
+      const stack = await store.stacks.find(name)
       if (stack) return { stack, source: 'project' }
       throw new StrataError(
         'PROJECT_STACK_NOT_FOUND',
@@ -105,10 +105,10 @@ export function resolveActiveStack(workspace: StrataWorkspace): ActiveStack {
       )
     }
   }
-  const id = repositories.settings.get(SETTING_KEYS.activeStack)
-  const stack = id === undefined ? undefined : repositories.stacks.findById(id)
+  const id = await store.settings.get(SETTING_KEYS.activeStack)
+  const stack = id === undefined ? undefined : await store.stacks.findById(id)
   // No active stack yet (a new store): the default stack, created now.
-  return { stack: stack ?? ensureDefaultStack(repositories), source: 'user' }
+  return { stack: stack ?? (await ensureDefaultStack(store)), source: 'user' }
 }
 
 export interface SetActiveStackOptions {
@@ -117,22 +117,28 @@ export interface SetActiveStackOptions {
    * @default 'project' inside a project initialized with `strata init`, else 'user'
    */
   scope?: 'project' | 'user'
+  /** An open transaction to make the change in (as a savepoint): the caller's commit decides. */
+  transaction?: StoreTransaction
 }
 
 /**
  * Runs `change` in one store transaction, writing the project's settings it returns last, inside the
  * transaction: when anything fails before the commit, the store rolls back and the file was not
  * written; when the commit itself fails, the file is put back as it was. Inside a caller's transaction
- * the caller's commit decides for the store, and the file is written when this returns.
+ * (`within`, a savepoint of it) the caller's commit decides for the store, and the file is written when
+ * this returns.
  */
-function withProjectSettings<T>(
+async function withProjectSettings<T>(
   workspace: StrataWorkspace,
-  change: () => { result: T; settings?: { projectRoot: string; value: ProjectSettings } },
-): T {
+  change: (
+    tx: StoreTransaction,
+  ) => Promise<{ result: T; settings?: { projectRoot: string; value: ProjectSettings } }>,
+  within: StoreRepositories = workspace.store,
+): Promise<T> {
   let restore: (() => void) | undefined
   try {
-    return workspace.store.transaction(() => {
-      const { result, settings } = change()
+    return await within.transaction(async (tx) => {
+      const { result, settings } = await change(tx)
       if (settings) restore = replaceProjectSettings(settings.projectRoot, settings.value)
       return result
     })
@@ -152,28 +158,32 @@ export function setActiveStack(
   workspace: StrataWorkspace,
   nameOrId: string,
   options: SetActiveStackOptions = {},
-): ActiveStack {
+): Promise<ActiveStack> {
   const root = workspace.projectRoot
   const initialized = isInitializedProject(root)
   const scope = options.scope ?? (initialized ? 'project' : 'user')
-  return withProjectSettings<ActiveStack>(workspace, () => {
-    ensureDefaultStack(workspace.repositories)
-    const stack = workspace.repositories.stacks.get(nameOrId)
-    if (scope === 'user') {
-      workspace.repositories.settings.set(SETTING_KEYS.activeStack, stack.id)
-      return { result: { stack, source: 'user' } }
-    }
-    if (!isInitializedProject(root)) {
-      throw new StrataError(
-        'NOT_A_PROJECT',
-        `there is no Strata project here to set a stack for — run 'strata init' in the project root first, or set the stack for your user ('strata stack set ${stack.name} --user')`,
-      )
-    }
-    return {
-      result: { stack, source: 'project' },
-      settings: { projectRoot: root, value: { ...readProjectSettings(root), activeStack: stack.name } },
-    }
-  })
+  return withProjectSettings<ActiveStack>(
+    workspace,
+    async (tx) => {
+      await ensureDefaultStack(tx)
+      const stack = await tx.stacks.get(nameOrId)
+      if (scope === 'user') {
+        await tx.settings.set(SETTING_KEYS.activeStack, stack.id)
+        return { result: { stack, source: 'user' } }
+      }
+      if (!isInitializedProject(root)) {
+        throw new StrataError(
+          'NOT_A_PROJECT',
+          `there is no Strata project here to set a stack for — run 'strata init' in the project root first, or set the stack for your user ('strata stack set ${stack.name} --user')`,
+        )
+      }
+      return {
+        result: { stack, source: 'project' },
+        settings: { projectRoot: root, value: { ...readProjectSettings(root), activeStack: stack.name } },
+      }
+    },
+    options.transaction,
+  )
 }
 
 /**
@@ -182,11 +192,15 @@ export function setActiveStack(
  * @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `INVALID_NAME`, `STACK_EXISTS`,
  * `INVALID_PROJECT_SETTINGS`, or the file system's error when the settings file cannot be written
  */
-export function renameStack(workspace: StrataWorkspace, nameOrId: string, newName: string): StackRecord {
-  const { repositories, projectRoot } = workspace
-  return withProjectSettings(workspace, () => {
-    const stack = repositories.stacks.get(nameOrId)
-    const renamed = repositories.stacks.rename(stack.id, newName)
+export function renameStack(
+  workspace: StrataWorkspace,
+  nameOrId: string,
+  newName: string,
+): Promise<StackRecord> {
+  const { projectRoot } = workspace
+  return withProjectSettings(workspace, async (tx) => {
+    const stack = await tx.stacks.get(nameOrId)
+    const renamed = await tx.stacks.rename(stack.id, newName)
     if (!isInitializedProject(projectRoot)) return { result: renamed }
     const settings = readProjectSettings(projectRoot)
     if (settings.activeStack !== stack.name) return { result: renamed }
@@ -199,13 +213,13 @@ export function renameStack(workspace: StrataWorkspace, nameOrId: string, newNam
  * default stack, the user's active stack and the project's active stack.
  * @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `STACK_ACTIVE`, `COMPONENT_IN_USE`
  */
-export function deleteStack(
+export async function deleteStack(
   workspace: StrataWorkspace,
   nameOrId: string,
   options: { deleteComponents?: boolean } = {},
-): { stack: StackRecord; deletedComponents: string[] } {
-  const { repositories, store, projectRoot } = workspace
-  const stack = repositories.stacks.get(nameOrId)
+): Promise<{ stack: StackRecord; deletedComponents: string[] }> {
+  const { store, projectRoot } = workspace
+  const stack = await store.stacks.get(nameOrId)
   if (isInitializedProject(projectRoot) && readProjectSettings(projectRoot).activeStack === stack.name) {
     throw new StrataError(
       'STACK_ACTIVE',
@@ -214,13 +228,13 @@ export function deleteStack(
     )
   }
   const deletedComponents: string[] = []
-  store.transaction(() => {
-    repositories.stacks.delete(stack.id)
+  await store.transaction(async (tx) => {
+    await tx.stacks.delete(stack.id)
     if (!options.deleteComponents) return
     for (const component of Object.values(stack.components)) {
       // Components another stack still uses stay, as ZenML's `stack delete --recursive` does.
-      if (repositories.components.stacksUsing(component.id).length > 0) continue
-      repositories.components.delete(component.id)
+      if ((await tx.components.stacksUsing(component.id)).length > 0) continue
+      await tx.components.delete(component.id)
       deletedComponents.push(`${component.type}/${component.name}`)
     }
   })

@@ -125,8 +125,8 @@ export async function importStack(
   document: StackExport,
   options: { registry: FlavorRegistry; name?: string },
 ): Promise<StackImportResult> {
-  const { repositories, store } = workspace
-  ensureDefaultStack(repositories)
+  const { store } = workspace
+  await ensureDefaultStack(store)
   const stackName = options.name ?? document.stack_name
   const plan: Array<{ type: ComponentType; existing?: string; prepared: PreparedComponent }> = []
   for (const type of COMPONENT_TYPES) {
@@ -134,9 +134,9 @@ export async function importStack(
     if (!component) continue
     const prepared = await prepareComponent(
       { type, name: component.name, flavor: component.flavor, config: component.configuration },
-      { registry: options.registry, secrets: repositories.secrets },
+      { registry: options.registry, secrets: store.secrets },
     )
-    const existing = repositories.components.find(type, component.name)
+    const existing = await store.components.find(type, component.name)
     if (
       existing &&
       (existing.flavor !== prepared.flavor || !isDeepStrictEqual(existing.config, prepared.config))
@@ -150,7 +150,7 @@ export async function importStack(
     plan.push({ type, prepared, ...(existing ? { existing: existing.id } : {}) })
   }
   const missing = plan.flatMap((step) => step.prepared.missingSecrets)
-  return store.transaction(() => {
+  return store.transaction(async (tx): Promise<StackImportResult> => {
     const createdComponents: string[] = []
     const ids: Partial<Record<ComponentType, string>> = {}
     for (const step of plan) {
@@ -159,10 +159,10 @@ export async function importStack(
         continue
       }
       const { missingSecrets: _, ...component } = step.prepared
-      ids[step.type] = repositories.components.create(component).id
+      ids[step.type] = (await tx.components.create(component)).id
       createdComponents.push(`${step.type}/${component.name}`)
     }
-    const existing = repositories.stacks.find(stackName)
+    const existing = await tx.stacks.find(stackName)
     if (existing) {
       const same =
         COMPONENT_TYPES.every((type) => existing.components[type]?.id === ids[type]) &&
@@ -174,7 +174,7 @@ export async function importStack(
         { details: { stack: stackName } },
       )
     }
-    const stack = repositories.stacks.create({ name: stackName, components: ids })
+    const stack = await tx.stacks.create({ name: stackName, components: ids })
     return { stack, status: 'created', createdComponents, missingSecrets: missing }
   })
 }

@@ -50,74 +50,79 @@ const testOrchestrators = definePlugin({
     }),
   ],
 })
-afterEach(() => {
-  workspace.close()
+afterEach(async () => {
+  await workspace.close()
   rmSync(root, { recursive: true, force: true })
 })
 
 async function registerDemoStore(name: string, config: Record<string, unknown>) {
   const { missingSecrets, ...component } = await prepareComponent(
     { type: 'artifact_store', name, flavor: 'demo', config },
-    { registry, secrets: workspace.repositories.secrets },
+    { registry, secrets: workspace.store.secrets },
   )
-  return { component: workspace.repositories.components.create(component), missingSecrets }
+  return { component: await workspace.store.components.create(component), missingSecrets }
 }
 
 describe('the active stack', () => {
-  it("is the default stack at first, the user's choice outside a project, the project's inside one", () => {
-    expect(resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'default' }, source: 'user' })
-    const def = ensureDefaultStack(workspace.repositories)
+  it("is the default stack at first, the user's choice outside a project, the project's inside one", async () => {
+    expect(await resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'default' }, source: 'user' })
+    const def = await ensureDefaultStack(workspace.store)
     const ids = {
       orchestrator: def.components.orchestrator!.id,
       artifact_store: def.components.artifact_store!.id,
     }
-    workspace.repositories.stacks.create({ name: 'mine', components: ids })
-    workspace.repositories.stacks.create({ name: 'theirs', components: ids })
-    expect(setActiveStack(workspace, 'mine').source).toBe('user')
-    expect(() => setActiveStack(workspace, 'theirs', { scope: 'project' })).toThrow(
+    await workspace.store.stacks.create({ name: 'mine', components: ids })
+    await workspace.store.stacks.create({ name: 'theirs', components: ids })
+    expect((await setActiveStack(workspace, 'mine')).source).toBe('user')
+    await expect(setActiveStack(workspace, 'theirs', { scope: 'project' })).rejects.toThrow(
       "run 'strata init' in the project root first",
     )
 
     initProject(workspace.projectRoot!)
-    expect(setActiveStack(workspace, 'theirs').source).toBe('project')
-    expect(resolveActiveStack(workspace)).toMatchObject({ stack: { name: 'theirs' }, source: 'project' })
-    expect(() => deleteStack(workspace, 'theirs')).toThrow(
+    expect((await setActiveStack(workspace, 'theirs')).source).toBe('project')
+    expect(await resolveActiveStack(workspace)).toMatchObject({
+      stack: { name: 'theirs' },
+      source: 'project',
+    })
+    await expect(deleteStack(workspace, 'theirs')).rejects.toThrow(
       "stack 'theirs' is this project's active stack and cannot be deleted",
     )
-    renameStack(workspace, 'theirs', 'ours')
+    await renameStack(workspace, 'theirs', 'ours')
     expect(JSON.parse(readFileSync(join(workspace.projectRoot!, '.strata/config.json'), 'utf8'))).toEqual({
       activeStack: 'ours',
     })
 
     writeFileSync(join(workspace.projectRoot!, '.strata/config.json'), '{"activeStack":"gone"}')
-    expect(() => resolveActiveStack(workspace)).toThrow("this project's active stack 'gone'")
+    await expect(resolveActiveStack(workspace)).rejects.toThrow("this project's active stack 'gone'")
   })
 })
 
 describe('components', () => {
   it('refuse secret values in clear and report references to secrets that do not exist yet', async () => {
-    await expect(registerDemoStore('s', { token: 'plain' })).rejects.toThrow("'token' is a secret field")
+    await expect(registerDemoStore('s', { token: 'plain' })).rejects.toThrow(
+      "'token' is a secret field",
+    )
     const { missingSecrets } = await registerDemoStore('s', { namespace: 'n', token: '{{creds.token}}' })
     expect(missingSecrets).toEqual([{ secret: 'creds', key: 'token' }])
   })
 
   it('are built with secrets resolved and a data directory under the config directory', async () => {
-    workspace.repositories.secrets.create('creds', { token: 't0k3n' })
+    await workspace.store.secrets.create('creds', { token: 't0k3n' })
     const { component } = await registerDemoStore('s', { namespace: 'n', token: '{{creds.token}}' })
-    const secrets = storeSecretResolver(workspace.repositories.secrets)
+    const secrets = storeSecretResolver(workspace.store.secrets)
     const store = await createComponent(
       { ...component, type: 'artifact_store' as const },
       { registry, secrets, configDir: workspace.configDir },
     )
     expect(store.uri).toBe('memory://n')
-    const local = ensureDefaultStack(workspace.repositories).components.artifact_store!
+    const local = (await ensureDefaultStack(workspace.store)).components.artifact_store!
     const localStore = await createComponent(
       { ...local, type: 'artifact_store' as const },
       { registry, secrets, configDir: workspace.configDir },
     )
     expect(localStore.uri).toBe(`file://${join(workspace.configDir, 'local_stores', local.id)}`)
-    workspace.repositories.secrets.update('creds', { remove: [], set: { other: 'x' } })
-    const missing = workspace.repositories.components.create({
+    await workspace.store.secrets.update('creds', { remove: [], set: { other: 'x' } })
+    const missing = await workspace.store.components.create({
       ...component,
       name: 't',
       config: { token: '{{nope.token}}' },
@@ -130,9 +135,9 @@ describe('components', () => {
 
 describe('stack export and import', () => {
   it('round-trips a stack as YAML with secret references, idempotently', async () => {
-    const def = ensureDefaultStack(workspace.repositories)
+    const def = await ensureDefaultStack(workspace.store)
     const { component } = await registerDemoStore('s', { token: '{{creds.token}}' })
-    const stack = workspace.repositories.stacks.create({
+    const stack = await workspace.store.stacks.create({
       name: 'demo',
       components: { orchestrator: def.components.orchestrator!.id, artifact_store: component.id },
     })
@@ -148,7 +153,7 @@ describe('stack export and import', () => {
       missingSecrets: [{ secret: 'creds', key: 'token' }],
     })
 
-    workspace.repositories.components.update(component.id, { config: { namespace: 'changed' } })
+    await workspace.store.components.update(component.id, { config: { namespace: 'changed' } })
     await expect(importStack(workspace, document, { registry, name: 'third' })).rejects.toThrow(
       "cannot import stack 'third': a different artifact store named 's' already exists",
     )
@@ -160,7 +165,7 @@ describe('stack export and import', () => {
 })
 
 describe('integrations', () => {
-  it("use the project's package manager, found from its lockfile", () => {
+  it("use the project's package manager, found from its lockfile", async () => {
     const project = workspace.projectRoot!
     expect(detectPackageManager(project).manager).toBe('npm')
     writeFileSync(join(project, 'yarn.lock'), '')
