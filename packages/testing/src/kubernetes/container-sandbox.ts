@@ -17,6 +17,8 @@ export interface SandboxPlan {
   mounts: SandboxMount[]
   /** Absolute path inside the container; must exist there (see {@link existsInContainer}). */
   workingDir: string
+  /** `securityContext.readOnlyRootFilesystem`: everything but the volumes is read-only. */
+  readOnlyRoot?: boolean
   /** `securityContext.runAsUser`/`runAsGroup`; root when unset. */
   user?: { uid: number; gid: number } | undefined
 }
@@ -48,24 +50,6 @@ export function resolveContainerPath(path: string): string {
   return normalised
 }
 
-/** The host path a container path shows, or undefined when it only exists inside (under `/tmp`). */
-export function hostPathOf(mounts: SandboxMount[], containerPath: string): string | undefined {
-  const path = resolveContainerPath(containerPath)
-  // The last mount wins, as mounts stack in the order they are made (deepest last).
-  for (const mount of [...mounts].sort((a, b) => b.target.length - a.target.length)) {
-    const target = resolveContainerPath(mount.target)
-    if (path === target) return mount.source
-    if (path.startsWith(`${target}/`)) return join(mount.source, path.slice(target.length))
-  }
-  return isPrivate(path) ? undefined : path
-}
-
-/** Whether `path` exists in the container before it starts. */
-export function existsInContainer(mounts: SandboxMount[], path: string): boolean {
-  const host = hostPathOf(mounts, path)
-  return host !== undefined && existsSync(host)
-}
-
 /**
  * The host directories that must be rebuilt inside the container's root (a directory of bind mounts of
  * their entries) so that a mount point can be created under them without touching the host: for
@@ -82,12 +66,13 @@ function directoriesToShadow(targets: string[]): Set<string> {
   return shadow
 }
 
-function populate(hostDir: string, rootDir: string, shadow: Set<string>, lines: string[]): void {
+/** Fills the container's root with the host's entries; returns the bind mounts it made (for read-only). */
+function populate(hostDir: string, shadow: Set<string>, lines: string[], binds: string[] = []): string[] {
   let entries: Dirent[]
   try {
     entries = readdirSync(hostDir, { withFileTypes: true })
   } catch {
-    return
+    return binds
   }
   for (const entry of entries) {
     const host = join(hostDir, entry.name)
@@ -98,13 +83,16 @@ function populate(hostDir: string, rootDir: string, shadow: Set<string>, lines: 
       lines.push(`ln -s ${shellQuote(readlinkSync(host))} ${inside}`)
     } else if (entry.isDirectory() && shadow.has(host)) {
       lines.push(`mkdir ${inside}`)
-      populate(host, rootDir, shadow, lines)
+      populate(host, shadow, lines, binds)
     } else if (entry.isDirectory()) {
       lines.push(`mkdir ${inside}`, `mount --rbind ${shellQuote(host)} ${inside}`)
+      binds.push(host)
     } else {
       lines.push(`touch ${inside}`, `mount --bind ${shellQuote(host)} ${inside}`)
+      binds.push(host)
     }
   }
+  return binds
 }
 
 /**
@@ -125,7 +113,7 @@ export function sandboxScript(plan: SandboxPlan): string {
     `R=${shellQuote(plan.rootDir)}`,
     'mount -t tmpfs -o mode=755 strata-rootfs "$R"',
   ]
-  populate('/', plan.rootDir, directoriesToShadow(mounts.map((mount) => mount.target)), lines)
+  const binds = populate('/', directoriesToShadow(mounts.map((mount) => mount.target)), lines)
   for (const mount of mounts) {
     const inside = `"$R"${shellQuote(mount.target)}`
     if (statSync(mount.source).isDirectory()) lines.push(`mkdir -p ${inside}`)
@@ -138,6 +126,15 @@ export function sandboxScript(plan: SandboxPlan): string {
   }
   const workingDir = resolveContainerPath(plan.workingDir)
   if (isPrivate(workingDir)) lines.push(`mkdir -p "$R"${shellQuote(workingDir)}`)
+  if (plan.readOnlyRoot) {
+    // `remount,bind,ro` changes only this namespace's bind, never the host's mount; the two tmpfs
+    // (the root and /tmp) are the container's own. Volumes keep their own flags.
+    // /proc, /sys and /dev are the container's own mounts on a real node: not part of its root filesystem.
+    for (const bind of binds.filter((each) => !['/proc', '/sys', '/dev'].includes(each))) {
+      lines.push(`mount -o remount,bind,ro "$R"${shellQuote(bind)}`)
+    }
+    lines.push(`mount -o remount,ro "$R"/tmp`, 'mount -o remount,ro "$R"')
+  }
   lines.push(`hostname ${shellQuote(plan.hostname)}`)
   const user = plan.user ? `--userspec=${plan.user.uid}:${plan.user.gid} ` : ''
   // Inside the new root: check what a runtime checks before exec (working directory, executable), report

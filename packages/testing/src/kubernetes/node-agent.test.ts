@@ -308,6 +308,58 @@ fs.writeFileSync('/state/marker', 'x'); console.log('first run'); setInterval(()
     expect(await plane!.agent.logs(namespace, 'waits')).toBe('4\n')
   })
 
+  it("runs the image's entrypoint when there is no command, in the working directory, with the securityContext's user and read-only root", async () => {
+    const namespace = await plane!.createNamespace('context')
+    const script = `const fs = require('fs')
+const attempt = (file) => { try { fs.writeFileSync(file, 'x'); return 'written' } catch (error) { return error.code } }
+console.log(JSON.stringify({
+  argv0: process.argv0, cwd: process.cwd(), uid: process.getuid(), gid: process.getgid(),
+  tmp: attempt('/tmp/x'), root: attempt('/opt/x'), scratch: attempt('/scratch/x'), cwdWrite: attempt('x'),
+}))`
+    await createPod(namespace, 'entrypoint', {
+      volumes: [{ name: 'scratch', emptyDir: {} }],
+      containers: [
+        {
+          name: 'main',
+          image: NODE,
+          args: ['-e', script],
+          workingDir: '/app/work',
+          securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true },
+          volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+        },
+      ],
+    })
+    expect((await phase(namespace, 'entrypoint')).status?.phase).toBe('Succeeded')
+    expect(JSON.parse(await plane!.agent.logs(namespace, 'entrypoint'))).toEqual({
+      argv0: 'node',
+      cwd: '/app/work',
+      uid: 1000,
+      gid: 1000,
+      tmp: 'EROFS',
+      root: 'EROFS',
+      scratch: 'written',
+      cwdWrite: 'EROFS',
+    })
+    expect(existsSync('/app')).toBe(false)
+  })
+
+  it('writes kubeconfigs with a chosen context and namespace', async () => {
+    const namespace = await plane!.createNamespace('kubeconfigs')
+    const path = await plane!.writeKubeconfig(join(hostDir, 'config'), { context: 'strata-ci', namespace })
+    const config = new KubeConfig()
+    config.loadFromFile(path)
+    expect(config.getCurrentContext()).toBe('strata-ci')
+    expect(config.getContextObject('strata-ci')?.namespace).toBe(namespace)
+    const nodes = await config.makeApiClient(CoreV1Api).listNode()
+    expect(nodes.items.map((each) => each.metadata?.name)).toEqual([plane!.agent.nodeName])
+    const labels = nodes.items[0]?.metadata?.labels ?? {}
+    expect(labels).toMatchObject({
+      'kubernetes.io/hostname': plane!.agent.nodeName,
+      'kubernetes.io/os': 'linux',
+    })
+    expect(labels['kubernetes.io/arch']).toMatch(/^(amd64|arm64)$/)
+  })
+
   it('reports ErrImagePull then ImagePullBackOff for an image the node cannot run, and a StartError for a missing command', async () => {
     const namespace = await plane!.createNamespace('images')
     await createPod(namespace, 'unknown-image', {

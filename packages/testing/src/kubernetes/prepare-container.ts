@@ -93,13 +93,15 @@ export function prepareContainer(
       readOnly: mount.readOnly === true || volume.forceReadOnly,
     })
   }
+  const readOnlyRoot = spec.securityContext?.readOnlyRootFilesystem === true
   const workingDir = spec.workingDir || image.workingDir || DEFAULT_WORKING_DIR
+  // A created working directory stands for one in the image's filesystem: read-only with the root.
   if (workingDir === DEFAULT_WORKING_DIR) {
     // Never the repository or any host directory: nothing resolves the project's node_modules by accident.
     const fresh = join(worker.podDir, 'workspace')
     mkdirSync(fresh, { recursive: true })
-    mounts.push({ source: fresh, target: DEFAULT_WORKING_DIR, readOnly: false })
-    return { argv, env, plan: { hostname, mounts, workingDir, user } }
+    mounts.push({ source: fresh, target: DEFAULT_WORKING_DIR, readOnly: readOnlyRoot })
+    return { argv, env, plan: { hostname, mounts, workingDir, user, readOnlyRoot } }
   }
   const resolved = resolveContainerPath(workingDir)
   const inMount = mounts.find(
@@ -116,7 +118,7 @@ export function prepareContainer(
     // Missing in the host-backed root: an empty per-pod directory, so the host is never written to.
     const fresh = join(worker.podDir, 'workdirs', resolved.replaceAll('/', '_'))
     mkdirSync(fresh, { recursive: true })
-    mounts.push({ source: fresh, target: resolved, readOnly: false })
+    mounts.push({ source: fresh, target: resolved, readOnly: readOnlyRoot })
   }
-  return { argv, env, plan: { hostname, mounts, workingDir, user } }
+  return { argv, env, plan: { hostname, mounts, workingDir, user, readOnlyRoot } }
 }
