@@ -29,7 +29,7 @@ function facadePrototype(prototype: object): object {
     if (typeof descriptor?.value !== 'function') continue
     Object.defineProperty(facade, name, {
       value(this: Facade, ...args: unknown[]) {
-        return this[QUEUE].call(() => this[TARGET][name]!(...args))
+        return this[QUEUE].call(this[TARGET], name, args)
       },
     })
   }

@@ -225,20 +225,8 @@ export class SqliteStore implements MetadataStore {
     })
   }
 
-  /** The async repositories over the SQLite ones, their calls ordered by `queue`. */
   #repositories(queue: TransactionQueue): StoreRepositories {
-    const sqlite = this.#sqlite
-    return {
-      stacks: queued<StackRepository>(sqlite.stacks, queue),
-      components: queued<ComponentRepository>(sqlite.components, queue),
-      flavors: queued<FlavorRepository>(sqlite.flavors, queue),
-      secrets: queued<SecretRepository>(sqlite.secrets, queue),
-      settings: queued<SettingsRepository>(sqlite.settings, queue),
-      runs: queued<RunRepository>(sqlite.runs, queue),
-      artifacts: queued<ArtifactRepository>(sqlite.artifacts, queue),
-      models: queued<ModelRepository>(sqlite.models, queue),
-      transaction: (fn) => this.#transaction(queue, fn),
-    }
+    return new SqliteSession(this.#sqlite, queue, (level, fn) => this.#transaction(level, fn))
   }
 
   /**
@@ -287,5 +275,78 @@ export class SqliteStore implements MetadataStore {
     if (!this.#open) return
     this.#open = false
     this.#database.close()
+  }
+}
+
+type OpenTransaction = <T>(
+  level: TransactionQueue,
+  fn: (tx: StoreTransaction) => Promise<T> | T,
+) => Promise<T>
+
+/**
+ * The async repositories over the SQLite ones, their calls ordered by one level's queue (the store's, or an
+ * open transaction's). Each is built on first use: a transaction usually touches two or three.
+ */
+class SqliteSession implements StoreRepositories {
+  readonly #sqlite: SqliteRepositories
+  readonly #queue: TransactionQueue
+  readonly #open: OpenTransaction
+  #stacks: StackRepository | undefined
+  #components: ComponentRepository | undefined
+  #flavors: FlavorRepository | undefined
+  #secrets: SecretRepository | undefined
+  #settings: SettingsRepository | undefined
+  #runs: RunRepository | undefined
+  #artifacts: ArtifactRepository | undefined
+  #models: ModelRepository | undefined
+
+  constructor(sqlite: SqliteRepositories, queue: TransactionQueue, open: OpenTransaction) {
+    this.#sqlite = sqlite
+    this.#queue = queue
+    this.#open = open
+  }
+
+  get stacks(): StackRepository {
+    this.#stacks ??= queued<StackRepository>(this.#sqlite.stacks, this.#queue)
+    return this.#stacks
+  }
+
+  get components(): ComponentRepository {
+    this.#components ??= queued<ComponentRepository>(this.#sqlite.components, this.#queue)
+    return this.#components
+  }
+
+  get flavors(): FlavorRepository {
+    this.#flavors ??= queued<FlavorRepository>(this.#sqlite.flavors, this.#queue)
+    return this.#flavors
+  }
+
+  get secrets(): SecretRepository {
+    this.#secrets ??= queued<SecretRepository>(this.#sqlite.secrets, this.#queue)
+    return this.#secrets
+  }
+
+  get settings(): SettingsRepository {
+    this.#settings ??= queued<SettingsRepository>(this.#sqlite.settings, this.#queue)
+    return this.#settings
+  }
+
+  get runs(): RunRepository {
+    this.#runs ??= queued<RunRepository>(this.#sqlite.runs, this.#queue)
+    return this.#runs
+  }
+
+  get artifacts(): ArtifactRepository {
+    this.#artifacts ??= queued<ArtifactRepository>(this.#sqlite.artifacts, this.#queue)
+    return this.#artifacts
+  }
+
+  get models(): ModelRepository {
+    this.#models ??= queued<ModelRepository>(this.#sqlite.models, this.#queue)
+    return this.#models
+  }
+
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
+    return this.#open(this.#queue, fn)
   }
 }

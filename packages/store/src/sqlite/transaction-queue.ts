@@ -31,24 +31,46 @@ export class TransactionQueue {
     return this.#ended
   }
 
-  /** Runs one synchronous step: now when the level is idle, else after what was queued before it. */
-  call<T>(step: () => T): Promise<T> {
+  /**
+   * Calls `target[method](...args)` (synchronous): now when the level is idle, else after what was queued
+   * before it. Returns its result as a promise.
+   */
+  call<T>(target: object, method: string, args: unknown[]): Promise<T> {
     if (this.#ended) return Promise.reject(transactionEnded())
+    const fn = (target as Record<string, (...args: unknown[]) => T>)[method]!
     if (this.idle) {
       try {
-        return Promise.resolve(step())
+        return Promise.resolve(fn.apply(target, args))
       } catch (error) {
         return Promise.reject(error)
       }
     }
-    return this.exclusive(async () => step())
+    return this.exclusive(async () => fn.apply(target, args))
   }
 
   /** Runs `work` alone at this level, after what was queued before it; calls made meanwhile wait for it. */
-  async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#ended) throw transactionEnded()
-    if (!this.idle) this.#refuseWaitFromInside()
-    await this.#acquire()
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#ended) return Promise.reject(transactionEnded())
+    if (this.idle) {
+      this.#busy = true
+      return this.#holding(work)
+    }
+    try {
+      this.#refuseWaitFromInside()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#holding(work))
+  }
+
+  /** Waits for everything queued at this level, then refuses further calls. */
+  async end(): Promise<void> {
+    if (!this.idle) await this.exclusive(async () => {})
+    this.#ended = true
+  }
+
+  /** Runs `work` holding the level, and hands the level on when it settles. */
+  async #holding<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work()
     } finally {
@@ -56,21 +78,7 @@ export class TransactionQueue {
     }
   }
 
-  /** Waits for everything queued at this level, then refuses further calls. */
-  async end(): Promise<void> {
-    await this.exclusive(async () => {})
-    this.#ended = true
-  }
-
-  #acquire(): Promise<void> {
-    if (this.idle) {
-      this.#busy = true
-      return Promise.resolve()
-    }
-    // The level stays busy from one holder to the next: whoever waits longest goes first.
-    return new Promise((resolve) => this.#waiting.push(resolve))
-  }
-
+  /** The level stays busy from one holder to the next: whoever waits longest goes first. */
   #release(): void {
     const next = this.#waiting.shift()
     if (next) next()
