@@ -24,7 +24,7 @@ export interface SandboxPlan {
 }
 
 /** Single-quotes `text` for /bin/sh. */
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`
 }
 

@@ -28,7 +28,7 @@ export interface ControlPlane {
 }
 
 /** The service-account issuer: the in-cluster name of the API server, as on a real cluster. */
-export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local'
+const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local'
 
 /**
  * The controllers a Job-based orchestrator needs, those that make namespaces usable (`default` service

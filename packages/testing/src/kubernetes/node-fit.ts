@@ -71,7 +71,7 @@ function matchesRequirement(requirement: V1NodeSelectorRequirement, value: strin
 }
 
 /** Whether the node satisfies the pod's nodeSelector and required node affinity. */
-export function matchesNodeAffinity(spec: V1PodSpec, node: NodeView): boolean {
+function matchesNodeAffinity(spec: V1PodSpec, node: NodeView): boolean {
   for (const [key, value] of Object.entries(spec.nodeSelector ?? {})) {
     if (node.labels[key] !== value) return false
   }

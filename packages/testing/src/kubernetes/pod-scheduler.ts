@@ -16,6 +16,7 @@ export interface PodSchedulerOptions {
 }
 
 const RETRY_MS = 5000
+const ASSUME_MS = 30_000
 
 /**
  * Stands in for kube-scheduler with one node: binds each pending pod that fits the node (Binding
@@ -27,8 +28,12 @@ export class PodScheduler {
   private readonly events: EventRecorder
   private pods: Informer<V1Pod> | undefined
   private nodes: Informer<V1Node> | undefined
-  /** Bound by us but maybe not yet in the kubelet's informer: their requests count as used. */
-  private readonly assumed = new Map<string, V1Pod>()
+  /**
+   * Bound by us but maybe not yet in the kubelet's informer: their requests count as used until the
+   * kubelet half has them, or for ASSUME_MS (a pod deleted right after its binding), as kube-scheduler's
+   * assume cache does.
+   */
+  private readonly assumed = new Map<string, { pod: V1Pod; at: number }>()
   private readonly inFlight = new Set<string>()
   private timer: NodeJS.Timeout | undefined
 
@@ -50,10 +55,8 @@ export class PodScheduler {
       api,
       '/api/v1/pods',
       `fieldSelector=${encodeURIComponent('spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed')}`,
-      {
-        upsert: (pod) => void this.schedule(pod),
-        remove: (pod) => this.assumed.delete(pod.metadata?.uid ?? ''),
-      },
+      // A bound pod leaves this list at once; it stays assumed until the kubelet half lists it.
+      { upsert: (pod) => void this.schedule(pod), remove: () => {} },
       log,
     )
     await Promise.all([this.nodes.synced, this.pods.synced])
@@ -107,9 +110,11 @@ export class PodScheduler {
       }
       const bound = this.options.boundPods()
       const boundUids = new Set(bound.map((each) => each.metadata?.uid))
-      for (const assumedUid of this.assumed.keys())
-        if (boundUids.has(assumedUid)) this.assumed.delete(assumedUid)
-      const reason = unschedulableReason(pod, node, [...bound, ...this.assumed.values()])
+      for (const [assumedUid, { at }] of this.assumed) {
+        if (boundUids.has(assumedUid) || Date.now() - at > ASSUME_MS) this.assumed.delete(assumedUid)
+      }
+      const assumed = [...this.assumed.values()].map((each) => each.pod)
+      const reason = unschedulableReason(pod, node, [...bound, ...assumed])
       if (reason) {
         await this.markUnscheduled(pod, 'Unschedulable', `0/1 nodes are available: 1 ${reason}.`)
         return
@@ -121,7 +126,7 @@ export class PodScheduler {
         metadata: { name, namespace, uid },
         target: { apiVersion: 'v1', kind: 'Node', name: node.name },
       })
-      this.assumed.set(uid, pod)
+      this.assumed.set(uid, { pod, at: Date.now() })
       this.events.emit(
         pod,
         'Normal',
