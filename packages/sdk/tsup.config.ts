@@ -6,8 +6,9 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'stack-state': 'src/stacks/stack-state-entry.ts',
-    'runtime/step-in-bundle': 'src/runtime/step-in-bundle.ts',
-    'runtime/step-process': 'src/runtime/step-process.ts',
+    'process/step-in-bundle': 'src/process/step-in-bundle.ts',
+    'process/step-process': 'src/process/step-process.ts',
+    'process/runtime-main': 'src/process/runtime-main.ts',
   },
   format: ['esm'],
   dts: true,

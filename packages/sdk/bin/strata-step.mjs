@@ -9,7 +9,7 @@ if (major < 22 || (major === 22 && minor < 16)) {
   )
   process.exit(1)
 }
-const { runStepProcess } = await import('../dist/runtime/step-process.js')
+const { runStepProcess } = await import('../dist/process/step-process.js')
 const args = process.argv.slice(2)
 if (args[0] === 'step' && args[1] === 'run') args.splice(0, 2)
 try {

@@ -94,41 +94,42 @@ export {
   defineMaterializer,
   type Materializer,
 } from './materializers/materializer.js'
-export {
-  type ArtifactVersionInfo,
-  artifactSource,
-  loadArtifact,
-  saveArtifact,
-} from './runtime/artifact-io.js'
-export { ingestJournal, readJournal, runKeys } from './runtime/journal.js'
+export { runStepProcess } from './process/step-process.js'
+export { importingPipelines, insideStepProcess } from './process/step-process-env.js'
+export { ingestJournal, readJournal, runKeys } from './recording/journal.js'
+export type { RunEvent, RunRecorder } from './recording/run-events.js'
+export { applyRunEvent, StoreRecorder } from './recording/store-recorder.js'
 export {
   loadRunDefinitions,
   type ModuleImporter,
   type ResumeOptions,
   resumeRun,
-} from './runtime/resume-run.js'
+} from './run/resume-run.js'
 export {
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
   type RunComponent,
   type RunEnvironment,
-} from './runtime/run-environment.js'
-export type { RunEvent, RunRecorder } from './runtime/run-events.js'
+} from './run/run-environment.js'
 export {
   abandonedReason,
   currentOwner,
   type OwnerState,
   ownerState,
   reconcileAbandonedRuns,
-} from './runtime/run-owner.js'
+} from './run/run-owner.js'
 export {
   executeRun,
   type PipelineRun,
   type RunOptions,
   runPipeline,
-} from './runtime/run-pipeline.js'
-export type { RunOutput, RunProgress, StepProgressState } from './runtime/run-progress.js'
-export { importingPipelines, insideStepProcess, runStepProcess } from './runtime/step-process.js'
-export { applyRunEvent, StoreRecorder } from './runtime/store-recorder.js'
-export { syncRun } from './runtime/sync-run.js'
+} from './run/run-pipeline.js'
+export type { RunOutput, RunProgress, StepProgressState } from './run/run-progress.js'
+export { syncRun } from './run/sync-run.js'
 export * from './stacks/index.js'
+export {
+  type ArtifactVersionInfo,
+  artifactSource,
+  loadArtifact,
+  saveArtifact,
+} from './step/artifact-io.js'

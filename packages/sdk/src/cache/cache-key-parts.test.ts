@@ -8,7 +8,7 @@ import { pipeline } from '../dsl/pipeline.js'
 import { type ExecutionConfig, type OutputConfig, step } from '../dsl/step.js'
 import { jsonMaterializer } from '../materializers/builtin.js'
 import { defineMaterializer } from '../materializers/materializer.js'
-import { openRunEnvironment } from '../runtime/run-environment.js'
+import { openRunEnvironment } from '../run/run-environment.js'
 import { type TempEnvironment, tempEnvironment } from '../test-support/temp-environment.js'
 
 let environment: TempEnvironment

@@ -22,17 +22,17 @@ import type {
 import { parseSort } from '@strata/store'
 import type { Materializer } from '../materializers/materializer.js'
 import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
-import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../runtime/artifact-io.js'
-import { type ResumeOptions, resumeRun } from '../runtime/resume-run.js'
+import { type ResumeOptions, resumeRun } from '../run/resume-run.js'
 import {
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
   type RunEnvironment,
-} from '../runtime/run-environment.js'
-import { reconcileAbandonedRuns } from '../runtime/run-owner.js'
-import type { PipelineRun } from '../runtime/run-pipeline.js'
-import { syncRun } from '../runtime/sync-run.js'
+} from '../run/run-environment.js'
+import { reconcileAbandonedRuns } from '../run/run-owner.js'
+import type { PipelineRun } from '../run/run-pipeline.js'
+import { syncRun } from '../run/sync-run.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
+import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../step/artifact-io.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'
 
 export interface RunDetails extends RunRecord {

@@ -2,7 +2,7 @@ import { type FailureMode, StrataError } from '@strata/core'
 import type { z } from 'zod'
 import { type CompiledPipeline, compilePipeline, type PipelineDefinition } from '../compiler/compile.js'
 import type { RunConfig } from '../compiler/run-config.js'
-import type { PipelineRun, RunOptions } from '../runtime/run-pipeline.js'
+import type { PipelineRun, RunOptions } from '../run/run-pipeline.js'
 import { callerModule } from './caller-module.js'
 import type { ExecutionConfig, FailureHook, SuccessHook } from './step.js'
 
@@ -85,7 +85,7 @@ export function pipeline<S extends ParamsSchema = undefined, R = void>(
     name,
     definition,
     async run(runOptions = {}) {
-      const { runPipeline } = await import('../runtime/run-pipeline.js')
+      const { runPipeline } = await import('../run/run-pipeline.js')
       return runPipeline(definition, runOptions as RunOptions)
     },
     compile(compileOptions = {}) {

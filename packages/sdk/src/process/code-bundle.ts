@@ -27,8 +27,8 @@ const EXTERNAL = ['better-sqlite3', 'esbuild', 'tsx', 'vitest', 'fsevents', '*.n
  */
 export async function buildCodeBundle(modules: Record<string, string>, root: string): Promise<string> {
   const runner = RUNNING_FROM_SOURCE
-    ? join(sdkPackageDir(), 'src', 'runtime', 'step-in-bundle.ts')
-    : join(sdkPackageDir(), 'dist', 'runtime', 'step-in-bundle.js')
+    ? join(sdkPackageDir(), 'src', 'process', 'step-in-bundle.ts')
+    : join(sdkPackageDir(), 'dist', 'process', 'step-in-bundle.js')
   const entries = Object.entries(modules)
   const contents = [
     ...entries.map(([, path], index) => `import * as module${index} from ${JSON.stringify(path)}`),

@@ -9,8 +9,8 @@ import {
   StrataError,
 } from '@strata/core'
 import { cacheKey } from '../cache/cache-key.js'
-import { readJournal, runKeys, writeJournalEvents } from '../runtime/journal.js'
-import type { RunEvent } from '../runtime/run-events.js'
+import { readJournal, runKeys, writeJournalEvents } from '../recording/journal.js'
+import type { RunEvent } from '../recording/run-events.js'
 import { type RemotePlan, remoteKeys } from './remote-plan.js'
 
 /** The outcome a step's journal ends with, or `undefined` while an attempt is open (or none began). */

@@ -9,14 +9,15 @@ import {
   redactError,
   StrataError,
 } from '@strata/core'
-import { runKeys } from '../runtime/journal.js'
-import { redactorOf } from '../runtime/run-secrets.js'
-import { defaultRunName } from '../runtime/run-snapshot.js'
-import { checkSnapshotVersion } from '../runtime/snapshot-version.js'
-import { createFromEnvironment, STEP_PROCESS_ENV, stepProcessSecretValues } from '../runtime/step-process.js'
+import { runKeys } from '../recording/journal.js'
+import { redactorOf } from '../run/run-secrets.js'
+import { defaultRunName } from '../run/run-snapshot.js'
+import { checkSnapshotVersion } from '../run/snapshot-version.js'
 import { createDriveContext } from './drive-context.js'
 import { type RemotePlan, remoteKeys } from './remote-plan.js'
 import { runtimeStepArgs } from './runtime-args.js'
+import { createFromEnvironment, stepProcessSecretValues } from './step-process.js'
+import { STEP_PROCESS_ENV } from './step-process-env.js'
 
 async function required<T>(variable: string, what: string): Promise<T> {
   const component = await createFromEnvironment<T>(variable)

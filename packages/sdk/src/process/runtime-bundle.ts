@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StrataError } from '@strata/core'
-import { sdkPackageDir } from '../runtime/code-bundle.js'
+import { sdkPackageDir } from './code-bundle.js'
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts')
 

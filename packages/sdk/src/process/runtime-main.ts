@@ -1,6 +1,6 @@
 import { errorMessage } from '@strata/core'
-import { registerBundledPlugins, runStepProcess } from '../runtime/step-process.js'
 import { runDriverProcess } from './driver-process.js'
+import { registerBundledPlugins, runStepProcess } from './step-process.js'
 
 const USAGE = `usage: strata-runtime step run --run <run uri> --step <step id> [--one-attempt]
        strata-runtime orchestrate --run <run uri>

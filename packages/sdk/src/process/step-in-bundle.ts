@@ -8,11 +8,11 @@ import {
 } from '@strata/core'
 import { isPipeline } from '../dsl/pipeline.js'
 import { isStep, type StepDefinition } from '../dsl/step.js'
-import type { ArtifactVersionInfo } from './artifact-io.js'
-import { JournalRecorder } from './journal.js'
-import { orderSecretValues, redactorOf } from './run-secrets.js'
-import { checkSnapshotVersion } from './snapshot-version.js'
-import { runStep } from './step-runner.js'
+import { JournalRecorder } from '../recording/journal.js'
+import { orderSecretValues, redactorOf } from '../run/run-secrets.js'
+import { checkSnapshotVersion } from '../run/snapshot-version.js'
+import type { ArtifactVersionInfo } from '../step/artifact-io.js'
+import { runStep } from '../step/step-runner.js'
 
 export interface BundledStepOptions {
   /** The bundle's step modules: relative path → module namespace. */

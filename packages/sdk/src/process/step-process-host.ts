@@ -9,11 +9,11 @@ import {
   type StepOutcome,
   StrataError,
 } from '@strata/core'
+import { ingestJournal } from '../recording/journal.js'
+import type { RunComponent, RunEnvironment } from '../run/run-environment.js'
+import { type RunOutput, reportStep } from '../run/run-progress.js'
 import { sdkPackageDir } from './code-bundle.js'
-import { ingestJournal } from './journal.js'
-import type { RunComponent, RunEnvironment } from './run-environment.js'
-import { type RunOutput, reportStep } from './run-progress.js'
-import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process.js'
+import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process-env.js'
 
 function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
   if (!component.entry) {

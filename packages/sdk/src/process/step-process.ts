@@ -5,7 +5,6 @@ import {
   type AnyFlavor,
   ArtifactStoreHost,
   type ArtifactStoreV1,
-  type ComponentType,
   type ExperimentTrackerV1,
   type PipelineSnapshot,
   redactError,
@@ -13,35 +12,12 @@ import {
   silentLogger,
 } from '@strata/core'
 import { findFlavorIn, importFlavor } from '../discovery/discover-flavors.js'
-import type { ArtifactVersionInfo } from './artifact-io.js'
-import { runKeys } from './journal.js'
-import { orderSecretValues } from './run-secrets.js'
-import { checkSnapshotVersion } from './snapshot-version.js'
+import { runKeys } from '../recording/journal.js'
+import { orderSecretValues } from '../run/run-secrets.js'
+import { checkSnapshotVersion } from '../run/snapshot-version.js'
+import type { ArtifactVersionInfo } from '../step/artifact-io.js'
 import type { BundledStepOptions } from './step-in-bundle.js'
-
-/** How a step process finds a component: handed over by the orchestrator in an environment variable. */
-export interface StepProcessComponent {
-  type: ComponentType
-  name: string
-  id: string
-  flavor: string
-  /** URL of the module exporting the flavor's plugin (installed code, not the project's source). */
-  entry: string
-  /** Config with secrets resolved. */
-  config: Record<string, unknown>
-  /** The component's data directory on the machine that started the run (local components keep state there). */
-  dataDir: string
-}
-
-export const STEP_PROCESS_ENV = {
-  marker: 'STRATA_STEP_PROCESS',
-  artifactStore: 'STRATA_STEP_ARTIFACT_STORE',
-  /** The run's orchestrator, for the driver of a remote run (`strata-runtime orchestrate`). */
-  orchestrator: 'STRATA_STEP_ORCHESTRATOR',
-  experimentTracker: 'STRATA_STEP_EXPERIMENT_TRACKER',
-  /** The run's secret values (a JSON array), so that the process masks them in all it writes. */
-  secrets: 'STRATA_STEP_SECRETS',
-} as const
+import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process-env.js'
 
 /**
  * The secret values the orchestrator handed this step process: the resolved secret fields of the run's
@@ -61,33 +37,6 @@ export function stepProcessSecretValues(env: NodeJS.ProcessEnv = process.env): s
   return orderSecretValues(
     Array.isArray(handed) ? handed.filter((value): value is string => typeof value === 'string') : [],
   )
-}
-
-/** True inside a step process (where `pipeline.run()` is a no-op). */
-export function insideStepProcess(): boolean {
-  return process.env[STEP_PROCESS_ENV.marker] === '1'
-}
-
-// On globalThis, so that every copy of the SDK a module graph holds sees it.
-const IMPORTING = Symbol.for('strata.importing-pipelines')
-
-/**
- * Runs `load` (an import of a user's module) with `pipeline.run()` turned into a no-op, so that a module
- * ending with `await training.run()` can be imported by `strata pipeline run` or `resume` without running.
- */
-export async function importingPipelines<T>(load: () => Promise<T>): Promise<T> {
-  const scope = globalThis as Record<symbol, number | undefined>
-  scope[IMPORTING] = (scope[IMPORTING] ?? 0) + 1
-  try {
-    return await load()
-  } finally {
-    scope[IMPORTING] = (scope[IMPORTING] ?? 1) - 1
-  }
-}
-
-/** True while a module is imported for its pipelines (see {@link importingPipelines}). */
-export function importingModules(): boolean {
-  return ((globalThis as Record<symbol, number | undefined>)[IMPORTING] ?? 0) > 0
 }
 
 // On globalThis, so that the step process finds the plugins the runtime bundle carries whichever copy

@@ -1,5 +1,5 @@
 import type { JsonObject } from '@strata/core'
-import type { ArtifactVersionInfo } from './artifact-io.js'
+import type { ArtifactVersionInfo } from '../step/artifact-io.js'
 
 /**
  * What a run records, as events: applied straight to the store in-process, or appended to a journal in

@@ -1,6 +1,6 @@
 import type { ModelArtifactKind, RunRepository, StoreRepositories, StoreTransaction } from '@strata/store'
+import { stepRunIdOf } from '../step/step-run-id.js'
 import type { RunEvent, RunRecorder } from './run-events.js'
-import { stepRunIdOf } from './step-run-id.js'
 
 /** How an output of a given artifact kind is linked to a model version. */
 export function modelLinkKind(kind: string): ModelArtifactKind {

@@ -5,12 +5,12 @@ import { fingerprintModules } from '../cache/code-fingerprint.js'
 import type { PipelineDefinition } from '../compiler/compile.js'
 import { isPipeline } from '../dsl/pipeline.js'
 import { isStep, type StepDefinition } from '../dsl/step.js'
+import { importingPipelines } from '../process/step-process-env.js'
 import type { RunEnvironment } from './run-environment.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { executeRun, type PipelineRun } from './run-pipeline.js'
 import type { RunOutput } from './run-progress.js'
 import { checkSnapshotVersion } from './snapshot-version.js'
-import { importingPipelines } from './step-process.js'
 
 export type ModuleImporter = (path: string) => Promise<Record<string, unknown>>
 

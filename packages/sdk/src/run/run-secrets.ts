@@ -1,7 +1,7 @@
 import type { JsonValue, PipelineSnapshot } from '@strata/core'
 import { redactText } from '@strata/core'
+import type { RunEvent, RunRecorder } from '../recording/run-events.js'
 import type { RunEnvironment } from './run-environment.js'
-import type { RunEvent, RunRecorder } from './run-events.js'
 
 /**
  * Every secret value a run must never write: the resolved secret fields of the stack's components and

@@ -10,7 +10,7 @@ import {
 import type { ArtifactVersionRecord } from '@strata/store'
 import type { ModuleFingerprint } from '../cache/code-fingerprint.js'
 import type { CompiledPipeline, PipelineDefinition } from '../compiler/compile.js'
-import { runKeys } from './journal.js'
+import { runKeys } from '../recording/journal.js'
 import type { RunEnvironment } from './run-environment.js'
 
 /** `training-2026_11_22-19_41_32-9c9ae5`, ZenML's run name shape. */

@@ -3,8 +3,8 @@ import type { SqliteStore } from '@strata/store'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fragile } from '../../fixtures/fragile-pipeline.js'
 import { Client } from '../client/client.js'
+import { runBundledStep } from '../process/step-in-bundle.js'
 import { type TempEnvironment, tempEnvironment } from '../test-support/temp-environment.js'
-import { runBundledStep } from './step-in-bundle.js'
 
 let environment: TempEnvironment
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import type { PipelineSnapshot } from '@strata/core'
 import type { RunRecord, RunStatus, StoreRepositories } from '@strata/store'
-import { ingestJournal } from './journal.js'
+import { ingestJournal } from '../recording/journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import { failedStepsError } from './run-outcome.js'
 import { ABANDONED, reconcileAbandonedRuns } from './run-owner.js'

@@ -11,8 +11,8 @@ import {
   type StepTracking,
   StrataError,
 } from '@strata/core'
+import type { RunRecorder } from '../recording/run-events.js'
 import { findNonJson } from '../util/json.js'
-import type { RunRecorder } from './run-events.js'
 
 export interface StepContextOptions {
   snapshot: PipelineSnapshot

@@ -99,9 +99,7 @@ describe('the active stack', () => {
 
 describe('components', () => {
   it('refuse secret values in clear and report references to secrets that do not exist yet', async () => {
-    await expect(registerDemoStore('s', { token: 'plain' })).rejects.toThrow(
-      "'token' is a secret field",
-    )
+    await expect(registerDemoStore('s', { token: 'plain' })).rejects.toThrow("'token' is a secret field")
     const { missingSecrets } = await registerDemoStore('s', { namespace: 'n', token: '{{creds.token}}' })
     expect(missingSecrets).toEqual([{ secret: 'creds', key: 'token' }])
   })

@@ -20,11 +20,11 @@ import {
   materializerCacheKey,
   selectMaterializer,
 } from '../materializers/select-materializer.js'
+import { runKeys } from '../recording/journal.js'
+import type { RunRecorder } from '../recording/run-events.js'
+import { redactingRecorder } from '../run/run-secrets.js'
+import { createModelContext, createStepContext } from '../runtime/step-context.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from './artifact-io.js'
-import { runKeys } from './journal.js'
-import type { RunRecorder } from './run-events.js'
-import { redactingRecorder } from './run-secrets.js'
-import { createModelContext, createStepContext } from './step-context.js'
 import { StepLog, withStepLog } from './step-logs.js'
 import { stepRunIdOf } from './step-run-id.js'
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { openRunEnvironment, type RunEnvironment } from '../runtime/run-environment.js'
+import { openRunEnvironment, type RunEnvironment } from '../run/run-environment.js'
 
 export type TempEnvironment = RunEnvironment & { configDir: string; dispose(): Promise<void> }
 
