@@ -74,7 +74,7 @@ async function main(): Promise<void> {
  * through the SDK, each config validated by its flavor, as `strata ... register` does.
  */
 async function register(components: number, stacks: number): Promise<number> {
-  const sdk = await import('@strata/sdk')
+  const sdk = await import('@strata/sdk/internal')
   const workspace = sdk.openWorkspace()
   try {
     const begin = performance.now()

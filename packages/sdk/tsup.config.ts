@@ -5,6 +5,7 @@ export default defineConfig({
   // stack-state is the zod-free subset fast CLI commands use.
   entry: {
     index: 'src/index.ts',
+    internal: 'src/internal.ts',
     'stack-state': 'src/stacks/stack-state-entry.ts',
     'process/step-in-bundle': 'src/process/step-in-bundle.ts',
     'process/step-process': 'src/process/step-process.ts',

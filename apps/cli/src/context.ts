@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { DiscoveryResult } from '@strata/sdk'
+import type { DiscoveryResult } from '@strata/sdk/internal'
 import type { StrataWorkspace } from '@strata/sdk/stack-state'
 import type { ParsedArgs } from './argv.js'
 import { UsageError } from './command.js'
@@ -10,7 +10,7 @@ import { cliVersion } from './version.js'
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
 const { readFileSync } = process.getBuiltinModule('node:fs')
 
-type Sdk = typeof import('@strata/sdk')
+type Sdk = typeof import('@strata/sdk/internal')
 
 /** Everything a command's `run` gets. Expensive things (the store, the SDK, discovery) load on first use. */
 export class CommandContext {
@@ -59,7 +59,7 @@ export class CommandContext {
 
   /** The whole SDK (loads zod and the flavor machinery; not for start-up-critical commands). */
   sdk(): Promise<Sdk> {
-    return import('@strata/sdk')
+    return import('@strata/sdk/internal')
   }
 
   /**

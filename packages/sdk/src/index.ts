@@ -1,3 +1,5 @@
+// The SDK's public API: what a pipeline author imports. What only Strata's own tools need (the CLI, the
+// test kit) is in `@strata/sdk/internal`, which carries no compatibility promise.
 export type {
   JsonValue,
   Logger,
@@ -7,8 +9,6 @@ export type {
   StepTracking,
 } from '@strata/core'
 export { isStrataError, StrataError } from '@strata/core'
-export { type CacheParts, cacheKey, explainCacheParts } from './cache/cache-key.js'
-export { fingerprintModules, type ModuleFingerprint } from './cache/code-fingerprint.js'
 export {
   Client,
   type ListPipelinesOptions,
@@ -17,15 +17,6 @@ export {
   type PruneResult,
   type RunDetails,
 } from './client/client.js'
-export { type CacheExplanation, explainCache } from './client/explain-cache.js'
-export {
-  type CompiledInput,
-  type CompiledPipeline,
-  type CompiledStep,
-  type CompileSources,
-  compilePipeline,
-  type PipelineDefinition,
-} from './compiler/compile.js'
 export {
   loadRunConfig,
   parseRunConfig,
@@ -34,27 +25,7 @@ export {
   runConfigSchema,
   type StepRunConfig,
 } from './compiler/run-config.js'
-export {
-  BUILTIN_PLUGINS,
-  type DiscoverFlavorsOptions,
-  type DiscoveryResult,
-  discoverFlavors,
-  findPackageDir,
-} from './discovery/discover-flavors.js'
-export {
-  type FlavorManifest,
-  type PackageJson,
-  type PluginManifest,
-  parsePluginManifest,
-} from './discovery/plugin-manifest.js'
-export { findProjectRoot } from './discovery/project-root.js'
-export {
-  defineConfig,
-  findStrataConfig,
-  loadStrataConfig,
-  STRATA_CONFIG_FILES,
-  type StrataConfig,
-} from './discovery/strata-config.js'
+export { defineConfig, type StrataConfig } from './discovery/strata-config.js'
 export {
   type ArtifactHandle,
   artifact,
@@ -94,42 +65,11 @@ export {
   defineMaterializer,
   type Materializer,
 } from './materializers/materializer.js'
-export { runStepProcess } from './process/step-process.js'
-export { importingPipelines, insideStepProcess } from './process/step-process-env.js'
-export { ingestJournal, readJournal, runKeys } from './recording/journal.js'
-export type { RunEvent, RunRecorder } from './recording/run-events.js'
-export { applyRunEvent, StoreRecorder } from './recording/store-recorder.js'
-export {
-  loadRunDefinitions,
-  type ModuleImporter,
-  type ResumeOptions,
-  resumeRun,
-} from './run/resume-run.js'
 export {
   type OpenRunEnvironmentOptions,
   openRunEnvironment,
   type RunComponent,
   type RunEnvironment,
 } from './run/run-environment.js'
-export {
-  abandonedReason,
-  currentOwner,
-  type OwnerState,
-  ownerState,
-  reconcileAbandonedRuns,
-} from './run/run-owner.js'
-export {
-  executeRun,
-  type PipelineRun,
-  type RunOptions,
-  runPipeline,
-} from './run/run-pipeline.js'
+export type { PipelineRun, RunOptions } from './run/run-pipeline.js'
 export type { RunOutput, RunProgress, StepProgressState } from './run/run-progress.js'
-export { syncRun } from './run/sync-run.js'
-export * from './stacks/index.js'
-export {
-  type ArtifactVersionInfo,
-  artifactSource,
-  loadArtifact,
-  saveArtifact,
-} from './step/artifact-io.js'

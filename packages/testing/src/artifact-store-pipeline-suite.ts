@@ -10,7 +10,7 @@ import {
   setActiveStack,
   storeSecretResolver,
   verifyStack,
-} from '@strata/sdk'
+} from '@strata/sdk/internal'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataFlow } from './orchestrator-fixtures.js'
 import { loggedDataFlow } from './store-pipeline-fixtures.js'

@@ -16,7 +16,7 @@ export async function importUserModule(
   path: string,
   cwd: string = process.cwd(),
 ): Promise<Record<string, unknown>> {
-  const sdk = await import('@strata/sdk')
+  const sdk = await import('@strata/sdk/internal')
   if (!tsxRegistered && /\.[cm]?tsx?$/.test(path)) {
     const { register } = await import('tsx/esm/api')
     register()
@@ -105,7 +105,7 @@ export async function pipelineFrom(cwd: string, file: string, name: string | und
   const path = resolve(cwd, file)
   if (!existsSync(path))
     throw new CommandError('FILE_NOT_FOUND', `no file ${path} — pass the module that exports your pipeline`)
-  const sdk = await import('@strata/sdk')
+  const sdk = await import('@strata/sdk/internal')
   const module = await importUserModule(path, cwd)
   const pipelines = Object.entries(module).filter(([, value]) => sdk.isPipeline(value)) as Array<
     [string, Pipeline]
