@@ -11,6 +11,26 @@ export type {
 } from './artifact-store.js'
 export { ArtifactStoreHost, type ArtifactStoreHostOptions, artifactNotFound } from './artifact-store-host.js'
 export {
+  type BucketNameRule,
+  type BucketPath,
+  bucketObjectKey,
+  formatBucketUri,
+  parseBucketPath,
+} from './bucket-path.js'
+export {
+  type BucketStoreErrorCode,
+  BucketStoreErrors,
+  type BucketStoreErrorsOptions,
+  type BucketStoreIdentity,
+  type DestroyableStream,
+  mapBucketStoreError,
+  systemErrorCode,
+  type VendorErrorMapping,
+  type VendorFailure,
+} from './bucket-store-errors.js'
+export { closestName } from './closest-name.js'
+export { type ComponentHostOptions, type ComponentIdentity, hostComponent } from './component-host.js'
+export {
   COMPONENT_TYPES,
   type ComponentCliName,
   type ComponentType,
@@ -89,8 +109,17 @@ export type {
   StepRunState,
 } from './orchestrator.js'
 export type * from './placeholder-components.js'
+export {
+  type FlavorManifestEntry,
+  type ManifestPackageJson,
+  type PluginManifest,
+  pluginEntryOf,
+  pluginManifest,
+  withPluginManifest,
+} from './plugin-manifest.js'
 export { redactError, redactText } from './redact-secrets.js'
 export {
+  assertSecretsResolved,
   formatSecretReference,
   isSecretSchema,
   looksLikeSecretReference,
