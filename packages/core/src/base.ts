@@ -1,6 +1,8 @@
-// The part of the spec that needs no dependency (no zod): errors and component types. Start-up-critical
-// code (the store, the CLI's fast paths such as `strata stack list`) imports `@strata/core/base` so that it
-// does not pay for loading zod. The main entry re-exports the same modules, so both share one class.
+// The part of the spec that needs no dependency (no zod): errors, component types and pure helpers.
+// Start-up-critical code (the store, the CLI's fast paths such as `strata stack list`) imports
+// `@strata/core/base` so that it does not pay for loading zod. The main entry re-exports the same
+// modules, so both share one class.
+export { closestName } from './closest-name.js'
 export {
   COMPONENT_TYPES,
   type ComponentCliName,

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { closestName } from './closest-name.js'
 import { componentCliName } from './component-types.js'
 import { StrataError } from './errors.js'
 import { type AnyFlavor, flavorId } from './flavor.js'
@@ -41,30 +42,6 @@ function* stringLeaves(value: unknown, path: string[] = []): Generator<[string, 
     for (const [index, item] of value.entries()) yield* stringLeaves(item, [...path, String(index)])
   else if (isPlainObject(value))
     for (const [key, item] of Object.entries(value)) yield* stringLeaves(item, [...path, key])
-}
-
-function closest(name: string, candidates: string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, index) => index)
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!
-      row[0] = i
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j]!
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-        previous = current
-      }
-    }
-    return row[b.length]!
-  }
-  const normalized = name.toLowerCase().replaceAll(/[-_]/g, '')
-  let best: string | undefined
-  let bestDistance = 3
-  for (const candidate of candidates) {
-    const d = distance(normalized, candidate.toLowerCase().replaceAll(/[-_]/g, ''))
-    if (d < bestDistance) [best, bestDistance] = [candidate, d]
-  }
-  return best
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Config, secretPaths: Set<string>): string {
@@ -131,7 +108,7 @@ export function parseFlavorConfig(
   if (jsonSchema.additionalProperties === false || jsonSchema.additionalProperties === undefined) {
     for (const key of Object.keys(raw)) {
       if (known.includes(key)) continue
-      const suggestion = closest(key, known)
+      const suggestion = closestName(key, known)
       const fix =
         known.length === 0
           ? `remove it: ${id} takes no configuration`

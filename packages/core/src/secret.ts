@@ -52,6 +52,22 @@ export function looksLikeSecretReference(value: unknown): value is string {
   return typeof value === 'string' && value.includes('{{') && value.includes('}}')
 }
 
+/**
+ * Refuses to build a component whose secret fields still hold `{{secret.key}}` references: its config
+ * reached `create()` without its secrets resolved. `subject` names the component (`artifact store 'x'`).
+ * @throws StrataError `SECRET_NOT_RESOLVED`
+ */
+export function assertSecretsResolved(subject: string, fields: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(fields)) {
+    if (looksLikeSecretReference(value)) {
+      throw new StrataError(
+        'SECRET_NOT_RESOLVED',
+        `${subject}: '${field}' still holds the secret reference ${value} — resolve the config's secrets before creating the component (Strata does this when it loads a stack)`,
+      )
+    }
+  }
+}
+
 /** Parses `{{name.key}}`; `undefined` for anything else. */
 export function parseSecretReference(value: unknown): SecretReference | undefined {
   if (typeof value !== 'string') return undefined
