@@ -1,4 +1,3 @@
-import { closestName } from '@strata/core/base'
 import { parseArguments } from './argv.js'
 import { CommandContext } from './context.js'
 import { printCommandHelp, printGroupHelp, printMainHelp } from './help.js'
@@ -23,7 +22,13 @@ function isHelp(token: string | undefined): boolean {
   return token === '--help' || token === '-h'
 }
 
-function unknownCommand(name: string, path: string, candidates: readonly string[]): UsageError {
+async function unknownCommand(
+  name: string,
+  path: string,
+  candidates: readonly string[],
+): Promise<UsageError> {
+  // Loaded here, not at the top: only a mistyped command pays for core, `strata --help` does not.
+  const { closestName } = await import('@strata/core/base')
   const guess = closestName(name, candidates)
   const where = path ? `strata ${path}` : 'strata'
   return new UsageError(
@@ -49,7 +54,7 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
     }
     const entry = COMMANDS.find((candidate) => candidate.name === first)
     if (!entry)
-      throw unknownCommand(
+      throw await unknownCommand(
         first,
         '',
         COMMANDS.map((candidate) => candidate.name),
@@ -66,7 +71,7 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
         return 0
       }
       const child: CommandSpec | GroupSpec | undefined = spec.commands[next]
-      if (!child) throw unknownCommand(next, path, Object.keys(spec.commands))
+      if (!child) throw await unknownCommand(next, path, Object.keys(spec.commands))
       spec = child
       path = `${path} ${next}`
       rest = rest.slice(1)
