@@ -87,7 +87,7 @@ try {
   await mkdir(join(work, 'local'))
   rows.push({ name: 'local (directory)', result: await runWorker('local', { path: join(work, 'local') }) })
 
-  // S3 on s3rver (an npm devDependency of @strata/s3), started through the tests' launcher.
+  // S3 on s3rver (a devDependency of @strata/testing), started through @strata/testing/servers' launcher.
   const s3Port = await freePort()
   await mkdir(join(work, 's3rver'))
   stops.push(
@@ -95,7 +95,7 @@ try {
       process.execPath,
       [
         '--openssl-legacy-provider',
-        join(root, 'plugins/s3/src/s3rver-launcher.test-helpers.mjs'),
+        join(root, 'packages/testing/src/servers/s3rver-launcher.js'),
         '--directory',
         join(work, 's3rver'),
         '--address',

@@ -10,6 +10,9 @@ export default defineConfig({
     'capture-output': 'src/capture-output.ts',
     kubernetes: 'src/kubernetes/index.ts',
     'kubernetes-node-agent': 'src/kubernetes/node-agent-main.ts',
+    servers: 'src/servers/index.ts',
+    // Run by path (node --openssl-legacy-provider <launcher>) by @strata/testing/servers' spawnS3rver.
+    's3rver-launcher': 'src/servers/s3rver-launcher.js',
   },
   external: ['@strata/sdk'],
   format: ['esm'],

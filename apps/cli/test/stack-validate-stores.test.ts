@@ -1,18 +1,18 @@
 // `strata stack validate` on stacks whose artifact store is a real S3 (moto) or GCS (fake-gcs-server)
 // bucket, through the built binary in a project that installed the plugin.
 import { createServer } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  createBucket as createGcsBucket,
+  createFakeGcsBucket as createGcsBucket,
+  MOTO_CREDENTIALS,
   startFakeGcs,
-} from '../../../plugins/gcs/src/gcs-test-servers.test-helpers.js'
+  startMoto,
+} from '@strata/testing/servers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createBucket as createS3Bucket,
   listKeys,
-  MOTO_CREDENTIALS,
   rawClient,
-  startMoto,
-} from '../../../plugins/s3/src/s3-test-servers.test-helpers.js'
+} from '../../../plugins/s3/src/s3-client.test-helpers.js'
 import { addWorkspacePlugin, createSandbox, ok, type Result, type Sandbox } from './helpers.js'
 
 const CANARY = 'canary-validate-secret-4b7e1d'

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { mlflowApi, startMlflowServer } from '@strata/testing/servers'
 import { afterAll, describe, expect, it } from 'vitest'
-import { mlflowApi, startMlflowServer } from '../../../plugins/mlflow/src/mlflow-server.test-helpers.js'
 import { quickstart } from './main.js'
 
 const root = resolve(import.meta.dirname, '..')

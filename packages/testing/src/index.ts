@@ -10,6 +10,7 @@ export {
   startStalledServer,
 } from './fault-proxy.js'
 export { collectBytes, patternStream } from './streams.js'
+export { recordingLogger, testFlavorContext } from './test-flavor-context.js'
 export {
   freePort,
   type SpawnServerOptions,

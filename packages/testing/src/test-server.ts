@@ -14,7 +14,9 @@ export interface TestServer {
 }
 
 /** Either a running server or why it could not run here. */
-export type TestServerResult = { server: TestServer; skip?: undefined } | { server?: undefined; skip: string }
+export type TestServerResult<Server extends TestServer = TestServer> =
+  | { server: Server; skip?: undefined }
+  | { server?: undefined; skip: string }
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -113,11 +115,11 @@ export async function spawnServer(options: SpawnServerOptions): Promise<TestServ
  * describe.skipIf(skip)('s3 on moto', () => { ... })
  * ```
  */
-export async function startTestServer(
+export async function startTestServer<Server extends TestServer>(
   name: string,
   reason: string,
-  start: () => Promise<TestServer>,
-): Promise<TestServerResult> {
+  start: () => Promise<Server>,
+): Promise<TestServerResult<Server>> {
   try {
     return { server: await start() }
   } catch (error) {

@@ -1,17 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { inspect } from 'node:util'
 import { ApiError } from '@google-cloud/storage'
-import { type ArtifactStoreV1, isStrataError, type StrataError } from '@strata/core'
-import { freePort } from '@strata/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { gcsArtifactStore } from './gcs-artifact-store-flavor.js'
-import { type GcsStoreIdentity, gcsFailure } from './gcs-errors.js'
 import {
-  capturingLogger,
-  createBucket,
-  flavorContext,
-  startFakeGcs,
-} from './gcs-test-servers.test-helpers.js'
+  type ArtifactStoreV1,
+  type BucketStoreIdentity as GcsStoreIdentity,
+  isStrataError,
+  type StrataError,
+} from '@strata/core'
+import { recordingLogger as capturingLogger, freePort } from '@strata/testing'
+import { createFakeGcsBucket as createBucket, startFakeGcs } from '@strata/testing/servers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { flavorContext } from './gcs.test-helpers.js'
+import { gcsArtifactStore } from './gcs-artifact-store-flavor.js'
+import { gcsFailure } from './gcs-errors.js'
 
 const bucket = 'strata-errors'
 // A real RSA key, so that the service-account JSON is what a user would paste; its PEM body is the canary.

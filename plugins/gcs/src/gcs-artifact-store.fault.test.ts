@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isStrataError } from '@strata/core'
 import { freePort, patternStream, startTestServer, type TestServer } from '@strata/testing'
+import { createFakeGcsBucket as createBucket, spawnFakeGcs } from '@strata/testing/servers'
 import { afterAll, describe, expect, it } from 'vitest'
+import { flavorContext } from './gcs.test-helpers.js'
 import { gcsArtifactStore } from './gcs-artifact-store-flavor.js'
-import { createBucket, flavorContext, spawnFakeGcs } from './gcs-test-servers.test-helpers.js'
 
 const directory = await mkdtemp(join(tmpdir(), 'strata-fake-gcs-fault-'))
 const port = await freePort()

@@ -9,9 +9,10 @@ import {
   startFaultProxy,
   startStalledServer,
 } from '@strata/testing'
+import { createFakeGcsBucket as createBucket, startFakeGcs } from '@strata/testing/servers'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { flavorContext } from './gcs.test-helpers.js'
 import { gcsArtifactStore } from './gcs-artifact-store-flavor.js'
-import { createBucket, flavorContext, startFakeGcs } from './gcs-test-servers.test-helpers.js'
 
 const { server, skip } = await startFakeGcs()
 const bucket = 'strata-transient'

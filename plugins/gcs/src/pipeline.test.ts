@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { artifactStorePipelineSuite } from '@strata/testing/orchestrator'
+import { createFakeGcsBucket as createBucket, startFakeGcs } from '@strata/testing/servers'
 import { afterAll } from 'vitest'
-import { createBucket, startFakeGcs } from './gcs-test-servers.test-helpers.js'
 
 const { server, skip } = await startFakeGcs()
 if (server) await createBucket(server.url, 'pipelines')

@@ -1,5 +1,5 @@
+import { recordingLogger } from '@strata/testing'
 import { describe, expect, it, vi } from 'vitest'
-import { recordingLogger } from './mlflow-server.test-helpers.js'
 
 // Records when the implementation module (and the HTTP client it brings) is first evaluated.
 const loaded = vi.hoisted(() => ({ implementation: false, undici: false }))

@@ -1,12 +1,8 @@
+import { recordingLogger } from '@strata/testing'
+import { mlflowApi, startMlflowServer } from '@strata/testing/servers'
 import { afterAll, describe, expect, it } from 'vitest'
+import { testContext, trackerConfig } from './mlflow.test-helpers.js'
 import { MlflowExperimentTracker } from './mlflow-experiment-tracker.js'
-import {
-  mlflowApi,
-  recordingLogger,
-  startMlflowServer,
-  testContext,
-  trackerConfig,
-} from './mlflow-server.test-helpers.js'
 
 // MLflow refuses its old default admin password, so each run makes its own.
 const adminPassword = `admin-${crypto.randomUUID()}`

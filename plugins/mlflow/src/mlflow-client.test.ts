@@ -8,10 +8,10 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePort } from '@strata/testing'
+import { freePort, recordingLogger } from '@strata/testing'
 import { afterEach, describe, expect, it } from 'vitest'
+import { testContext, trackerConfig } from './mlflow.test-helpers.js'
 import { MlflowExperimentTracker, type MlflowExperimentTrackerOptions } from './mlflow-experiment-tracker.js'
-import { recordingLogger, testContext, trackerConfig } from './mlflow-server.test-helpers.js'
 
 const CANARY = 'canary-Pa55w0rd-7c1e'
 const run = { pipelineName: 'p', runId: 'r', runName: 'p-1' }

@@ -2,17 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JsonObject, JsonValue, StepTracking } from '@strata/core'
+import { recordingLogger } from '@strata/testing'
+import { downloadArtifact, mlflowApi, runMlflowPython, startMlflowServer } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testContext, trackerConfig } from './mlflow.test-helpers.js'
 import { mlflowExperimentTracker } from './mlflow-experiment-tracker-flavor.js'
-import {
-  downloadArtifact,
-  mlflowApi,
-  recordingLogger,
-  runMlflowPython,
-  startMlflowServer,
-  testContext,
-  trackerConfig,
-} from './mlflow-server.test-helpers.js'
 
 const { server, skip } = await startMlflowServer()
 

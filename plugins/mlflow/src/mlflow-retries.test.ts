@@ -1,13 +1,9 @@
 // The tracker's retry policy against a real MLflow server, behind a loopback proxy that answers 503 first.
-import { type FaultProxy, startFaultProxy } from '@strata/testing'
+import { type FaultProxy, recordingLogger, startFaultProxy } from '@strata/testing'
+import { startMlflowServer } from '@strata/testing/servers'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { testContext, trackerConfig } from './mlflow.test-helpers.js'
 import { MlflowExperimentTracker } from './mlflow-experiment-tracker.js'
-import {
-  recordingLogger,
-  startMlflowServer,
-  testContext,
-  trackerConfig,
-} from './mlflow-server.test-helpers.js'
 
 const { server, skip } = await startMlflowServer()
 afterAll(() => server?.stop())

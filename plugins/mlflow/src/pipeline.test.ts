@@ -8,13 +8,8 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { Client, openRunEnvironment, type Pipeline } from '@strata/sdk'
+import { downloadArtifact, mlflowApi, runMlflowPython, startMlflowServer } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  downloadArtifact,
-  mlflowApi,
-  runMlflowPython,
-  startMlflowServer,
-} from './mlflow-server.test-helpers.js'
 
 const repo = resolve(import.meta.dirname, '../../..')
 const CLI = join(repo, 'apps/cli/bin/strata.mjs')

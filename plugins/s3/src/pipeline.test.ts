@@ -1,7 +1,8 @@
 import { resolve } from 'node:path'
 import { artifactStorePipelineSuite } from '@strata/testing/orchestrator'
+import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
 import { afterAll } from 'vitest'
-import { createBucket, MOTO_CREDENTIALS, rawClient, startMoto } from './s3-test-servers.test-helpers.js'
+import { createBucket, rawClient } from './s3-client.test-helpers.js'
 
 const { server, skip } = await startMoto()
 if (server) await createBucket(rawClient(server.url), 'pipelines')

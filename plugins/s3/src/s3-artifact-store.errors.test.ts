@@ -1,18 +1,10 @@
 import { inspect } from 'node:util'
 import { ArtifactStoreHost, type ArtifactStoreV1, isStrataError, type StrataError } from '@strata/core'
-import { freePort } from '@strata/testing'
+import { recordingLogger as capturingLogger, freePort } from '@strata/testing'
+import { type MotoWithIam, S3RVER_CREDENTIALS, startMotoWithIam, startS3rver } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3ArtifactStore } from './s3-artifact-store-flavor.js'
-import {
-  capturingLogger,
-  createBucket,
-  flavorContext,
-  type MotoWithIam,
-  rawClient,
-  S3RVER_CREDENTIALS,
-  startMotoWithIam,
-  startS3rver,
-} from './s3-test-servers.test-helpers.js'
+import { createBucket, flavorContext, rawClient } from './s3-client.test-helpers.js'
 
 const CANARY_SECRET = 'canary-secret-Zq8WvX3pL0'
 const CANARY_KEY_ID = 'AKIACANARYKEYID0042'

@@ -4,15 +4,10 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isStrataError } from '@strata/core'
 import { freePort, patternStream, startTestServer, type TestServer } from '@strata/testing'
+import { S3RVER_CREDENTIALS, spawnS3rver } from '@strata/testing/servers'
 import { afterAll, describe, expect, it } from 'vitest'
 import { s3ArtifactStore } from './s3-artifact-store-flavor.js'
-import {
-  createBucket,
-  flavorContext,
-  rawClient,
-  S3RVER_CREDENTIALS,
-  spawnS3rver,
-} from './s3-test-servers.test-helpers.js'
+import { createBucket, flavorContext, rawClient } from './s3-client.test-helpers.js'
 
 const directory = await mkdtemp(join(tmpdir(), 'strata-s3rver-fault-'))
 const port = await freePort()

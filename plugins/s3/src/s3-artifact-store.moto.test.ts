@@ -1,16 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { artifactStoreConformance, patternStream } from '@strata/testing'
+import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3ArtifactStore } from './s3-artifact-store-flavor.js'
 import {
   createBucket,
   flavorContext,
   listKeys,
-  MOTO_CREDENTIALS,
   pendingMultipartUploads,
   rawClient,
-  startMoto,
-} from './s3-test-servers.test-helpers.js'
+} from './s3-client.test-helpers.js'
 
 const { server, skip } = await startMoto()
 const bucket = 'strata-conformance'

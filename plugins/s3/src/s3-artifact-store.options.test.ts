@@ -1,19 +1,16 @@
 // `sessionToken` and `clientOptions` against moto: what reaches the server, and what the server does with it.
 import { inspect } from 'node:util'
 import { isStrataError } from '@strata/core'
-import { collectBytes, type FaultProxy, startFaultProxy } from '@strata/testing'
+import {
+  recordingLogger as capturingLogger,
+  collectBytes,
+  type FaultProxy,
+  startFaultProxy,
+} from '@strata/testing'
+import { MOTO_CREDENTIALS, type MotoWithIam, startMoto, startMotoWithIam } from '@strata/testing/servers'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { s3ArtifactStore } from './s3-artifact-store-flavor.js'
-import {
-  capturingLogger,
-  createBucket,
-  flavorContext,
-  MOTO_CREDENTIALS,
-  type MotoWithIam,
-  rawClient,
-  startMoto,
-  startMotoWithIam,
-} from './s3-test-servers.test-helpers.js'
+import { createBucket, flavorContext, rawClient } from './s3-client.test-helpers.js'
 
 const CANARY_TOKEN = 'canary-session-token-Vb61Lq'
 const bucket = 'strata-options'

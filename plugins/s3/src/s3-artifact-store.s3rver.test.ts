@@ -2,16 +2,11 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { artifactStoreConformance, patternStream } from '@strata/testing'
+import { S3RVER_CREDENTIALS, startS3rver } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3ArtifactStore } from './s3-artifact-store-flavor.js'
+import { createBucket, flavorContext, rawClient } from './s3-client.test-helpers.js'
 import { s3ClientConfig } from './s3-client-config.js'
-import {
-  createBucket,
-  flavorContext,
-  rawClient,
-  S3RVER_CREDENTIALS,
-  startS3rver,
-} from './s3-test-servers.test-helpers.js'
 
 const { server, skip } = await startS3rver()
 const bucket = 'strata-conformance'

@@ -9,16 +9,11 @@ import {
   startFaultProxy,
   startStalledServer,
 } from '@strata/testing'
+import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { s3ArtifactStore } from './s3-artifact-store-flavor.js'
+import { createBucket, flavorContext, rawClient } from './s3-client.test-helpers.js'
 import { s3ClientConfig } from './s3-client-config.js'
-import {
-  createBucket,
-  flavorContext,
-  MOTO_CREDENTIALS,
-  rawClient,
-  startMoto,
-} from './s3-test-servers.test-helpers.js'
 
 const { server, skip } = await startMoto()
 const bucket = 'strata-transient'

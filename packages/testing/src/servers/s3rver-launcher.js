@@ -3,7 +3,7 @@
 // 1. Listings come in key order. s3rver walks directories, so 'a/1' is listed before 'a-b'.
 // 2. PutObject is atomic. s3rver writes straight into the object's file, so a listing or HEAD during an
 //    upload shows a partial object (and caches the MD5 of the partial bytes).
-// Usage: node s3rver-launcher.test-helpers.mjs <s3rver CLI arguments>
+// Usage: node --openssl-legacy-provider s3rver-launcher.js <s3rver CLI arguments>
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'

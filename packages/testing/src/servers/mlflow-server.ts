@@ -1,20 +1,17 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { accessSync, constants } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { type FlavorContext, type Logger, parseFlavorConfig } from '@strata/core'
-import { freePort, spawnServer, startTestServer, type TestServer } from '@strata/testing'
-import type { MlflowExperimentTrackerConfig } from './mlflow-experiment-tracker-flavor.js'
-import { mlflowExperimentTracker } from './mlflow-experiment-tracker-flavor.js'
-
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
-/** `STRATA_MLFLOW_VENV` points the tests at another MLflow install (e.g. a 2.x one). */
-export const MLFLOW_VENV = process.env['STRATA_MLFLOW_VENV'] ?? join(repoRoot, '.cache/mlflow-venv')
-const mlflowBin = join(MLFLOW_VENV, 'bin/mlflow')
-const pythonBin = join(MLFLOW_VENV, 'bin/python')
+import {
+  freePort,
+  spawnServer,
+  startTestServer,
+  type TestServer,
+  type TestServerResult,
+} from '../test-server.js'
+import { findTool } from './installed-tool.js'
 
 /** Keeps MLflow's own settings of the developer's shell (and telemetry) away from the test servers. */
 const SERVER_ENV = {
@@ -27,6 +24,8 @@ const SERVER_ENV = {
 }
 
 export interface MlflowTestServer extends TestServer {
+  /** The Python of the MLflow install, for {@link runMlflowPython}. */
+  python: string
   /** The admin's password, for servers started with basic auth. */
   adminPassword?: string
 }
@@ -34,20 +33,42 @@ export interface MlflowTestServer extends TestServer {
 export interface StartMlflowOptions {
   /** Runs MLflow's basic-auth app (`--app-name basic-auth`) with an `admin` user. */
   basicAuth?: { adminPassword: string }
+  /**
+   * The virtualenv MLflow is installed in. @default `STRATA_MLFLOW_VENV`, else `.cache/mlflow-venv` above
+   * the current folder, else the `mlflow` on PATH
+   */
+  venv?: string
+}
+
+/** `mlflow` and the Python beside it. */
+function mlflowInstall(venv: string | undefined): { mlflow: string; python: string } {
+  const mlflow = findTool(
+    'mlflow',
+    'mlflow-venv/bin/mlflow',
+    venv === undefined ? undefined : join(venv, 'bin/mlflow'),
+  )
+  const python = join(dirname(mlflow), 'python')
+  try {
+    accessSync(python, constants.X_OK)
+    return { mlflow, python }
+  } catch {
+    return { mlflow, python: 'python3' }
+  }
 }
 
 /**
- * Starts `mlflow server` from `.cache/mlflow-venv` on 127.0.0.1: SQLite backend store and proxied
- * artifacts in a temporary directory. Skips (or fails, with `CI=true`) when the venv is missing.
+ * Starts `mlflow server` on 127.0.0.1 for a test file: SQLite backend store and proxied artifacts in a
+ * temporary directory, removed by `stop()`. Skips (or fails, with `CI=true`) when MLflow is not installed.
  */
 export async function startMlflowServer(
   options: StartMlflowOptions = {},
-): Promise<{ server?: MlflowTestServer; skip?: string }> {
+): Promise<TestServerResult<MlflowTestServer>> {
+  const venv = options.venv ?? process.env['STRATA_MLFLOW_VENV']
   return startTestServer(
     options.basicAuth ? 'mlflow server --app-name basic-auth' : 'mlflow server',
-    `it needs MLflow in ${MLFLOW_VENV}: install it with 'bash .ci/setup/mlflow.sh'`,
+    "install it with: bash .ci/setup/mlflow.sh in Strata's repository (MLflow into .cache/mlflow-venv), or set STRATA_MLFLOW_VENV to a virtualenv with mlflow",
     async () => {
-      if (!existsSync(mlflowBin)) throw new Error(`${mlflowBin} not found`)
+      const { mlflow, python } = mlflowInstall(venv)
       const dir = await mkdtemp(join(tmpdir(), 'strata-mlflow-'))
       const env: Record<string, string | undefined> = { ...SERVER_ENV }
       const args = [
@@ -84,7 +105,7 @@ export async function startMlflowServer(
       let server: TestServer
       try {
         server = await spawnServer({
-          command: mlflowBin,
+          command: mlflow,
           args: [...args, '--port', String(port)],
           port,
           env,
@@ -98,6 +119,7 @@ export async function startMlflowServer(
       }
       return {
         ...server,
+        python,
         ...(options.basicAuth ? { adminPassword: options.basicAuth.adminPassword } : {}),
         stop: async () => {
           await server.stop()
@@ -108,27 +130,7 @@ export async function startMlflowServer(
   )
 }
 
-/** A logger that keeps every line, to assert on (and to prove secrets never reach it). */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = []
-  const record =
-    (level: string) =>
-    (message: string, fields?: Record<string, unknown>): void => {
-      lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`)
-    }
-  return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }
-}
-
-export function testContext(logger: Logger = recordingLogger()): FlavorContext {
-  return { componentName: 'mlflow-test', componentId: 'c-1', dataDir: tmpdir(), logger }
-}
-
-/** The config a user would register, validated and defaulted as Strata does. */
-export function trackerConfig(raw: Record<string, unknown>): MlflowExperimentTrackerConfig {
-  return parseFlavorConfig(mlflowExperimentTracker, raw) as MlflowExperimentTrackerConfig
-}
-
-/** Calls MLflow's REST API directly (to read back what the tracker wrote, or to set a scene up). */
+/** Calls MLflow's REST API directly (to read back what a component wrote, or to set a scene up). */
 export async function mlflowApi<T = Record<string, unknown>>(
   server: TestServer,
   endpoint: string,
@@ -158,9 +160,9 @@ export async function downloadArtifact(server: TestServer, path: string): Promis
   return Buffer.from(await response.arrayBuffer())
 }
 
-/** Runs a Python snippet with the venv's `mlflow` client pointed at the server; parses what it prints. */
-export async function runMlflowPython(server: TestServer, code: string): Promise<unknown> {
-  const { stdout } = await promisify(execFile)(pythonBin, ['-c', code], {
+/** Runs a Python snippet with the install's `mlflow` client pointed at the server; parses what it prints last. */
+export async function runMlflowPython(server: MlflowTestServer, code: string): Promise<unknown> {
+  const { stdout } = await promisify(execFile)(server.python, ['-c', code], {
     env: { ...process.env, ...SERVER_ENV, MLFLOW_TRACKING_URI: server.url },
     timeout: 60_000,
   })
