@@ -1,9 +1,19 @@
-import { defineFlavor, secret } from '@strata/core'
+import { type BucketPath, defineFlavor, parseBucketPath, secret } from '@strata/core'
 import { z } from 'zod'
-import { parseGcsPath } from './bucket-path.js'
 
 const MIB = 1024 * 1024
 const RESUMABLE_GRANULARITY = 256 * 1024
+// Bucket names with dots may be up to 222 characters, in dot-separated parts of at most 63.
+const GCS_BUCKET = /^(?=.{3,222}$)[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/
+
+/** Parses `gs://bucket[/prefix]`, or says what is wrong with it (for the config schema's message). */
+export function parseGcsPath(path: string): BucketPath | string {
+  return parseBucketPath(path, 'gs', {
+    service: 'Cloud Storage',
+    description: "3-63 lower-case letters, digits, '-', '_' and '.'",
+    test: (bucket) => GCS_BUCKET.test(bucket) && bucket.split('.').every((part) => part.length <= 63),
+  })
+}
 
 /** A service-account key file's content: JSON with at least `client_email` and `private_key`. */
 function isServiceAccountKey(value: string): boolean {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
   type Bucket,
+  type File,
   IdempotencyStrategy,
   RETRYABLE_ERR_FN_DEFAULT,
   Storage,
@@ -17,14 +18,16 @@ import {
   type ArtifactStoreV1,
   abortableSource,
   artifactNotFound,
+  assertSecretsResolved,
+  type BucketPath,
+  BucketStoreErrors,
+  bucketObjectKey,
+  formatBucketUri,
   type Logger,
-  looksLikeSecretReference,
   StrataError,
-  silentLogger,
 } from '@strata/core'
-import { type BucketPath, formatBucketUri, parseGcsPath } from './bucket-path.js'
-import type { GcsArtifactStoreConfig } from './gcs-artifact-store-flavor.js'
-import { bucketNotFound, type GcsStoreIdentity, gcsFailure, httpStatus } from './gcs-errors.js'
+import { type GcsArtifactStoreConfig, parseGcsPath } from './gcs-artifact-store-flavor.js'
+import { GCS_ERRORS, httpStatus } from './gcs-errors.js'
 import { isTimedOut, type RequestIdleTimeout, requestIdleTimeout } from './request-timeouts.js'
 
 const MAX_PAGE = 1000
@@ -51,12 +54,10 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
   readonly uri: string
   readonly #config: GcsArtifactStoreConfig
   readonly #root: BucketPath
-  readonly #identity: GcsStoreIdentity
-  readonly #logger: Logger
+  readonly #errors: BucketStoreErrors
   readonly #credentials: Record<string, unknown> | undefined
   #client: Storage | undefined
   #idleTimeout: RequestIdleTimeout | undefined
-  #bucketSeen = false
 
   constructor(config: GcsArtifactStoreConfig, options: GcsArtifactStoreOptions = {}) {
     const root = parseGcsPath(config.path)
@@ -64,80 +65,38 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
       throw new StrataError('INVALID_CONFIG', `artifact_store/gcp config: 'path' ${root}`)
     const name = options.name ?? 'gcp'
     const key = config.serviceAccountKey
-    if (looksLikeSecretReference(key)) {
-      throw new StrataError(
-        'SECRET_NOT_RESOLVED',
-        `artifact store '${name}': 'serviceAccountKey' still holds the secret reference ${key} — resolve the config's secrets before creating the store (Strata does this when it loads a stack)`,
-      )
-    }
+    assertSecretsResolved(`artifact store '${name}'`, { serviceAccountKey: key })
     this.#credentials = key === undefined ? undefined : parseServiceAccountKey(key, name)
     this.#config = config
     this.#root = root
-    this.uri = formatBucketUri('gs', root)
-    this.#logger = options.logger ?? silentLogger
+    this.uri = formatBucketUri(root)
     this.#client = options.client
-    this.#identity = {
-      label: `artifact store '${name}' (${this.uri})`,
-      bucket: root.bucket,
-      endpoint: config.apiEndpoint ?? 'https://storage.googleapis.com',
-      secrets: [key, this.#credentials?.private_key, this.#credentials?.private_key_id].filter(
-        (value): value is string => typeof value === 'string',
-      ),
-    }
+    this.#errors = new BucketStoreErrors({
+      ...GCS_ERRORS,
+      identity: {
+        label: `artifact store '${name}' (${this.uri})`,
+        bucket: root.bucket,
+        endpoint: config.apiEndpoint ?? 'https://storage.googleapis.com',
+        secrets: [key, this.#credentials?.private_key, this.#credentials?.private_key_id].filter(
+          (value): value is string => typeof value === 'string',
+        ),
+      },
+      flavor: 'gcp',
+      ...(options.logger ? { logger: options.logger } : {}),
+      isNotFound: (error) => httpStatus(error) === 404,
+      bucketExists: () => this.#bucketExists(),
+    })
   }
 
   async write(key: string, body: ArtifactBody, options?: ArtifactCallOptions): Promise<ArtifactStat> {
-    const signal = options?.signal
     const file = this.#bucket().file(this.#objectKey(key))
     const counter = { bytes: 0 }
-    let source: Readable | undefined
-    try {
-      signal?.throwIfAborted()
-      if (typeof body === 'string' || body instanceof Uint8Array) {
-        const bytes = typeof body === 'string' ? Buffer.from(body) : body
-        counter.bytes = bytes.byteLength
-        await file.save(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-          resumable: false,
-          validation: 'crc32c',
-          contentType: CONTENT_TYPE,
-        })
-      } else {
-        const chunks = abortableSource(body, counter, signal)[Symbol.asyncIterator]()
-        const head = await readHead(chunks, this.#config.chunkSize ?? SINGLE_REQUEST_LIMIT)
-        if (head.done) {
-          // Small enough for one request: no resumable session to open.
-          await file.save(Buffer.concat(head.chunks), {
-            resumable: false,
-            validation: 'crc32c',
-            contentType: CONTENT_TYPE,
-          })
-        } else {
-          source = Readable.from(concatenate(head.chunks, chunks), { objectMode: false })
-          // A failing or aborted source destroys the upload stream before its final chunk: the resumable
-          // session is never committed, so no object appears (GCS discards the session after a week).
-          await pipeline(
-            source,
-            file.createWriteStream({
-              resumable: true,
-              ...(this.#config.chunkSize === undefined ? {} : { chunkSize: this.#config.chunkSize }),
-              validation: 'crc32c',
-              contentType: CONTENT_TYPE,
-            }),
-          )
-        }
-      }
-    } catch (error) {
-      // However the SDK reports an abort it caused, the caller asked for it: say so, not "network error".
-      if (signal?.aborted) throw gcsFailure(signal.reason, this.#identity, 'write', key)
-      throw await this.#failure(error, 'write', key)
-    } finally {
-      source?.destroy()
-    }
-    if (signal?.aborted) {
-      // The upload committed while the abort was on its way: honour the abort and take the object back.
-      await file.delete({ ignoreNotFound: true }).catch(() => {})
-      throw gcsFailure(signal.reason, this.#identity, 'write', key)
-    }
+    await this.#errors.guardWrite(
+      key,
+      options?.signal,
+      () => this.#upload(file, body, counter, options?.signal),
+      () => file.delete({ ignoreNotFound: true }),
+    )
     return { size: counter.bytes }
   }
 
@@ -150,16 +109,14 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
       const [metadata] = await this.#bucket().file(objectKey).getMetadata()
       generation = metadata.generation
     } catch (error) {
-      if (httpStatus(error) === 404 && (await this.#bucketExists())) throw artifactNotFound(this.uri, key)
-      throw await this.#failure(error, 'read', key)
+      if (await this.#errors.isMissingKey(error)) throw artifactNotFound(this.uri, key)
+      throw await this.#errors.failure(error, 'read', key)
     }
     const file = this.#bucket().file(
       objectKey,
       generation === undefined ? {} : { generation: Number(generation) },
     )
-    const stream = file.createReadStream({ validation: 'crc32c' })
-    options?.signal?.addEventListener('abort', () => stream.destroy(options.signal?.reason), { once: true })
-    return this.#guard(stream, key)
+    return this.#errors.guardRead(file.createReadStream({ validation: 'crc32c' }), key, options?.signal)
   }
 
   async stat(key: string, options?: ArtifactCallOptions): Promise<ArtifactStat | undefined> {
@@ -171,8 +128,8 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
         ...(metadata.updated ? { modifiedAt: new Date(metadata.updated) } : {}),
       }
     } catch (error) {
-      if (httpStatus(error) === 404 && (await this.#bucketExists())) return undefined
-      throw await this.#failure(error, 'stat', key)
+      if (await this.#errors.isMissingKey(error)) return undefined
+      throw await this.#errors.failure(error, 'stat', key)
     }
   }
 
@@ -194,7 +151,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
         autoPaginate: false,
         ...(options.cursor === undefined ? {} : { pageToken: options.cursor }),
       })
-      this.#bucketSeen = true
+      this.#errors.bucketSeen()
       const entries = files
         // Folder placeholders made by consoles ("a/b/") are not artifacts.
         .filter((file) => !file.name.endsWith('/'))
@@ -202,7 +159,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
       const cursor = (next as { pageToken?: string } | null | undefined)?.pageToken
       return cursor ? { entries, cursor } : { entries }
     } catch (error) {
-      throw await this.#failure(error, 'list', prefix)
+      throw await this.#errors.failure(error, 'list', prefix)
     }
   }
 
@@ -211,7 +168,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
       options?.signal?.throwIfAborted()
       await this.#bucket().file(this.#objectKey(key)).delete({ ignoreNotFound: true })
     } catch (error) {
-      throw await this.#failure(error, 'delete', key)
+      throw await this.#errors.failure(error, 'delete', key)
     }
   }
 
@@ -241,8 +198,8 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
         .file(this.#objectKey(from))
         .copy(this.#bucket().file(this.#objectKey(to)))
     } catch (error) {
-      if (httpStatus(error) === 404 && (await this.#bucketExists())) throw artifactNotFound(this.uri, from)
-      throw await this.#failure(error, 'copy', from)
+      if (await this.#errors.isMissingKey(error)) throw artifactNotFound(this.uri, from)
+      throw await this.#errors.failure(error, 'copy', from)
     }
   }
 
@@ -254,7 +211,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
       await probe.save('ok', { resumable: false, contentType: 'text/plain' })
       await probe.delete({ ignoreNotFound: true })
     } catch (error) {
-      throw await this.#failure(error, 'verify (write a probe object)', probe.name)
+      throw await this.#errors.failure(error, 'verify (write a probe object)', probe.name)
     }
   }
 
@@ -266,7 +223,7 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
   }
 
   #objectKey(key: string): string {
-    return this.#root.prefix === '' ? key : `${this.#root.prefix}/${key}`
+    return bucketObjectKey(this.#root, key)
   }
 
   #bucket(): Bucket {
@@ -318,36 +275,49 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
     }
   }
 
+  /** One request (small values) or a resumable upload streamed in one request (or `chunkSize` pieces). */
+  async #upload(
+    file: File,
+    body: ArtifactBody,
+    counter: { bytes: number },
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const single = { resumable: false, validation: 'crc32c', contentType: CONTENT_TYPE } as const
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body
+      counter.bytes = bytes.byteLength
+      await file.save(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), single)
+      return
+    }
+    const chunks = abortableSource(body, counter, signal)[Symbol.asyncIterator]()
+    const head = await readHead(chunks, this.#config.chunkSize ?? SINGLE_REQUEST_LIMIT)
+    // Small enough for one request: no resumable session to open.
+    if (head.done) return file.save(Buffer.concat(head.chunks), single)
+    const source = Readable.from(concatenate(head.chunks, chunks), { objectMode: false })
+    try {
+      // A failing or aborted source destroys the upload stream before its final chunk: the resumable
+      // session is never committed, so no object appears (GCS discards the session after a week).
+      await pipeline(
+        source,
+        file.createWriteStream({
+          resumable: true,
+          ...(this.#config.chunkSize === undefined ? {} : { chunkSize: this.#config.chunkSize }),
+          validation: 'crc32c',
+          contentType: CONTENT_TYPE,
+        }),
+      )
+    } finally {
+      source.destroy()
+    }
+  }
+
+  /** Asks the server (no memory: `BucketStoreErrors` remembers a yes). */
   async #bucketExists(): Promise<boolean> {
-    if (this.#bucketSeen) return true
     try {
       const [exists] = await this.#bucket().exists()
-      this.#bucketSeen = exists
       return exists
     } catch (error) {
-      throw gcsFailure(error, this.#identity, 'check the bucket')
-    }
-  }
-
-  /** Maps a failure; a 404 becomes "bucket missing" when the bucket is gone. */
-  async #failure(error: unknown, operation: string, key?: string): Promise<StrataError> {
-    if (httpStatus(error) === 404 && !(await this.#bucketExists().catch(() => true))) {
-      return bucketNotFound(this.#identity, error)
-    }
-    const failure = gcsFailure(error, this.#identity, operation, key)
-    if (failure.code === 'ARTIFACT_STORE_ERROR')
-      this.#logger.warn('artifact_store.gcp call failed', { operation, key })
-    return failure
-  }
-
-  /** Streams an object, turning a connection lost midway into a named error. */
-  async *#guard(stream: Readable, key: string): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of stream) yield chunk as Uint8Array
-    } catch (error) {
-      throw gcsFailure(error, this.#identity, 'read', key)
-    } finally {
-      stream.destroy()
+      throw this.#errors.map(error, 'check the bucket')
     }
   }
 }

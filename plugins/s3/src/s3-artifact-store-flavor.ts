@@ -1,8 +1,17 @@
-import { defineFlavor, secret } from '@strata/core'
+import { type BucketPath, defineFlavor, parseBucketPath, secret } from '@strata/core'
 import { z } from 'zod'
-import { parseS3Path } from './bucket-path.js'
 
 const MIB = 1024 * 1024
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** Parses `s3://bucket[/prefix]`, or says what is wrong with it (for the config schema's message). */
+export function parseS3Path(path: string): BucketPath | string {
+  return parseBucketPath(path, 's3', {
+    service: 'S3',
+    description: "3-63 lower-case letters, digits, '.' and '-'",
+    test: (bucket) => S3_BUCKET.test(bucket),
+  })
+}
 
 export const s3ArtifactStoreConfig = z
   .object({

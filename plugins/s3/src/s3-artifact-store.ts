@@ -21,21 +21,17 @@ import {
   type ArtifactStoreV1,
   abortableSource,
   artifactNotFound,
+  assertSecretsResolved,
+  type BucketPath,
+  BucketStoreErrors,
+  bucketObjectKey,
+  formatBucketUri,
   type Logger,
-  looksLikeSecretReference,
   StrataError,
-  silentLogger,
 } from '@strata/core'
-import { type BucketPath, formatBucketUri, parseS3Path } from './bucket-path.js'
-import type { S3ArtifactStoreConfig } from './s3-artifact-store-flavor.js'
+import { parseS3Path, type S3ArtifactStoreConfig } from './s3-artifact-store-flavor.js'
 import { s3ClientConfig } from './s3-client-config.js'
-import {
-  bucketNotFound,
-  isMissingBucket,
-  isMissingKey,
-  type S3StoreIdentity,
-  s3Failure,
-} from './s3-errors.js'
+import { isMissingBucket, isMissingKey, S3_ERRORS } from './s3-errors.js'
 
 const MAX_PAGE = 1000
 const SECRET_FIELDS = ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const
@@ -58,37 +54,35 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
   readonly uri: string
   readonly #config: S3ArtifactStoreConfig
   readonly #root: BucketPath
-  readonly #identity: S3StoreIdentity
-  readonly #logger: Logger
+  readonly #errors: BucketStoreErrors
   readonly #ownsClient: boolean
   #client: S3Client | undefined
-  #bucketSeen = false
 
   constructor(config: S3ArtifactStoreConfig, options: S3ArtifactStoreOptions = {}) {
     const root = parseS3Path(config.path)
     if (typeof root === 'string')
       throw new StrataError('INVALID_CONFIG', `artifact_store/s3 config: 'path' ${root}`)
     const name = options.name ?? 's3'
-    for (const field of SECRET_FIELDS) {
-      if (looksLikeSecretReference(config[field])) {
-        throw new StrataError(
-          'SECRET_NOT_RESOLVED',
-          `artifact store '${name}': '${field}' still holds the secret reference ${config[field]} — resolve the config's secrets before creating the store (Strata does this when it loads a stack)`,
-        )
-      }
-    }
+    const secrets = Object.fromEntries(SECRET_FIELDS.map((field) => [field, config[field]]))
+    assertSecretsResolved(`artifact store '${name}'`, secrets)
     this.#config = config
     this.#root = root
-    this.uri = formatBucketUri('s3', root)
-    this.#logger = options.logger ?? silentLogger
+    this.uri = formatBucketUri(root)
     this.#client = options.client
     this.#ownsClient = options.client === undefined
-    this.#identity = {
-      label: `artifact store '${name}' (${this.uri})`,
-      bucket: root.bucket,
-      endpoint: config.endpoint ?? `AWS S3${config.region ? ` in ${config.region}` : ''}`,
-      secrets: SECRET_FIELDS.flatMap((field) => config[field] ?? []),
-    }
+    this.#errors = new BucketStoreErrors({
+      ...S3_ERRORS,
+      identity: {
+        label: `artifact store '${name}' (${this.uri})`,
+        bucket: root.bucket,
+        endpoint: config.endpoint ?? `AWS S3${config.region ? ` in ${config.region}` : ''}`,
+        secrets: SECRET_FIELDS.flatMap((field) => config[field] ?? []),
+      },
+      flavor: 's3',
+      ...(options.logger ? { logger: options.logger } : {}),
+      isNotFound: isMissingKey,
+      bucketExists: (signal) => this.#headBucket(signal),
+    })
   }
 
   async write(key: string, body: ArtifactBody, options?: ArtifactCallOptions): Promise<ArtifactStat> {
@@ -105,29 +99,22 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
       payload = source
     }
     try {
-      signal?.throwIfAborted()
-      const upload = new Upload({
-        client: this.#s3(),
-        params: { Bucket: this.#root.bucket, Key: objectKey, Body: payload },
-        partSize: this.#config.partSize,
-        queueSize: this.#config.uploadConcurrency,
-        // Failed uploads abort their multipart upload, so no parts linger and nothing becomes visible.
-        leavePartsOnError: false,
-      })
-      await upload.done()
-    } catch (error) {
-      // However the SDK reports an abort it caused, the caller asked for it: say so, not "network error".
-      if (signal?.aborted) throw s3Failure(signal.reason, this.#identity, 'write', key)
-      throw await this.#failure(error, 'write', key)
+      await this.#errors.guardWrite(
+        key,
+        signal,
+        () =>
+          new Upload({
+            client: this.#s3(),
+            params: { Bucket: this.#root.bucket, Key: objectKey, Body: payload },
+            partSize: this.#config.partSize,
+            queueSize: this.#config.uploadConcurrency,
+            // Failed uploads abort their multipart upload, so no parts linger and nothing becomes visible.
+            leavePartsOnError: false,
+          }).done(),
+        () => this.#s3().send(new DeleteObjectCommand({ Bucket: this.#root.bucket, Key: objectKey })),
+      )
     } finally {
       source?.destroy()
-    }
-    if (signal?.aborted) {
-      // The upload completed while the abort was on its way: honour the abort and take the object back.
-      await this.#s3()
-        .send(new DeleteObjectCommand({ Bucket: this.#root.bucket, Key: objectKey }))
-        .catch(() => {})
-      throw s3Failure(signal.reason, this.#identity, 'write', key)
     }
     return { size: counter.bytes }
   }
@@ -138,12 +125,10 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
         new GetObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
         { abortSignal: options?.signal },
       )
-      const body = response.Body as Readable
-      options?.signal?.addEventListener('abort', () => body.destroy(options.signal?.reason), { once: true })
-      return this.#guard(body, key)
+      return this.#errors.guardRead(response.Body as Readable, key, options?.signal)
     } catch (error) {
       if (isMissingKey(error)) throw artifactNotFound(this.uri, key)
-      throw await this.#failure(error, 'read', key)
+      throw await this.#errors.failure(error, 'read', key)
     }
   }
 
@@ -159,8 +144,8 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
       }
     } catch (error) {
       // A HEAD answers a missing bucket with the same bodiless 404 as a missing key.
-      if (isMissingKey(error) && (await this.#bucketExists(options?.signal))) return undefined
-      throw await this.#failure(error, 'stat', key)
+      if (await this.#errors.isMissingKey(error, options?.signal)) return undefined
+      throw await this.#errors.failure(error, 'stat', key)
     }
   }
 
@@ -183,7 +168,7 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
         }),
         { abortSignal: options.signal },
       )
-      this.#bucketSeen = true
+      this.#errors.bucketSeen()
       const rootLength = this.#objectKey('').length
       const entries = (page.Contents ?? [])
         // Folder markers made by consoles ("a/b/") are not artifacts.
@@ -193,7 +178,7 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
         ? { entries, cursor: page.NextContinuationToken }
         : { entries }
     } catch (error) {
-      throw await this.#failure(error, 'list', prefix)
+      throw await this.#errors.failure(error, 'list', prefix)
     }
   }
 
@@ -201,12 +186,10 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
     try {
       await this.#s3().send(
         new DeleteObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
-        {
-          abortSignal: options?.signal,
-        },
+        { abortSignal: options?.signal },
       )
     } catch (error) {
-      throw await this.#failure(error, 'delete', key)
+      throw await this.#errors.failure(error, 'delete', key)
     }
   }
 
@@ -233,15 +216,12 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
           const first = failed[0]!
           throw Object.assign(
             new Error(`${failed.length} object(s) were not deleted: ${first.Key}: ${first.Message}`),
-            {
-              name: first.Code ?? 'DeleteObjectsError',
-              Code: first.Code,
-            },
+            { name: first.Code ?? 'DeleteObjectsError', Code: first.Code },
           )
         }
         deleted += page.entries.length
       } catch (error) {
-        throw await this.#failure(error, 'deletePrefix', prefix)
+        throw await this.#errors.failure(error, 'deletePrefix', prefix)
       }
     } while (cursor !== undefined)
     return deleted
@@ -260,7 +240,7 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
       )
     } catch (error) {
       if (isMissingKey(error)) throw artifactNotFound(this.uri, from)
-      throw await this.#failure(error, 'copy', from)
+      throw await this.#errors.failure(error, 'copy', from)
     }
   }
 
@@ -277,7 +257,7 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
         abortSignal: options?.signal,
       })
     } catch (error) {
-      throw await this.#failure(error, 'verify (write a probe object)', probe)
+      throw await this.#errors.failure(error, 'verify (write a probe object)', probe)
     }
   }
 
@@ -287,7 +267,7 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
   }
 
   #objectKey(key: string): string {
-    return this.#root.prefix === '' ? key : `${this.#root.prefix}/${key}`
+    return bucketObjectKey(this.#root, key)
   }
 
   #s3(): S3Client {
@@ -295,37 +275,13 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
     return this.#client
   }
 
-  async #bucketExists(signal?: AbortSignal): Promise<boolean> {
-    if (this.#bucketSeen) return true
+  async #headBucket(signal?: AbortSignal): Promise<boolean> {
     try {
       await this.#s3().send(new HeadBucketCommand({ Bucket: this.#root.bucket }), { abortSignal: signal })
-      this.#bucketSeen = true
       return true
     } catch (error) {
       if (isMissingKey(error) || isMissingBucket(error)) return false
-      throw s3Failure(error, this.#identity, 'stat (check the bucket)')
-    }
-  }
-
-  /** Maps a failure; a bodiless 404 is resolved into "bucket missing" when the bucket is gone. */
-  async #failure(error: unknown, operation: string, key?: string): Promise<StrataError> {
-    if (isMissingKey(error) && !(await this.#bucketExists().catch(() => true))) {
-      return bucketNotFound(this.#identity, error)
-    }
-    const failure = s3Failure(error, this.#identity, operation, key)
-    if (failure.code === 'ARTIFACT_STORE_ERROR')
-      this.#logger.warn('artifact_store.s3 call failed', { operation, key })
-    return failure
-  }
-
-  /** Streams a body, turning a connection lost midway into a named error instead of a bare ECONNRESET. */
-  async *#guard(body: Readable, key: string): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of body) yield chunk as Uint8Array
-    } catch (error) {
-      throw s3Failure(error, this.#identity, 'read', key)
-    } finally {
-      body.destroy()
+      throw this.#errors.map(error, 'stat (check the bucket)')
     }
   }
 }
