@@ -1,60 +1,68 @@
 #!/usr/bin/env node
-// Writes the JSON Schema files a plugin's package.json "strata" manifest points to, from the flavors its
-// built entry exports, and checks that the manifest and the code agree. Run from the plugin's folder after
-// its build: `tsup && strata-flavor-schemas`.
+// Writes a plugin's "strata" manifest into its package.json and the JSON Schema files it points to, from
+// the flavors its built entry exports: a flavor is declared once, in code. Run from the plugin's folder
+// after its build: `tsup && strata-flavor-schemas`.
+//
+//   --check       fail when the package.json manifest differs from the code instead of writing it
+//                 (the default when CI=true, as `pnpm install` keeps the lockfile frozen in CI)
+//   --write       write the manifest even when CI=true
+//   --entry PATH  the module whose default export is the plugin (default: the package's main export)
+//
+// The schema files are build output and are written in every mode.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { toFlavorJsonSchema } from '../dist/index.js'
+import { parseArgs } from 'node:util'
+import { pluginEntryOf, pluginManifest, toFlavorJsonSchema, withPluginManifest } from '../dist/index.js'
 
 function fail(message) {
   console.error(`strata-flavor-schemas: ${message}`)
   process.exit(1)
 }
 
-const root = process.cwd()
-const pkg = JSON.parse(await readFile(resolve(root, 'package.json'), 'utf8'))
-const flavors = pkg.strata?.flavors
-if (!Array.isArray(flavors))
-  fail(`${pkg.name} has no "strata": { "flavors": [...] } manifest in package.json`)
+const { values: options } = parseArgs({
+  options: { check: { type: 'boolean' }, write: { type: 'boolean' }, entry: { type: 'string' } },
+})
+const check = options.check ?? (!options.write && process.env.CI === 'true')
 
-const plugins = new Map()
-const listed = new Set()
-for (const entry of flavors) {
-  const id = `${entry.type}/${entry.name}`
-  listed.add(id)
-  if (!plugins.has(entry.entry)) {
-    const module = await import(pathToFileURL(resolve(root, entry.entry)).href)
-    plugins.set(entry.entry, module.default)
-  }
-  const plugin = plugins.get(entry.entry)
-  const flavor = plugin?.flavors?.find((f) => f.type === entry.type && f.name === entry.name)
-  if (!flavor)
-    fail(`manifest lists ${id} but ${entry.entry} does not export it — fix the manifest or the plugin`)
-  for (const key of ['apiVersion', 'description']) {
-    if (flavor[key] !== entry[key])
-      fail(
-        `${id}: manifest ${key} ${JSON.stringify(entry[key])} differs from the code's ${JSON.stringify(flavor[key])}`,
-      )
-  }
-  for (const key of ['isLocal', 'isRemote']) {
-    if ((flavor[key] ?? false) !== (entry[key] ?? false))
-      fail(`${id}: manifest ${key} differs from the code's`)
-  }
-  if (flavor.settings && !entry.settingsSchema)
-    fail(`${id} has settings: add "settingsSchema" to its manifest entry`)
-  const outputs = [[entry.schema, flavor.config]]
-  if (entry.settingsSchema) outputs.push([entry.settingsSchema, flavor.settings])
+const root = process.cwd()
+const packagePath = resolve(root, 'package.json')
+const pkg = JSON.parse(await readFile(packagePath, 'utf8'))
+const entry = options.entry ?? pluginEntryOf(pkg)
+
+let plugin
+try {
+  plugin = (await import(pathToFileURL(resolve(root, entry)).href)).default
+} catch (error) {
+  fail(
+    `cannot import ${pkg.name}'s entry ${entry} (${error?.message ?? error}) — build it first, or pass --entry`,
+  )
+}
+if (!Array.isArray(plugin?.flavors) || plugin.flavors.length === 0)
+  fail(`${entry} has no default export with flavors — export default definePlugin({ name, flavors: [...] })`)
+
+const manifest = pluginManifest(plugin, entry)
+for (const [index, flavor] of plugin.flavors.entries()) {
+  const listed = manifest.flavors[index]
+  const outputs = [[listed.schema, flavor.config]]
+  if (listed.settingsSchema) outputs.push([listed.settingsSchema, flavor.settings])
   for (const [file, schema] of outputs) {
     const target = resolve(root, file)
     await mkdir(dirname(target), { recursive: true })
     await writeFile(target, `${JSON.stringify(toFlavorJsonSchema(schema), null, 2)}\n`)
   }
 }
-for (const plugin of plugins.values()) {
-  for (const flavor of plugin.flavors) {
-    const id = `${flavor.type}/${flavor.name}`
-    if (!listed.has(id)) fail(`${id} is exported by the plugin but missing from the package.json manifest`)
-  }
+
+const updated = withPluginManifest(pkg, manifest)
+const schemas = `${manifest.flavors.length} flavor(s)`
+if (JSON.stringify(updated.strata) === JSON.stringify(pkg.strata)) {
+  console.log(`strata-flavor-schemas: ${pkg.name}: manifest up to date; wrote the schemas of ${schemas}`)
+} else if (check) {
+  fail(
+    `${pkg.name}: the "strata" manifest in package.json differs from the code — run 'strata-flavor-schemas --write' (the plugin's build does) and commit package.json\n` +
+      `package.json has:\n${JSON.stringify(pkg.strata ?? null, null, 2)}\nthe code declares:\n${JSON.stringify(updated.strata, null, 2)}`,
+  )
+} else {
+  await writeFile(packagePath, `${JSON.stringify(updated, null, 2)}\n`)
+  console.log(`strata-flavor-schemas: ${pkg.name}: wrote the manifest and the schemas of ${schemas}`)
 }
-console.log(`strata-flavor-schemas: wrote ${flavors.length} schema file(s) for ${pkg.name}`)
