@@ -169,8 +169,9 @@ describe('executeDag', () => {
       failureMode: 'continue_on_failure',
       drain: drain.signal,
       execute: async (id, signal) => {
+        // 'a' and 'e' start together; once both run, the drain comes, and both finish unaborted.
+        await Promise.resolve()
         if (id === 'a') drain.abort()
-        // 'a' and 'e' started together; both see the drain and finish unaborted.
         await Promise.resolve()
         return { status: signal.aborted ? 'stopped' : 'completed' }
       },

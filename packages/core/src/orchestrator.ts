@@ -68,6 +68,8 @@ export interface OrchestratorRunResult {
   detached?: { message: string }
   /** Why the run failed outside its steps (a remote driver that could not create a step's pod). */
   error?: string
+  /** The run was stopped on request (`strata pipeline runs stop`): steps not started are not failures. */
+  stopped?: boolean
 }
 
 /** What a run in a remote environment looks like from outside (`runs sync`, `runs stop`). */

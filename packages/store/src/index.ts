@@ -38,6 +38,7 @@ export type {
   NewRun,
   Page,
   PipelineSummary,
+  RemoteRun,
   RunOwner,
   RunRecord,
   RunRepository,
@@ -46,6 +47,7 @@ export type {
   StepRunStatus,
   StepRunUpdate,
 } from './repositories/runs.js'
+export type { NewSchedule, ScheduleRecord, ScheduleRepository } from './repositories/schedules.js'
 export type {
   SecretChanges,
   SecretRepository,

@@ -3,6 +3,7 @@ import type { ComponentRepository } from './repositories/components.js'
 import type { FlavorRepository } from './repositories/flavors.js'
 import type { ModelRepository } from './repositories/models.js'
 import type { RunRepository } from './repositories/runs.js'
+import type { ScheduleRepository } from './repositories/schedules.js'
 import type { SecretRepository } from './repositories/secrets.js'
 import type { SettingsRepository } from './repositories/settings.js'
 import type { StackRepository } from './repositories/stacks.js'
@@ -20,6 +21,7 @@ export interface StoreRepositories {
   readonly runs: RunRepository
   readonly artifacts: ArtifactRepository
   readonly models: ModelRepository
+  readonly schedules: ScheduleRepository
   /**
    * Runs `fn` in one write transaction: everything it does through `tx` commits when it returns, or
    * nothing does when it throws. Called on a transaction, it opens a savepoint of that transaction (a

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
-import { type ArtifactKind, type PipelineSnapshot, StrataError } from '@strata/core'
+import { type ArtifactKind, type JsonObject, type PipelineSnapshot, StrataError } from '@strata/core'
 import type {
   ArtifactSummary,
   ArtifactVersionRecord,
@@ -28,8 +28,9 @@ import {
   openRunEnvironment,
   type RunEnvironment,
 } from '../run/run-environment.js'
-import { reconcileAbandonedRuns } from '../run/run-owner.js'
+import { ownerState, reconcileAbandonedRuns } from '../run/run-owner.js'
 import type { PipelineRun } from '../run/run-pipeline.js'
+import type { SyncRemoteOptions } from '../run/sync-remote.js'
 import { syncRun } from '../run/sync-run.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../step/artifact-io.js'
@@ -223,7 +224,7 @@ export class Client {
     const parts: string[] = []
     for (const candidate of steps) {
       const text = candidate.logKey
-        ? await (await this.environment()).artifactStore.host.readText(candidate.logKey).catch(() => '')
+        ? await (await this.environment()).artifactStore.readText(candidate.logKey).catch(() => '')
         : ''
       parts.push(step ? text : `── ${candidate.name} (${candidate.status}) ──\n${text || '(no output)\n'}`)
     }
@@ -255,8 +256,73 @@ export class Client {
     return resumeRun(await this.environment(), reference, options)
   }
 
-  async syncRun(reference: string): Promise<number> {
-    return syncRun(await this.environment(), reference)
+  /**
+   * Brings a run up to date from what its steps recorded in the artifact store (their journals), and
+   * settles it once it ended. A run a remote orchestrator carries is followed on its own stack, whichever
+   * stack is active; with `follow`, until it ends.
+   * @returns the number of events read
+   */
+  async syncRun(reference: string, options: SyncRemoteOptions = {}): Promise<number> {
+    const run = await this.#runs.require(reference)
+    return this.#onStack(run.stackName, (environment) => syncRun(environment, run.id, options))
+  }
+
+  /**
+   * Stops an active run. One a remote orchestrator carries is asked to stop: gracefully (it starts no new
+   * step; running ones finish) or, with `force`, at once (running steps are killed and the run is marked
+   * stopped). A local run's owning process gets SIGTERM (SIGKILL with `force`), which the CLI answers by
+   * stopping the run as Ctrl-C does.
+   * @throws StrataError `RUN_NOT_ACTIVE`, or `RUN_OWNER_ELSEWHERE` for a local run owned by another host
+   */
+  async stopRun(reference: string, options: { force?: boolean } = {}): Promise<RunRecord> {
+    await reconcileAbandonedRuns(this)
+    const run = await this.#runs.require(reference)
+    if (run.status !== 'running' && run.status !== 'initializing') {
+      throw new StrataError(
+        'RUN_NOT_ACTIVE',
+        `run ${run.name} is ${run.status}, not running — nothing to stop`,
+      )
+    }
+    const force = options.force === true
+    if (run.remote) {
+      const remote = run.remote
+      await this.#onStack(run.stackName, async (environment) => {
+        if (!environment.orchestrator.stop) {
+          throw new StrataError(
+            'STOP_UNSUPPORTED',
+            `orchestrator '${remote.orchestrator}' of stack '${run.stackName}' cannot stop runs — stop it with the orchestrator's own tools`,
+          )
+        }
+        await environment.orchestrator.stop(remote.handle as JsonObject, { force })
+      })
+      if (force)
+        await this.#runs.setStatus(run.id, 'stopped', { ended: true, error: 'stopped by the user (forced)' })
+      return run
+    }
+    if (ownerState(run.owner) !== 'alive') {
+      throw new StrataError(
+        'RUN_OWNER_ELSEWHERE',
+        `run ${run.name} runs in process ${run.owner.pid} on ${run.owner.host}, which this machine cannot signal — stop it there (Ctrl-C)`,
+      )
+    }
+    process.kill(run.owner.pid, force ? 'SIGKILL' : 'SIGTERM')
+    return run
+  }
+
+  /** Runs `fn` with the environment of `stackName`: the active stack's (kept), else one built for the call. */
+  async #onStack<T>(stackName: string, fn: (environment: RunEnvironment) => Promise<T>): Promise<T> {
+    const active = await this.environment()
+    if (active.stackName === stackName) return fn(active)
+    const other = await openRunEnvironment({
+      ...this.#options,
+      workspace: active.workspace,
+      stack: stackName,
+    })
+    try {
+      return await fn(other)
+    } finally {
+      await other.close()
+    }
   }
 
   listArtifacts(
@@ -278,7 +344,7 @@ export class Client {
   }
 
   async #storeFor(version: ArtifactVersionInfo) {
-    const store = (await this.environment()).artifactStore.host
+    const store = (await this.environment()).artifactStore
     if (version.artifactStoreUri !== store.uri) {
       throw new StrataError(
         'ARTIFACT_IN_OTHER_STORE',
@@ -313,7 +379,7 @@ export class Client {
       custom: options.materializers ?? [],
       where: `artifact '${name}'`,
     })
-    const saved = await saveArtifact((await this.environment()).artifactStore.host, value, materializer, {
+    const saved = await saveArtifact((await this.environment()).artifactStore, value, materializer, {
       name,
       kind: options.kind ?? 'data',
     })
@@ -330,7 +396,7 @@ export class Client {
     prefix: string,
     options: { kind?: ArtifactKind } = {},
   ): Promise<ArtifactVersionRecord> {
-    const store = (await this.environment()).artifactStore.host
+    const store = (await this.environment()).artifactStore
     const normalized = prefix.endsWith('/') ? prefix : `${prefix}/`
     const files: Array<[string, string, number]> = []
     for await (const entry of store.listAll(normalized)) {
@@ -368,7 +434,7 @@ export class Client {
    */
   async pruneArtifacts(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
     const dryRun = options.dryRun ?? true
-    const store = (await this.environment()).artifactStore.host
+    const store = (await this.environment()).artifactStore
     await reconcileAbandonedRuns(this)
     const notes: string[] = []
     const versions = (await this.#artifacts.unreferencedVersions()).filter(

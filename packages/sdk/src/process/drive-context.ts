@@ -9,21 +9,9 @@ import {
   StrataError,
 } from '@strata/core'
 import { cacheKey } from '../cache/cache-key.js'
-import { readJournal, runKeys, writeJournalEvents } from '../recording/journal.js'
+import { journalOutcome, readJournal, runKeys, writeJournalEvents } from '../recording/journal.js'
 import type { RunEvent } from '../recording/run-events.js'
 import { type RemotePlan, remoteKeys } from './remote-plan.js'
-
-/** The outcome a step's journal ends with, or `undefined` while an attempt is open (or none began). */
-export function journalOutcome(events: readonly RunEvent[]): StepOutcome | undefined {
-  let outcome: StepOutcome | undefined
-  for (const event of events) {
-    if (event.type === 'step_started' || event.type === 'step_retrying') outcome = undefined
-    else if (event.type === 'step_completed') outcome = { status: 'completed' }
-    else if (event.type === 'step_cached') outcome = { status: 'cached' }
-    else if (event.type === 'step_failed') outcome = { status: event.status, error: event.error }
-  }
-  return outcome
-}
 
 /** The outputs a finished step recorded: saved artifacts, or the ones a cache hit reused. */
 function journalOutputs(events: readonly RunEvent[]): Record<string, ArtifactVersionInfo> {

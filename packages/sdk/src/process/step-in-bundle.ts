@@ -27,6 +27,8 @@ export interface BundledStepOptions {
   signal?: AbortSignal
   /** The run's secret values (handed over by the orchestrator): masked in the step's log, journal and echo. */
   secretValues?: readonly string[]
+  /** Make only this attempt (the orchestrator owns retries). */
+  attempt?: number
 }
 
 /**
@@ -70,5 +72,6 @@ export async function runBundledStep(options: BundledStepOptions): Promise<StepO
     },
     stepId,
     options.signal ?? new AbortController().signal,
+    options.attempt === undefined ? {} : { attempt: options.attempt },
   )
 }

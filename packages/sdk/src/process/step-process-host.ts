@@ -33,6 +33,43 @@ function componentForProcess(component: RunComponent, configDir: string): StepPr
   }
 }
 
+/** The run's place in its artifact store, as step processes and drivers take it (`--run URI`). */
+export function runUri(environment: RunEnvironment, runId: string): string {
+  return `${environment.artifactStore.uri.replace(/\/$/, '')}/runs/${runId}`
+}
+
+/**
+ * The variables a process of the run needs: the components it creates (configs with secrets resolved) and
+ * the run's secret values, which it masks in all it writes. They may hold credentials: hand them over as
+ * a process's environment or a secret, never in a spec, a log or a file.
+ * @param options.orchestrator also the orchestrator, for the driver of a remote run
+ */
+export function processEnvironment(
+  environment: RunEnvironment,
+  secretValues: readonly string[],
+  options: { orchestrator?: boolean } = {},
+): Record<string, string> {
+  const { components, configDir } = environment
+  const env: Record<string, string> = {
+    [STEP_PROCESS_ENV.marker]: '1',
+    [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
+      componentForProcess(components.artifact_store, configDir),
+    ),
+    [STEP_PROCESS_ENV.secrets]: JSON.stringify(secretValues),
+  }
+  if (components.experiment_tracker) {
+    env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
+      componentForProcess(components.experiment_tracker, configDir),
+    )
+  }
+  if (options.orchestrator) {
+    env[STEP_PROCESS_ENV.orchestrator] = JSON.stringify(
+      componentForProcess(components.orchestrator, configDir),
+    )
+  }
+  return env
+}
+
 /**
  * `strata step run --run <uri> --step <id>`, with what the process needs in its environment.
  * @param secretValues the run's secret values (see runSecretValues), masked by the process in all it writes
@@ -43,23 +80,13 @@ export function stepCommand(
   stepId: string,
   secretValues: readonly string[],
 ): StepCommand {
-  const env: Record<string, string> = {
-    [STEP_PROCESS_ENV.marker]: '1',
-    [STEP_PROCESS_ENV.artifactStore]: JSON.stringify(
-      componentForProcess(environment.artifactStore.component, environment.configDir),
-    ),
-    // Handed over like the components' resolved configs: the process masks them in its log and journal.
-    [STEP_PROCESS_ENV.secrets]: JSON.stringify(secretValues),
-  }
-  if (environment.experimentTracker) {
-    env[STEP_PROCESS_ENV.experimentTracker] = JSON.stringify(
-      componentForProcess(environment.experimentTracker.component, environment.configDir),
-    )
-  }
-  const runUri = `${environment.artifactStore.host.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
   // `strata step run` with the CLI that started the run, else the SDK's own runner (same command).
   const runner = process.env.STRATA_CLI_BIN ?? join(sdkPackageDir(), 'bin', 'strata-step.mjs')
-  return { command: process.execPath, args: [runner, 'step', 'run', '--run', runUri, '--step', stepId], env }
+  return {
+    command: process.execPath,
+    args: [runner, 'step', 'run', '--run', runUri(environment, snapshot.runId), '--step', stepId],
+    env: processEnvironment(environment, secretValues),
+  }
 }
 
 export async function collectStep(
@@ -71,7 +98,7 @@ export async function collectStep(
   secretValues: readonly string[],
 ): Promise<StepOutcome> {
   const { runs } = environment.repositories
-  await ingestJournal(environment.repositories, environment.artifactStore.host, snapshot.runId, stepId)
+  await ingestJournal(environment.repositories, environment.artifactStore, snapshot.runId, stepId)
   const stepRun = await runs.stepRun(snapshot.runId, stepId)
   if (
     stepRun &&

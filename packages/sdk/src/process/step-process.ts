@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import {
   type AnyFlavor,
@@ -12,7 +13,7 @@ import {
   silentLogger,
 } from '@strata/core'
 import { findFlavorIn, importFlavor } from '../discovery/discover-flavors.js'
-import { runKeys } from '../recording/journal.js'
+import { journalOutcome, readJournal, runKeys } from '../recording/journal.js'
 import { orderSecretValues } from '../run/run-secrets.js'
 import { checkSnapshotVersion } from '../run/snapshot-version.js'
 import type { ArtifactVersionInfo } from '../step/artifact-io.js'
@@ -105,11 +106,14 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
 async function runStepInProcess(argv: string[], workDir: string, secretValues: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { run: { type: 'string' }, step: { type: 'string' } },
+    options: { run: { type: 'string' }, step: { type: 'string' }, 'one-attempt': { type: 'boolean' } },
     strict: true,
   })
   if (!values.run || !values.step) {
-    throw new StrataError('INVALID_ARGUMENTS', 'usage: strata step run --run <run uri> --step <step id>')
+    throw new StrataError(
+      'INVALID_ARGUMENTS',
+      'usage: strata step run --run <run uri> --step <step id> [--one-attempt]',
+    )
   }
   process.env[STEP_PROCESS_ENV.marker] = '1'
   const raw = await createFromEnvironment<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore)
@@ -129,6 +133,17 @@ async function runStepInProcess(argv: string[], workDir: string, secretValues: s
   }
   const snapshot = JSON.parse(await store.readText(runKeys.snapshot(runId))) as PipelineSnapshot
   checkSnapshotVersion(snapshot, `step '${values.step}' of run ${runId}`)
+  let attempt: number | undefined
+  if (values['one-attempt']) {
+    const earlier = await readJournal(store, runId, values.step)
+    // A pod the Job started after the step's last attempt ended (its backoff margin): nothing left to do.
+    const ended = journalOutcome(earlier)
+    if (ended) return ended.status === 'completed' || ended.status === 'cached' ? 0 : 1
+    attempt = 1 + earlier.filter((event) => event.type === 'step_retrying').length
+    const step = snapshot.steps.find((candidate) => candidate.id === values.step)
+    // The step's retry delay, before the attempt the orchestrator started (on top of its own backoff).
+    if (attempt > 1 && step) await sleep(step.retry.delay * step.retry.backoff ** (attempt - 2))
+  }
   const inputs = JSON.parse(await store.readText(runKeys.stepInputs(runId, values.step))) as Record<
     string,
     ArtifactVersionInfo
@@ -162,6 +177,7 @@ async function runStepInProcess(argv: string[], workDir: string, secretValues: s
     echo: (line) => process.stdout.write(`${line}\n`),
     signal: controller.signal,
     secretValues,
+    ...(attempt === undefined ? {} : { attempt }),
   })
   await store.close()
   return outcome.status === 'completed' ? 0 : 1

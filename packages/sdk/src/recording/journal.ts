@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { ArtifactStoreHost } from '@strata/core'
+import type { ArtifactStoreHost, StepOutcome } from '@strata/core'
 import type { StoreRepositories } from '@strata/store'
 import type { RunEvent, RunRecorder } from './run-events.js'
 import { applyRunEvent } from './store-recorder.js'
@@ -67,6 +67,18 @@ export async function writeJournalEvents(
   await store.write(journalKey(runId, step, writer, 1), JSON.stringify(events))
 }
 
+/** The outcome a step's journal ends with, or `undefined` while an attempt is open (or none began). */
+export function journalOutcome(events: readonly RunEvent[]): StepOutcome | undefined {
+  let outcome: StepOutcome | undefined
+  for (const event of events) {
+    if (event.type === 'step_started' || event.type === 'step_retrying') outcome = undefined
+    else if (event.type === 'step_completed') outcome = { status: 'completed' }
+    else if (event.type === 'step_cached') outcome = { status: 'cached' }
+    else if (event.type === 'step_failed') outcome = { status: event.status, error: event.error }
+  }
+  return outcome
+}
+
 /** Reads a step's journal in order. */
 export async function readJournal(
   store: ArtifactStoreHost,
@@ -91,4 +103,38 @@ export async function ingestJournal(
   const events = await readJournal(store, runId, step)
   for (const event of events) await applyRunEvent(repositories, runId, event)
   return events
+}
+
+/**
+ * Follows the journals of a whole run as they grow: each `poll()` lists the run's journal objects once and
+ * returns, per step, the events written since the previous poll, in order.
+ */
+export class JournalFollower {
+  readonly #store: ArtifactStoreHost
+  readonly #runId: string
+  readonly #seen = new Set<string>()
+
+  constructor(store: ArtifactStoreHost, runId: string) {
+    this.#store = store
+    this.#runId = runId
+  }
+
+  async poll(): Promise<Map<string, RunEvent[]>> {
+    const prefix = runKeys.root(this.#runId) + 'journal/'
+    const fresh: string[] = []
+    for await (const entry of this.#store.listAll(prefix)) {
+      if (!this.#seen.has(entry.key)) fresh.push(entry.key)
+    }
+    fresh.sort()
+    const events = new Map<string, RunEvent[]>()
+    for (const key of fresh) {
+      const step = key.slice(prefix.length).split('/')[0] ?? ''
+      const written = JSON.parse(await this.#store.readText(key)) as RunEvent[]
+      this.#seen.add(key)
+      const list = events.get(step)
+      if (list) list.push(...written)
+      else events.set(step, [...written])
+    }
+    return events
+  }
 }

@@ -4,13 +4,15 @@ import {
   type ComponentType,
   type ExperimentTrackerV1,
   type FlavorRegistry,
+  hostComponent,
   type Logger,
   type OrchestratorV1,
   resolveConfigSecrets,
+  StrataError,
   secretValuesOf,
   silentLogger,
 } from '@strata/core'
-import type { ComponentRecord, StoreRepositories } from '@strata/store'
+import type { StoreRepositories } from '@strata/store'
 import { createComponent } from '../stacks/components.js'
 import { storeSecretResolver } from '../stacks/secret-resolver.js'
 import { validateStoredStack } from '../stacks/stack-runtime.js'
@@ -29,6 +31,11 @@ export interface RunComponent {
   entry: string | undefined
 }
 
+/** Every component of a stack as a run uses it, by type: an orchestrator and an artifact store at least. */
+export type RunComponents = { orchestrator: RunComponent; artifact_store: RunComponent } & Partial<
+  Record<ComponentType, RunComponent>
+>
+
 /** Everything a pipeline run needs around it: the store, the stack's components, the project. */
 export interface RunEnvironment {
   /** The store's repositories (the workspace's store). */
@@ -36,9 +43,14 @@ export interface RunEnvironment {
   workspace: StrataWorkspace
   registry: FlavorRegistry
   stackName: string
-  orchestrator: { component: RunComponent; implementation: OrchestratorV1 }
-  artifactStore: { component: RunComponent; host: ArtifactStoreHost }
-  experimentTracker?: { component: RunComponent; create(): Promise<ExperimentTrackerV1> }
+  /** The stack's components with their secrets resolved (never printed), keyed by component type. */
+  components: RunComponents
+  /** The stack's orchestrator, behind its host. */
+  orchestrator: OrchestratorV1
+  /** The stack's artifact store, behind its host. */
+  artifactStore: ArtifactStoreHost
+  /** A new experiment tracker behind its host (one per run; the run closes it), when the stack has one. */
+  createExperimentTracker?: () => Promise<ExperimentTrackerV1>
   projectRoot: string
   configDir: string
   /** Secret values the stack's configs hold, to redact from logs and errors. */
@@ -84,27 +96,45 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
     const create = { registry, secrets, configDir: workspace.configDir, logger }
 
     const secretValues: string[] = []
-    const runComponent = async (type: ComponentType, record: ComponentRecord): Promise<RunComponent> => {
+    const components: Partial<Record<ComponentType, RunComponent>> = {}
+    // Every component's secrets are the run's too (masked in everything it writes), whether the run
+    // builds it here or a step process does.
+    for (const type of COMPONENT_TYPES) {
+      const record = stack.components[type]
+      if (!record) continue
       const entry = registry.get(type, record.flavor)
       const config = await resolveConfigSecrets(record.config, entry.configSchema, secrets)
       secretValues.push(...secretValuesOf(config, entry.configSchema))
-      return { id: record.id, name: record.name, type, flavor: record.flavor, config, entry: entry.entryUrl }
+      components[type] = {
+        id: record.id,
+        name: record.name,
+        type,
+        flavor: record.flavor,
+        config,
+        entry: entry.entryUrl,
+      }
     }
-    // The other components of the stack are built where they are used, but their secrets are the run's
-    // too: masked in everything it writes.
-    for (const type of COMPONENT_TYPES) {
+    const identity = (type: ComponentType) => {
       const record = stack.components[type]
-      if (!record || type === 'orchestrator' || type === 'artifact_store' || type === 'experiment_tracker')
-        continue
-      const { configSchema } = registry.get(type, record.flavor)
-      secretValues.push(
-        ...secretValuesOf(await resolveConfigSecrets(record.config, configSchema, secrets), configSchema),
+      return { type, name: record?.name ?? type, flavor: record?.flavor ?? 'unknown' }
+    }
+    const orchestratorRecord = stack.components.orchestrator
+    const artifactStoreRecord = stack.components.artifact_store
+    const trackerRecord = stack.components.experiment_tracker
+    const orchestratorComponent = components.orchestrator
+    const artifactStoreComponent = components.artifact_store
+    // validateStoredStack refused a stack without them; the type system cannot know that.
+    if (!orchestratorRecord || !artifactStoreRecord || !orchestratorComponent || !artifactStoreComponent) {
+      throw new StrataError(
+        'INVALID_STACK',
+        `stack '${stack.name}' needs an orchestrator and an artifact store`,
       )
     }
-    const orchestratorRecord = stack.components.orchestrator!
-    const artifactStoreRecord = stack.components.artifact_store!
-    const trackerRecord = stack.components.experiment_tracker
-    const orchestrator = await createComponent({ ...orchestratorRecord, type: 'orchestrator' }, create)
+    const orchestrator = hostComponent(
+      await createComponent({ ...orchestratorRecord, type: 'orchestrator' }, create),
+      identity('orchestrator'),
+      { logger, hostPropertiesOf: ['schedules'] },
+    )
     const artifactStore = new ArtifactStoreHost(
       await createComponent({ ...artifactStoreRecord, type: 'artifact_store' }, create),
       { name: artifactStoreRecord.name, flavor: artifactStoreRecord.flavor, logger },
@@ -114,21 +144,21 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
       workspace,
       registry,
       stackName: stack.name,
-      orchestrator: {
-        component: await runComponent('orchestrator', orchestratorRecord),
-        implementation: orchestrator,
+      components: {
+        ...components,
+        orchestrator: orchestratorComponent,
+        artifact_store: artifactStoreComponent,
       },
-      artifactStore: {
-        component: await runComponent('artifact_store', artifactStoreRecord),
-        host: artifactStore,
-      },
+      orchestrator,
+      artifactStore,
       ...(trackerRecord
         ? {
-            experimentTracker: {
-              component: await runComponent('experiment_tracker', trackerRecord),
-              // One tracker per run; the run closes it.
-              create: () => createComponent({ ...trackerRecord, type: 'experiment_tracker' }, create),
-            },
+            createExperimentTracker: async () =>
+              hostComponent(
+                await createComponent({ ...trackerRecord, type: 'experiment_tracker' }, create),
+                identity('experiment_tracker'),
+                { logger, hostResultsOf: ['startStep', 'startPipelineRun'] },
+              ),
           }
         : {}),
       projectRoot,

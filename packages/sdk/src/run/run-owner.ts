@@ -54,6 +54,8 @@ export function ownerState(owner: RunOwner): OwnerState {
  * loop stops the heartbeat, not the run. The lease decides only where liveness cannot be proven.
  */
 export function abandonedReason(run: RunRecord, now: number = Date.now()): string | undefined {
+  // A remote orchestrator owns the run: only it can say the run is gone (`runs sync` asks it).
+  if (run.remote) return undefined
   const state = ownerState(run.owner)
   if (state === 'gone') {
     return `the process that ran it (pid ${run.owner.pid} on ${run.owner.host}) is gone — resume it with 'strata pipeline runs resume ${run.name}'`

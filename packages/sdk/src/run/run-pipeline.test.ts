@@ -47,7 +47,7 @@ describe('running the example pipeline in-process', () => {
       version: 1,
       materializer: 'strata.json',
     })
-    expect(JSON.parse(await environment.artifactStore.host.readText(`${result.prefix}data.json`))).toEqual({
+    expect(JSON.parse(await environment.artifactStore.readText(`${result.prefix}data.json`))).toEqual({
       baseline: expect.any(Number),
       error: 0,
     })
@@ -95,7 +95,7 @@ describe('running the example pipeline with a process per step', () => {
     const evaluateRun = (await runs.stepRun(first.id, 'evaluate'))!
     expect(await runs.metadata('step_run', evaluateRun.id)).toEqual({ meanAbsoluteError: 0 })
     const loadRun = (await runs.stepRun(first.id, 'load'))!
-    expect(await environment.artifactStore.host.readText(loadRun.logKey!)).toContain('loading 20 rows')
+    expect(await environment.artifactStore.readText(loadRun.logKey!)).toContain('loading 20 rows')
 
     const second = await training.run({ environment, settings, output: false })
     expect(Object.values(second.steps)).toEqual(['cached', 'cached', 'cached', 'cached', 'cached'])

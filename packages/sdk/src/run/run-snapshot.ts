@@ -80,18 +80,18 @@ export function buildSnapshot(
   })
   const components = {
     orchestrator: {
-      name: environment.orchestrator.component.name,
-      flavor: environment.orchestrator.component.flavor,
+      name: environment.components.orchestrator.name,
+      flavor: environment.components.orchestrator.flavor,
     },
     artifact_store: {
-      name: environment.artifactStore.component.name,
-      flavor: environment.artifactStore.component.flavor,
+      name: environment.components.artifact_store.name,
+      flavor: environment.components.artifact_store.flavor,
     },
-    ...(environment.experimentTracker
+    ...(environment.components.experiment_tracker
       ? {
           experiment_tracker: {
-            name: environment.experimentTracker.component.name,
-            flavor: environment.experimentTracker.component.flavor,
+            name: environment.components.experiment_tracker.name,
+            flavor: environment.components.experiment_tracker.flavor,
           },
         }
       : {}),

@@ -44,7 +44,7 @@ describe('a snapshot newer than this Strata', () => {
         modules: {},
         snapshot: { ...snapshot, schemaVersion: 2 as never },
         stepId: 'prepare',
-        store: environment.artifactStore.host.store,
+        store: environment.artifactStore.store,
         inputs: {},
       }),
     ).rejects.toMatchObject({

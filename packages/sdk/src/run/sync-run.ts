@@ -4,6 +4,7 @@ import { ingestJournal } from '../recording/journal.js'
 import type { RunEnvironment } from './run-environment.js'
 import { failedStepsError } from './run-outcome.js'
 import { ABANDONED, reconcileAbandonedRuns } from './run-owner.js'
+import { type SyncRemoteOptions, syncRemoteRun } from './sync-remote.js'
 
 /**
  * Ingests the journals step processes wrote for a run (idempotent), then settles a run that has ended
@@ -13,15 +14,21 @@ import { ABANDONED, reconcileAbandonedRuns } from './run-owner.js'
  * @returns the number of events applied
  * @throws StrataError `RUN_NOT_FOUND`
  */
-export async function syncRun(environment: RunEnvironment, reference: string): Promise<number> {
+export async function syncRun(
+  environment: RunEnvironment,
+  reference: string,
+  options: SyncRemoteOptions = {},
+): Promise<number> {
   const { runs } = environment.repositories
   // A run whose owner is gone is marked failed first, so that it can be settled now.
   await reconcileAbandonedRuns(environment)
   const run = await runs.require(reference)
   const snapshot = await runs.snapshot<PipelineSnapshot>(run.id)
+  if (run.remote && (run.status === 'running' || run.status === 'initializing'))
+    return syncRemoteRun(environment, run, snapshot, options)
   let events = 0
   for (const step of snapshot.steps) {
-    events += (await ingestJournal(environment.repositories, environment.artifactStore.host, run.id, step.id))
+    events += (await ingestJournal(environment.repositories, environment.artifactStore, run.id, step.id))
       .length
   }
   await settleRun(environment.repositories, await runs.require(run.id), snapshot)

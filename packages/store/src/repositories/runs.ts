@@ -17,6 +17,13 @@ export interface RunOwner {
   startedAt: string
 }
 
+/** Where a run that a remote orchestrator carries is found again: its component and the orchestrator's handle. */
+export interface RemoteRun {
+  /** The orchestrator component's name. */
+  orchestrator: string
+  handle: Record<string, unknown>
+}
+
 export interface RunRecord {
   id: string
   name: string
@@ -32,6 +39,10 @@ export interface RunRecord {
   error: string | null
   modelVersionId: string | null
   resumedFrom: string | null
+  /** Set once a remote orchestrator took the run: it owns the run from then on, not a local process. */
+  remote: RemoteRun | null
+  /** The schedule that started the run, if one did. */
+  scheduleId: string | null
   createdAt: string
   endedAt: string | null
 }
@@ -63,6 +74,7 @@ export interface NewRun {
   owner: RunOwner
   leaseMs: number
   resumedFrom?: string
+  scheduleId?: string
 }
 
 export interface Page<T> {
@@ -157,6 +169,10 @@ export interface RunRepository {
   /** Renews the run's lease. */
   heartbeat(runId: string): Promise<void>
   setModelVersion(runId: string, modelVersionId: string): Promise<void>
+  /** Records that a remote orchestrator took the run (its owner is then the remote side). */
+  setRemote(runId: string, remote: RemoteRun): Promise<void>
+  /** Active runs that remote orchestrators carry (for `runs sync`). */
+  activeRemote(): Promise<RunRecord[]>
   /** Deletes a run, its step runs and its links to model versions; artifact versions stay (see prune). */
   delete(runId: string): Promise<void>
   /**
@@ -174,6 +190,15 @@ export interface RunRepository {
    * A cached step run points at the run that really produced the outputs.
    */
   findCacheHit(cacheKey: string): Promise<CacheHit | undefined>
+  /**
+   * Completed executions of a step definition with this code fingerprint, newest first: what a remote
+   * run's driver may reuse once it knows the inputs' digests (an indexed query).
+   */
+  cacheCandidates(
+    step: string,
+    codeFingerprint: string,
+    limit: number,
+  ): Promise<Array<{ stepRunId: string; cacheKey: string; cacheParts: Record<string, unknown> | null }>>
   /** The previous step run of the same pipeline step (for explain-cache). */
   previousStepRun(stepRun: StepRunRecord): Promise<StepRunRecord | undefined>
   linkArtifact(

@@ -214,6 +214,29 @@ CREATE TABLE model_stage_events (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    description: 'remote runs, schedules, cache candidates by step',
+    sql: `
+ALTER TABLE runs ADD COLUMN remote TEXT;
+ALTER TABLE runs ADD COLUMN schedule_id TEXT;
+CREATE INDEX runs_remote ON runs (status) WHERE remote IS NOT NULL AND status IN ('initializing', 'running');
+CREATE INDEX step_runs_step_completed ON step_runs (step, ended_at DESC) WHERE status = 'completed';
+
+CREATE TABLE schedules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  pipeline_id TEXT NOT NULL REFERENCES pipelines (id),
+  stack_name TEXT NOT NULL,
+  orchestrator TEXT NOT NULL,
+  artifact_store_uri TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  time_zone TEXT,
+  handle TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+`,
+  },
 ]
 
 /**

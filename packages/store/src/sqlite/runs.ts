@@ -7,6 +7,7 @@ import type {
   NewRun,
   Page,
   PipelineSummary,
+  RemoteRun,
   RunOwner,
   RunRecord,
   RunRepository,
@@ -20,7 +21,7 @@ import { now, type Row, type SqliteDatabase } from './sqlite-database.js'
 
 const RUN_COLUMNS = `r.id, r.name, r.pipeline_id, p.name AS pipeline_name, r.status, r.stack_name, r.artifact_store_uri,
   r.parameters, r.owner_host, r.owner_pid, r.owner_started_at, r.heartbeat_at, r.lease_ms, r.error,
-  r.model_version_id, r.resumed_from, r.created_at, r.ended_at`
+  r.model_version_id, r.resumed_from, r.remote, r.schedule_id, r.created_at, r.ended_at`
 
 function toRun(row: Row): RunRecord {
   return {
@@ -42,6 +43,8 @@ function toRun(row: Row): RunRecord {
     error: (row.error as string | null) ?? null,
     modelVersionId: (row.model_version_id as string | null) ?? null,
     resumedFrom: (row.resumed_from as string | null) ?? null,
+    remote: row.remote ? (JSON.parse(row.remote as string) as RemoteRun) : null,
+    scheduleId: (row.schedule_id as string | null) ?? null,
     createdAt: row.created_at as string,
     endedAt: (row.ended_at as string | null) ?? null,
   }
@@ -103,8 +106,8 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
       const at = now()
       this.#store.run(
         `INSERT INTO runs (id, name, pipeline_id, status, stack_name, artifact_store_uri, snapshot, parameters,
-           owner_host, owner_pid, owner_started_at, heartbeat_at, lease_ms, resumed_from, created_at)
-         VALUES (?, ?, ?, 'initializing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           owner_host, owner_pid, owner_started_at, heartbeat_at, lease_ms, resumed_from, schedule_id, created_at)
+         VALUES (?, ?, ?, 'initializing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         run.name,
         this.ensurePipeline(run.pipelineName),
@@ -118,6 +121,7 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
         at,
         run.leaseMs,
         run.resumedFrom ?? null,
+        run.scheduleId ?? null,
         at,
       )
       return this.require(id)
@@ -278,6 +282,18 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
   setModelVersion(runId: string, modelVersionId: string): void {
     this.#store.run('UPDATE runs SET model_version_id = ? WHERE id = ?', modelVersionId, runId)
   }
+  setRemote(runId: string, remote: RemoteRun): void {
+    this.#store.run('UPDATE runs SET remote = ? WHERE id = ?', JSON.stringify(remote), runId)
+  }
+
+  activeRemote(): RunRecord[] {
+    return this.#store
+      .all<Row>(
+        `SELECT ${RUN_COLUMNS} FROM runs r JOIN pipelines p ON p.id = r.pipeline_id
+         WHERE r.remote IS NOT NULL AND r.status IN ('initializing', 'running') ORDER BY r.created_at`,
+      )
+      .map(toRun)
+  }
 
   delete(runId: string): void {
     this.#store.transaction(() => {
@@ -359,6 +375,29 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
     )
     if (!row) return undefined
     return { stepRunId: row.id, runId: row.run_id, outputs: this.stepArtifacts(row.id, 'output') }
+  }
+
+  cacheCandidates(
+    step: string,
+    codeFingerprint: string,
+    limit: number,
+  ): Array<{ stepRunId: string; cacheKey: string; cacheParts: Record<string, unknown> | null }> {
+    return this.#store
+      .all<Row>(
+        `SELECT id, cache_key, cache_parts FROM step_runs
+         WHERE step = ? AND status = 'completed' AND cache_key IS NOT NULL AND json_extract(cache_parts, '$.code') = ?
+         ORDER BY ended_at DESC LIMIT ?`,
+        step,
+        codeFingerprint,
+        limit,
+      )
+      .map((row) => ({
+        stepRunId: row.id as string,
+        cacheKey: row.cache_key as string,
+        cacheParts: row.cache_parts
+          ? (JSON.parse(row.cache_parts as string) as Record<string, unknown>)
+          : null,
+      }))
   }
 
   /** The previous step run of the same pipeline step (for explain-cache). */

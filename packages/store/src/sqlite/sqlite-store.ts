@@ -11,6 +11,7 @@ import type { ComponentRepository } from '../repositories/components.js'
 import type { FlavorRepository } from '../repositories/flavors.js'
 import type { ModelRepository } from '../repositories/models.js'
 import type { RunRepository } from '../repositories/runs.js'
+import type { ScheduleRepository } from '../repositories/schedules.js'
 import type { SecretRepository } from '../repositories/secrets.js'
 import { loadSecretsKey } from '../repositories/secrets-key.js'
 import type { SettingsRepository } from '../repositories/settings.js'
@@ -22,6 +23,7 @@ import { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
 import { SqliteModelRepository } from './models.js'
 import { queued } from './queued-repository.js'
 import { SqliteRunRepository } from './runs.js'
+import { SqliteScheduleRepository } from './schedules.js'
 import { SqliteSecretRepository } from './secrets.js'
 import { SqliteSettingsRepository } from './settings.js'
 import { type Row, SqliteDatabase } from './sqlite-database.js'
@@ -61,6 +63,7 @@ interface SqliteRepositories {
   runs: SqliteRunRepository
   artifacts: SqliteArtifactRepository
   models: SqliteModelRepository
+  schedules: SqliteScheduleRepository
 }
 
 /**
@@ -83,6 +86,7 @@ export class SqliteStore implements MetadataStore {
   readonly runs: RunRepository
   readonly artifacts: ArtifactRepository
   readonly models: ModelRepository
+  readonly schedules: ScheduleRepository
   readonly #database: SqliteDatabase
   readonly #sqlite: SqliteRepositories
   readonly #queue: TransactionQueue
@@ -104,7 +108,10 @@ export class SqliteStore implements MetadataStore {
       runs: new SqliteRunRepository(database),
       artifacts: new SqliteArtifactRepository(database),
       models: new SqliteModelRepository(database),
+      schedules: undefined as unknown as SqliteScheduleRepository,
     }
+    const runs = this.#sqlite.runs
+    this.#sqlite.schedules = new SqliteScheduleRepository(database, (name) => runs.ensurePipeline(name))
     this.#queue = new TransactionQueue(() => this.#context?.getStore())
     const repositories = this.#repositories(this.#queue)
     this.stacks = repositories.stacks
@@ -115,6 +122,7 @@ export class SqliteStore implements MetadataStore {
     this.runs = repositories.runs
     this.artifacts = repositories.artifacts
     this.models = repositories.models
+    this.schedules = repositories.schedules
   }
 
   /**
@@ -299,6 +307,7 @@ class SqliteSession implements StoreRepositories {
   #runs: RunRepository | undefined
   #artifacts: ArtifactRepository | undefined
   #models: ModelRepository | undefined
+  #schedules: ScheduleRepository | undefined
 
   constructor(sqlite: SqliteRepositories, queue: TransactionQueue, open: OpenTransaction) {
     this.#sqlite = sqlite
@@ -344,6 +353,11 @@ class SqliteSession implements StoreRepositories {
   get models(): ModelRepository {
     this.#models ??= queued<ModelRepository>(this.#sqlite.models, this.#queue)
     return this.#models
+  }
+
+  get schedules(): ScheduleRepository {
+    this.#schedules ??= queued<ScheduleRepository>(this.#sqlite.schedules, this.#queue)
+    return this.#schedules
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
