@@ -12,4 +12,5 @@ export const INTEGRATION_RANGES: Readonly<Record<string, string>> = {
   '@strata/s3': '0.0.x',
   '@strata/gcs': '0.0.x',
   '@strata/mlflow': '0.0.x',
+  '@strata/kubernetes': '0.0.x',
 }

@@ -37,6 +37,12 @@ export const INTEGRATIONS: readonly Integration[] = [
     flavors: [{ type: 'artifact_store', name: 'gcp' }],
   },
   {
+    name: 'kubernetes',
+    package: '@strata/kubernetes',
+    description: 'Run pipelines on Kubernetes: one Job per step, no image to build',
+    flavors: [{ type: 'orchestrator', name: 'kubernetes' }],
+  },
+  {
     name: 'mlflow',
     package: '@strata/mlflow',
     description: 'MLflow experiment tracking',
