@@ -9,7 +9,13 @@ import {
 import type { z } from 'zod'
 import { Compilation } from '../dsl/compilation.js'
 import type { RuntimeHandle } from '../dsl/handles.js'
-import type { ExecutionConfig, FailureHook, Settings, StepDefinition, SuccessHook } from '../dsl/step.js'
+import type {
+  ExecutionConfig,
+  FailureHook,
+  Settings,
+  StepDefinition,
+  SuccessHook,
+} from '../dsl/step-definition.js'
 import { findNonJson } from '../util/json.js'
 import type { RunConfig } from './run-config.js'
 

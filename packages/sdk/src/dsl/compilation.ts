@@ -1,6 +1,6 @@
 import { StrataError } from '@strata/core'
 import { invocationIdOf, markInvocation, outputHandle, type RuntimeHandle, runtimeHandle } from './handles.js'
-import type { StepDefinition } from './step.js'
+import type { StepDefinition } from './step-definition.js'
 
 /** Invocation options as the runtime sees them (types stripped). */
 export interface RawInvocationOptions {

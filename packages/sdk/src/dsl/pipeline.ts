@@ -4,7 +4,7 @@ import { type CompiledPipeline, compilePipeline, type PipelineDefinition } from 
 import type { RunConfig } from '../compiler/run-config.js'
 import type { PipelineRun, RunOptions } from '../run/run-pipeline.js'
 import { callerModule } from './caller-module.js'
-import type { ExecutionConfig, FailureHook, SuccessHook } from './step.js'
+import type { ExecutionConfig, FailureHook, SuccessHook } from './step-definition.js'
 
 const PIPELINE = Symbol.for('strata.pipeline')
 

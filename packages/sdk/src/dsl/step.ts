@@ -1,60 +1,23 @@
-import {
-  type ArtifactKind,
-  type ModelReference,
-  type RetryPolicy,
-  type StepContext,
-  StrataError,
-} from '@strata/core'
+import { type StepContext, StrataError } from '@strata/core'
 import type { z } from 'zod'
-import type { Materializer } from '../materializers/materializer.js'
 import { callerModule } from './caller-module.js'
 import { currentCompilation, type RawInvocationOptions } from './compilation.js'
 import type { InputHandle, OutputHandle, StepInvocation } from './handles.js'
 import type { ModelSpec } from './model.js'
+import type { StepConfig, StepDefinition } from './step-definition.js'
+
+// The runtime's types, where users and the SDK's index have always found them.
+export type {
+  ExecutionConfig,
+  FailureHook,
+  HookContext,
+  OutputConfig,
+  Settings,
+  StepDefinition,
+  SuccessHook,
+} from './step-definition.js'
 
 const STEP = Symbol.for('strata.step')
-
-/** Component settings keyed `<type>.<flavor>` (e.g. `'orchestrator.local': { isolation: 'process' }`). */
-export type Settings = Record<string, Record<string, unknown>>
-
-/** How one output is stored. */
-export interface OutputConfig {
-  /** The artifact's name; versions are numbered per name. @default `<pipeline>::<step>::<output>`, or the output's name when `outputs` names it */
-  name?: string
-  /** @default 'data' */
-  kind?: ArtifactKind
-  /** A materializer id; otherwise chosen by the value's type. */
-  materializer?: string
-}
-
-export interface HookContext {
-  pipelineName: string
-  runId: string
-  runName: string
-  /** The step's invocation id (step hooks only). */
-  stepName?: string
-}
-
-export type SuccessHook = (context: HookContext) => void | Promise<void>
-export type FailureHook = (error: Error, context: HookContext) => void | Promise<void>
-
-/** Configuration shared by steps and pipelines; the step level wins. */
-export interface ExecutionConfig {
-  /** Reuse outputs of an earlier identical execution. @default true */
-  cache?: boolean
-  /** Bump to invalidate cached results without changing code. */
-  cacheVersion?: string
-  retry?: Partial<RetryPolicy>
-  settings?: Settings
-  /** Opt in to the stack's experiment tracker (`true`, or the tracker component's name). */
-  experimentTracker?: boolean | string
-  model?: ModelReference
-  /** Names of environment variables the step depends on (part of the cache key, not their values). */
-  env?: string[]
-  /** Names of secrets the step uses (part of the cache key). */
-  secrets?: string[]
-  materializers?: Materializer[]
-}
 
 type ParamsSchema = z.ZodObject | undefined
 type ParamsInput<S extends ParamsSchema> = S extends z.ZodObject ? z.input<S> : Record<string, never>
@@ -98,7 +61,7 @@ export interface StepOptions<
   TInNames extends readonly string[],
   TOutNames extends OutputNames,
   TModel extends Record<string, unknown> = Record<string, unknown>,
-> extends Omit<ExecutionConfig, 'model'> {
+> extends Omit<StepConfig, 'model'> {
   /** The model this step works on (`ctx.model`); overrides the pipeline's. Use `model<{...}>()` to type its artifacts. */
   model?: ModelSpec<TModel>
   /** Unique in a pipeline run; the invocation id when called once. */
@@ -109,27 +72,6 @@ export interface StepOptions<
   outputs?: TOutNames
   /** The step's parameters: JSON values, validated, part of the cache key. */
   params?: S
-  /** Per output: artifact name, kind, materializer. Keyed by output name (`output` for a single output). */
-  artifacts?: Record<string, OutputConfig>
-  onSuccess?: SuccessHook
-  onFailure?: FailureHook
-}
-
-/** The runtime description of a step (everything but its call signature). */
-export interface StepDefinition {
-  readonly name: string
-  readonly inputs: readonly string[]
-  /** `undefined` = one output named `output`. */
-  readonly outputs: readonly string[] | undefined
-  readonly params: z.ZodObject | undefined
-  readonly fn: (
-    inputs: Record<string, unknown>,
-    context: StepContext<Record<string, unknown>>,
-  ) => Promise<unknown>
-  readonly config: ExecutionConfig &
-    Pick<StepOptions<undefined, [], undefined>, 'artifacts' | 'onSuccess' | 'onFailure'>
-  /** The file that defined the step (its code fingerprint starts there). */
-  readonly module: string | undefined
 }
 
 /** A step: call it inside a pipeline body to wire it; `.definition` describes it. */

@@ -1,5 +1,5 @@
 import { StrataError } from '@strata/core'
-import type { StepDefinition } from '../dsl/step.js'
+import type { StepDefinition } from '../dsl/step-definition.js'
 
 /**
  * Calls a step's function directly, outside any pipeline: parameters are validated, the context logs to
