@@ -2,7 +2,7 @@
 // side, so a reader can check that both do the same work: every step sleeps `ms` and passes a small
 // artifact (an integer) to the next.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type OutputHandle, pipeline, step } from '@strata/sdk'
+import { input, type OutputHandle, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 
 const timing = z.object({ ms: z.number().min(0) })
@@ -16,8 +16,8 @@ export const first = step(
 )
 
 export const link = step(
-  { name: 'link', inputs: ['value'], params: timing },
-  async ({ value }: { value: number }, ctx) => {
+  { name: 'link', inputs: { value: input<number>() }, params: timing },
+  async ({ value }, ctx) => {
     await sleep(ctx.params.ms)
     return value + 1
   },
@@ -34,7 +34,7 @@ export const chain = pipeline(
     }),
   },
   ({ n, ms, start }) => {
-    let value: OutputHandle<number> = first({}, { params: { ms, start } })
+    let value: OutputHandle<number> = first({ params: { ms, start } })
     for (let index = 1; index < n; index++) value = link({ value }, { params: { ms } })
   },
 )
@@ -42,8 +42,12 @@ export const chain = pipeline(
 export const source = step({ name: 'source' }, async () => 1)
 
 export const work = step(
-  { name: 'work', inputs: ['seed'], params: z.object({ ms: z.number().min(0), index: z.number().int() }) },
-  async ({ seed }: { seed: number }, ctx) => {
+  {
+    name: 'work',
+    inputs: { seed: input<number>() },
+    params: z.object({ ms: z.number().min(0), index: z.number().int() }),
+  },
+  async ({ seed }, ctx) => {
     await sleep(ctx.params.ms)
     return seed + ctx.params.index
   },
@@ -53,7 +57,7 @@ export const work = step(
 export const fanOut = pipeline(
   { name: 'bench_fan_out', params: z.object({ width: z.number().int().min(1), ms: z.number().min(0) }) },
   ({ width, ms }) => {
-    const seed = source({})
+    const seed = source()
     for (let index = 0; index < width; index++) work({ seed }, { params: { ms, index } })
   },
 )

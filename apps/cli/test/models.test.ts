@@ -9,23 +9,23 @@ import { createSandbox, ok, type Sandbox } from './helpers.js'
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
 const PIPELINES = `
-import { pipeline, step } from '@strata/sdk'
+import { input, pipeline, step } from '@strata/sdk'
 
 export const prepare = step({ name: 'prepare' }, async () => [1, 2, 3])
 
 export const fit = step(
-  { name: 'fit', inputs: ['numbers'], artifacts: { output: { name: 'adder-weights', kind: 'model' } } },
-  async ({ numbers }: { numbers: number[] }) => ({ offset: numbers.length }),
+  { name: 'fit', inputs: { numbers: input<number[]>() }, artifacts: { output: { name: 'adder-weights', kind: 'model' } } },
+  async ({ numbers }) => ({ offset: numbers.length }),
 )
 
 export const deploy = step(
-  { name: 'deploy', inputs: ['model'], artifacts: { output: { name: 'adder-endpoint', kind: 'deployment' } } },
-  async ({ model }: { model: { offset: number } }) => ({ url: 'http://127.0.0.1:9/predict', offset: model.offset }),
+  { name: 'deploy', inputs: { model: input<{ offset: number }>() }, artifacts: { output: { name: 'adder-endpoint', kind: 'deployment' } } },
+  async ({ model }) => ({ url: 'http://127.0.0.1:9/predict', offset: model.offset }),
 )
 
 export const serve = step(
-  { name: 'serve', inputs: ['model'], artifacts: { output: { name: 'adder-service', kind: 'service' } } },
-  async ({ model }: { model: { offset: number } }) => ({ replicas: 1, offset: model.offset }),
+  { name: 'serve', inputs: { model: input<{ offset: number }>() }, artifacts: { output: { name: 'adder-service', kind: 'service' } } },
+  async ({ model }) => ({ replicas: 1, offset: model.offset }),
 )
 
 export const training = pipeline({ name: 'training', model: { name: 'adder' }, cache: false }, () => {

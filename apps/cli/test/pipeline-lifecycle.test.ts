@@ -14,13 +14,13 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const PIPELINES = `
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Client, pipeline, step } from '@strata/sdk'
+import { Client, input, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 
 const mark = (what: string) => appendFileSync(process.env.MARKS!, what + '\\n')
 
 export const source = step({ name: 'source' }, async () => [1, 2, 3])
-export const check = step({ name: 'check', inputs: ['values'] }, async ({ values }: { values: number[] }) => {
+export const check = step({ name: 'check', inputs: { values: input<number[]>() } }, async ({ values }) => {
   if (process.env.BREAK_CHECK === '1') throw new Error('check is broken')
   return values.length
 })
@@ -38,8 +38,8 @@ export const nap = step({ name: 'nap', outputs: [], params: z.object({ label: z.
   await sleep(30_000, undefined, { signal: ctx.signal })
 })
 export const napping = pipeline({ name: 'napping', cache: false }, () => {
-  nap({}, { id: 'nap_a', params: { label: 'a' } })
-  nap({}, { id: 'nap_b', params: { label: 'b' } })
+  nap({ id: 'nap_a', params: { label: 'a' } })
+  nap({ id: 'nap_b', params: { label: 'b' } })
 })
 
 // Blocks its event loop: it cannot even see SIGTERM, so the orchestrator has to kill it.
@@ -51,7 +51,7 @@ export const stubborn = step({ name: 'stubborn', outputs: [] }, async () => {
 export const blocking = pipeline({ name: 'blocking', cache: false }, () => { stubborn() })
 
 export const first = step({ name: 'first' }, async () => 'ready')
-export const waiter = step({ name: 'waiter', inputs: ['signal'] }, async ({ signal }: { signal: string }, ctx) => {
+export const waiter = step({ name: 'waiter', inputs: { signal: input<string>() } }, async ({ signal }, ctx) => {
   ctx.logMetadata({ waited: true })
   mark('waiting ' + process.pid)
   while (!existsSync(process.env.GO!)) await sleep(50)

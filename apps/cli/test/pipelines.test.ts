@@ -11,7 +11,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 // A user's project: a pipeline module in TypeScript that the CLI runs with no build step.
 const PIPELINES = `
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pipeline, step } from '@strata/sdk'
+import { input, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 import { scale } from './lib/scale.js'
 
@@ -20,17 +20,17 @@ export const prepare = step({ name: 'prepare', params: z.object({ n: z.number().
   return Array.from({ length: ctx.params.n }, (_, index) => index + 1)
 })
 
-export const total = step({ name: 'total', inputs: ['numbers'] }, async ({ numbers }: { numbers: number[] }, ctx) => {
+export const total = step({ name: 'total', inputs: { numbers: input<number[]>() } }, async ({ numbers }, ctx) => {
   if (process.env.BREAK_TOTAL === '1') throw new Error('totals are broken today')
   const sum = numbers.reduce((a, b) => a + scale(b), 0)
   ctx.logMetadata({ sum })
   return sum
 })
 
-export const report = step({ name: 'report', inputs: ['sum'] }, async ({ sum }: { sum: number }) => ({ sum }))
+export const report = step({ name: 'report', inputs: { sum: input<number>() } }, async ({ sum }) => ({ sum }))
 
 export const demo = pipeline({ name: 'demo', params: z.object({ n: z.number().default(4) }) }, ({ n }) => {
-  report({ sum: total({ numbers: prepare({}, { params: { n } }) }) })
+  report({ sum: total({ numbers: prepare({ params: { n } }) }) })
 })
 
 export const slow = step({ name: 'slow', outputs: [] }, async (_inputs, ctx) => {
@@ -42,7 +42,7 @@ export const long = pipeline({ name: 'long', cache: false }, () => {
   slow()
 })
 
-export const fit = step({ name: 'fit', inputs: ['numbers'], artifacts: { output: { name: 'summer', kind: 'model' } } }, async ({ numbers }: { numbers: number[] }, ctx) => {
+export const fit = step({ name: 'fit', inputs: { numbers: input<number[]>() }, artifacts: { output: { name: 'summer', kind: 'model' } } }, async ({ numbers }, ctx) => {
   ctx.logMetadata({ size: numbers.length })
   return { offset: numbers.length }
 })

@@ -56,7 +56,7 @@ export default definePlugin({
 // Steps that leak on purpose. The values come from the environment (as a step may read a token a
 // library hands it), never from the source: the code bundle in the store holds the source.
 const PIPELINES = `
-import { pipeline, step } from '@strata/sdk'
+import { input, pipeline, step } from '@strata/sdk'
 
 export const talk = step({ name: 'talk', secrets: ['step_api'] }, async (_inputs, ctx) => {
   const { LEAK_STORE, LEAK_STEP } = process.env
@@ -69,14 +69,14 @@ export const talk = step({ name: 'talk', secrets: ['step_api'] }, async (_inputs
 export const leak = step(
   {
     name: 'leak',
-    inputs: ['said'],
+    inputs: { said: input<string>() },
     secrets: ['step_api'],
     retry: { maxRetries: 1, delay: 10 },
     onFailure: () => {
       throw new Error('step hook saw ' + process.env.LEAK_STEP)
     },
   },
-  async ({ said }: { said: string }) => {
+  async ({ said }) => {
     console.error(said, 'and about to fail with', process.env.LEAK_STEP)
     throw new TypeError('cannot use ' + process.env.LEAK_STORE + ' or ' + process.env.LEAK_STEP)
   },

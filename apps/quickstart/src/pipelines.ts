@@ -1,21 +1,9 @@
 // The quickstart's pipelines: training produces a new version of the 'churn' model; inference serves
 // whichever version is in production when it starts.
-import { model, pipeline, type StepContext, type StepTracking, step } from '@strata/sdk'
+import { input, model, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 import { type Customer, customers, type LabeledCustomer, labeled } from './data.js'
 import { accuracy, type Classifier, predict, train } from './logistic-regression.js'
-
-/**
- * The step's experiment tracker when the run opted in (the mlflow.yaml run config does), else nothing: the
- * quickstart runs on the default stack, which has no tracker.
- */
-function trackerOf(ctx: StepContext<unknown>): StepTracking | undefined {
-  try {
-    return ctx.experimentTracker
-  } catch {
-    return undefined
-  }
-}
 
 export const loadData = step(
   {
@@ -33,11 +21,11 @@ export const loadData = step(
 export const splitData = step(
   {
     name: 'split_data',
-    inputs: ['dataset'],
+    inputs: { dataset: input<LabeledCustomer[]>() },
     outputs: ['train', 'test'],
     params: z.object({ testShare: z.number().default(0.25) }),
   },
-  async ({ dataset }: { dataset: LabeledCustomer[] }, ctx) => {
+  async ({ dataset }, ctx) => {
     const cut = Math.round(dataset.length * (1 - ctx.params.testShare))
     return { train: dataset.slice(0, cut), test: dataset.slice(cut) }
   },
@@ -46,7 +34,7 @@ export const splitData = step(
 export const trainModel = step(
   {
     name: 'train_model',
-    inputs: ['train'],
+    inputs: { train: input<LabeledCustomer[]>() },
     params: z.object({
       epochs: z.number().int().min(1).default(400),
       learningRate: z.number().positive().default(0.3),
@@ -54,8 +42,10 @@ export const trainModel = step(
     }),
     artifacts: { output: { name: 'classifier', kind: 'model' } },
   },
-  async ({ train: rows }: { train: LabeledCustomer[] }, ctx) => {
-    const tracker = trackerOf(ctx)
+  async ({ train: rows }, ctx) => {
+    // No experimentTracker option: the default stack has no tracker, so the tracker is there only when the
+    // run opts the step in (mlflow.yaml does).
+    const tracker = ctx.experimentTracker
     tracker?.logParams({
       epochs: ctx.params.epochs,
       learningRate: ctx.params.learningRate,
@@ -63,7 +53,7 @@ export const trainModel = step(
     })
     const classifier = train(rows, {
       ...ctx.params,
-      // Every 20th epoch's loss goes to the experiment tracker, when the stack has one and the run opts in.
+      // Every 20th epoch's loss goes to the experiment tracker.
       ...(tracker
         ? { onEpoch: (epoch, loss) => epoch % 20 === 0 && tracker.logMetric('loss', loss, epoch) }
         : {}),
@@ -74,10 +64,13 @@ export const trainModel = step(
 )
 
 export const evaluateModel = step(
-  { name: 'evaluate_model', inputs: ['classifier', 'test'] },
-  async ({ classifier, test }: { classifier: Classifier; test: LabeledCustomer[] }, ctx) => {
+  {
+    name: 'evaluate_model',
+    inputs: { classifier: input<Classifier>(), test: input<LabeledCustomer[]>() },
+  },
+  async ({ classifier, test }, ctx) => {
     const heldOut = accuracy(classifier, test)
-    trackerOf(ctx)?.logMetrics({ accuracy: heldOut })
+    ctx.experimentTracker?.logMetrics({ accuracy: heldOut })
     // Lands on the step run and on the model version: promotion compares versions by it.
     ctx.logMetadata({ accuracy: heldOut, testRows: test.length })
     return { accuracy: heldOut }
@@ -96,7 +89,7 @@ export const training = pipeline(
     }),
   },
   ({ epochs, learningRate, l2, seed }) => {
-    const { train: trainRows, test } = splitData({ dataset: loadData({}, { params: { seed } }) })
+    const { train: trainRows, test } = splitData({ dataset: loadData({ params: { seed } }) })
     const classifier = trainModel({ train: trainRows }, { params: { epochs, learningRate, l2 } })
     evaluateModel({ classifier, test })
   },
@@ -113,11 +106,11 @@ export const loadNewCustomers = step(
 export const predictChurn = step(
   {
     name: 'predict_churn',
-    inputs: ['customers'],
+    inputs: { customers: input<Customer[]>() },
     model: model<{ classifier: Classifier }>({ name: 'churn', version: 'production' }),
     artifacts: { output: { name: 'churn-predictions' } },
   },
-  async ({ customers: rows }: { customers: Customer[] }, ctx) => {
+  async ({ customers: rows }, ctx) => {
     const classifier = await ctx.model.loadArtifact('classifier')
     return rows.map((customer) => ({
       ...customer,

@@ -19,10 +19,15 @@ export interface StepModelContext<TArtifacts extends Record<string, unknown> = R
   logMetadata(metadata: Record<string, MetadataValue>): void
 }
 
-/** What a step function receives besides its inputs. */
+/**
+ * What a step function receives besides its inputs. `TTracking` is what `experimentTracker` holds:
+ * `StepTracking` for a step that declares its tracker (`experimentTracker: true` or a name), else
+ * `StepTracking | undefined`.
+ */
 export interface StepContext<
   TParams = Record<string, unknown>,
   TModelArtifacts extends Record<string, unknown> = Record<string, unknown>,
+  TTracking extends StepTracking | undefined = StepTracking | undefined,
 > {
   readonly params: TParams
   readonly pipelineName: string
@@ -38,10 +43,11 @@ export interface StepContext<
   /** Records metadata on this step run (and on the model version, when the step has a model). */
   logMetadata(metadata: Record<string, MetadataValue>): void
   /**
-   * The active experiment tracker's run for this step.
-   * @throws StrataError `NO_EXPERIMENT_TRACKER` when the step did not opt in or the stack has none
+   * The experiment tracker's run for this step: present when the step opted in — in its declaration (then
+   * always: the run refuses a stack without the tracker), or through its pipeline or a run config —
+   * `undefined` otherwise. Never throws.
    */
-  readonly experimentTracker: StepTracking
+  readonly experimentTracker: TTracking
   /**
    * The model version of this step or pipeline.
    * @throws StrataError `NO_MODEL` when neither declares a model

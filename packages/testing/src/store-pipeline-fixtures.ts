@@ -1,4 +1,4 @@
-import { pipeline, step } from '@strata/sdk'
+import { input, pipeline, step } from '@strata/sdk'
 import { consume, produce, transform } from './orchestrator-fixtures.js'
 
 /**
@@ -6,8 +6,8 @@ import { consume, produce, transform } from './orchestrator-fixtures.js'
  * values through `STRATA_TEST_ECHO` (space-separated), it logs them too: the runtime must mask them.
  */
 export const report = step(
-  { name: 'report', inputs: ['summary'], cache: false },
-  async ({ summary }: { summary: { sum: number } }, ctx) => {
+  { name: 'report', inputs: { summary: input<{ sum: number }>() }, cache: false },
+  async ({ summary }, ctx) => {
     ctx.logger.info(`report: the sum is ${summary.sum}`)
     console.log('report: a console.log line')
     console.error('report: a console.error line')

@@ -23,7 +23,7 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pipeline, step } from '@strata/sdk'
+import { input, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 
 export const train = step(
@@ -39,7 +39,7 @@ export const train = step(
   },
 )
 
-export const evaluate = step({ name: 'evaluate', inputs: ['model'], experimentTracker: true }, async ({ model }: { model: { lr: number } }, ctx) => {
+export const evaluate = step({ name: 'evaluate', inputs: { model: input<{ lr: number }>() }, experimentTracker: true }, async ({ model }, ctx) => {
   ctx.experimentTracker.logMetrics({ accuracy: 0.9, f1: 0.8 })
   const path = join(tmpdir(), \`report-\${process.pid}.txt\`)
   await writeFile(path, \`lr \${model.lr}\`)
@@ -48,7 +48,7 @@ export const evaluate = step({ name: 'evaluate', inputs: ['model'], experimentTr
 })
 
 export const tracked = pipeline({ name: 'tracked', params: z.object({ fail: z.boolean().default(false) }), cache: false }, ({ fail }) => {
-  evaluate({ model: train({}, { params: { fail } }) })
+  evaluate({ model: train({ params: { fail } }) })
 })
 
 // Opts in by the tracker component's name, as ZenML's experiment_tracker="name" does.
@@ -76,7 +76,7 @@ export const patient = step(
   },
 )
 export const fragile = pipeline({ name: 'fragile', params: z.object({ signals: z.string() }), cache: false }, ({ signals }) => {
-  patient({}, { params: { signals } })
+  patient({ params: { signals } })
 })
 `
 

@@ -28,9 +28,9 @@ const files: Record<string, string> = {
   'lib/index.ts': "export * from './math.js'\n",
   'config.json': '{ "factor": 2 }\n',
   'steps/prepare.ts': `import { z } from 'zod'\nimport { step } from ${JSON.stringify(sdk)}\nexport const prepare = step({ name: 'prepare', params: z.object({ n: z.number().default(3) }) }, async (_i, ctx) => Array.from({ length: ctx.params.n }, (_, i) => i))\n`,
-  'steps/train.ts': `import { step } from ${JSON.stringify(sdk)}\nimport { offset } from 'fake-dep'\nimport { scale } from '../lib/index.js'\nimport config from '../config.json' with { type: 'json' }\nexport const train = step({ name: 'train', inputs: ['data'] }, async ({ data }: { data: number[] }) => data.map((x) => scale(x) * config.factor + offset).reduce((a, b) => a + b, 0) * 0 + data.length)\n`,
-  'steps/report.ts': `import { step } from ${JSON.stringify(sdk)}\nexport const report = step({ name: 'report', inputs: ['model'] }, async ({ model }: { model: number }) => ({ model }))\n`,
-  'pipeline.ts': `import { z } from 'zod'\nimport { pipeline } from ${JSON.stringify(sdk)}\nimport { prepare } from './steps/prepare.js'\nimport { train } from './steps/train.js'\nimport { report } from './steps/report.js'\nexport const cached = pipeline({ name: 'cached', params: z.object({ n: z.number().default(3) }) }, ({ n }) => { report({ model: train({ data: prepare({}, { params: { n } }) }) }) })\n`,
+  'steps/train.ts': `import { input, step } from ${JSON.stringify(sdk)}\nimport { offset } from 'fake-dep'\nimport { scale } from '../lib/index.js'\nimport config from '../config.json' with { type: 'json' }\nexport const train = step({ name: 'train', inputs: { data: input<number[]>() } }, async ({ data }) => data.map((x) => scale(x) * config.factor + offset).reduce((a, b) => a + b, 0) * 0 + data.length)\n`,
+  'steps/report.ts': `import { input, step } from ${JSON.stringify(sdk)}\nexport const report = step({ name: 'report', inputs: { model: input<number>() } }, async ({ model }) => ({ model }))\n`,
+  'pipeline.ts': `import { z } from 'zod'\nimport { pipeline } from ${JSON.stringify(sdk)}\nimport { prepare } from './steps/prepare.js'\nimport { train } from './steps/train.js'\nimport { report } from './steps/report.js'\nexport const cached = pipeline({ name: 'cached', params: z.object({ n: z.number().default(3) }) }, ({ n }) => { report({ model: train({ data: prepare({ params: { n } }) }) }) })\n`,
 }
 
 async function put(path: string, content: string): Promise<void> {

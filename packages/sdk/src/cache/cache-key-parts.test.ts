@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client } from '../client/client.js'
 import { explainCache } from '../client/explain-cache.js'
 import { artifact } from '../dsl/handles.js'
+import { input } from '../dsl/input.js'
 import { pipeline } from '../dsl/pipeline.js'
 import { type ExecutionConfig, type OutputConfig, step } from '../dsl/step.js'
 import { jsonMaterializer } from '../materializers/builtin.js'
@@ -177,7 +178,7 @@ describe('the cache key also covers', () => {
     await client.saveArtifact('numbers', [1, 2, 3])
     await client.saveArtifact('numbers', [4, 5, 6])
     await client.saveArtifact('numbers', [1, 2, 3])
-    const sum = step({ name: 'sum', inputs: ['values'] }, async ({ values }: { values: number[] }) =>
+    const sum = step({ name: 'sum', inputs: { values: input<number[]>() } }, async ({ values }) =>
       values.reduce((total, value) => total + value, 0),
     )
     const summing = (version: number) =>

@@ -2,6 +2,7 @@ import { utimes } from 'node:fs/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { executions, fragile, hooks } from '../../fixtures/fragile-pipeline.js'
 import { artifact } from '../dsl/handles.js'
+import { input } from '../dsl/input.js'
 import { pipeline } from '../dsl/pipeline.js'
 import { step } from '../dsl/step.js'
 import { type TempEnvironment, tempEnvironment } from '../test-support/temp-environment.js'
@@ -96,7 +97,7 @@ describe('Client', () => {
     await client.saveArtifact('numbers', [7])
     expect(await client.loadArtifact('numbers', { version: 1 })).toEqual([4, 5, 6])
 
-    const sum = step({ name: 'sum', inputs: ['values'] }, async ({ values }: { values: number[] }) =>
+    const sum = step({ name: 'sum', inputs: { values: input<number[]>() } }, async ({ values }) =>
       values.reduce((a, b) => a + b, 0),
     )
     const fromArtifact = pipeline({ name: 'from-artifact' }, () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { artifact } from '../dsl/handles.js'
+import { input } from '../dsl/input.js'
 import { pipeline } from '../dsl/pipeline.js'
 import { step } from '../dsl/step.js'
 import { compilePipeline } from './compile.js'
@@ -16,12 +17,12 @@ const source = step(
 const double = step(
   {
     name: 'double',
-    inputs: ['value'],
+    inputs: { value: input<number>() },
     params: z.object({ factor: z.number().default(2) }),
     retry: { maxRetries: 1 },
     settings: { 'orchestrator.local': { isolation: 'inline', level: 'step' } },
   },
-  async ({ value }: { value: number }, ctx) => value * ctx.params.factor,
+  async ({ value }, ctx) => value * ctx.params.factor,
 )
 const sink = step({ name: 'sink', outputs: [] }, async () => {})
 
@@ -37,7 +38,7 @@ const configured = pipeline(
     settings: { 'orchestrator.local': { level: 'pipeline', concurrency: 4 } },
   },
   ({ n }) => {
-    const value = source({}, { params: { n } })
+    const value = source({ params: { n } })
     double({ value }, { params: { factor: 3 } })
   },
 )
@@ -95,6 +96,36 @@ describe('compilePipeline: configuration precedence', () => {
       concurrency: 4,
     })
     expect(compiled.steps[0]!.parameters).toEqual({ n: 7 })
+  })
+
+  it('lets configuration opt a step in to the experiment tracker, but not out when its code declares one', () => {
+    const tracked = step({ name: 'tracked', experimentTracker: true }, async (_inputs, ctx) => {
+      ctx.experimentTracker.logMetric('loss', 1)
+    })
+    const body = () => {
+      tracked()
+      source()
+    }
+    const file = (steps: Record<string, { experimentTracker: boolean }>) => ({
+      file: { source: 'run.yaml', config: { steps } },
+    })
+    const compiled = compilePipeline(
+      pipeline({ name: 'p' }, body).definition,
+      file({ source: { experimentTracker: true } }),
+    )
+    expect(compiled.steps.map((compiledStep) => compiledStep.experimentTracker)).toEqual([true, true])
+    expect(
+      errorOf(() =>
+        compilePipeline(
+          pipeline({ name: 'p' }, body).definition,
+          file({ tracked: { experimentTracker: false } }),
+        ),
+      ),
+    ).toMatchObject({
+      code: 'CONFLICTING_EXPERIMENT_TRACKER',
+      message:
+        "step 'tracked' in pipeline 'p' declares experimentTracker: true in code, so its ctx.experimentTracker is always present, but run.yaml sets it to false — remove one of the two",
+    })
   })
 
   it('refuses a step parameter set differently in code and in the run config', () => {
@@ -162,10 +193,10 @@ describe('compilePipeline: the graph', () => {
   it('gives repeated steps distinct ids and orders by dependencies', () => {
     const compiled = pipeline({ name: 'repeat' }, () => {
       const one = source()
-      const two = source({}, { params: { n: 2 } })
+      const two = source({ params: { n: 2 } })
       double({ value: two }, { id: 'twice' })
       double({ value: one })
-      sink({}, { after: [one, 'twice'] })
+      sink({ after: [one, 'twice'] })
     }).compile()
     expect(compiled.steps.map((step) => step.id)).toEqual(['source', 'source_2', 'twice', 'double', 'sink'])
     expect(compiled.steps[4]!.upstream).toEqual(['source', 'twice'])
@@ -174,9 +205,9 @@ describe('compilePipeline: the graph', () => {
 
   it('refuses cycles, naming them', () => {
     const error = bodyError(() => {
-      sink({}, { id: 'a', after: ['b'] })
-      sink({}, { id: 'b', after: ['c'] })
-      sink({}, { id: 'c', after: ['a'] })
+      sink({ id: 'a', after: ['b'] })
+      sink({ id: 'b', after: ['c'] })
+      sink({ id: 'c', after: ['a'] })
     })
     expect(error.code).toBe('PIPELINE_CYCLE')
     expect(error.message).toMatch(
@@ -190,7 +221,7 @@ describe('compilePipeline: the graph', () => {
       leaked = source()
     }).compile()
     expect(bodyError(() => double({ value: leaked as never })).code).toBe('DANGLING_INPUT')
-    expect(bodyError(() => sink({}, { after: ['nowhere'] })).message).toBe(
+    expect(bodyError(() => sink({ after: ['nowhere'] })).message).toBe(
       "step 'sink' in pipeline 'p' runs after 'nowhere', which is not a step of this pipeline — use the id of a step called in the body",
     )
   })
@@ -208,8 +239,8 @@ describe('compilePipeline: the graph', () => {
     expect(bodyError(() => loose(double)({ value: 42 })).message).toBe(
       "step 'double' in pipeline 'p': input 'value' must be another step's output or artifact(...), got a number — pass plain values as params",
     )
-    expect(bodyError(() => loose(source)({}, { params: { n: 'one' } })).code).toBe('INVALID_PARAMETERS')
-    expect(bodyError(() => loose(source)({}, { params: { n: 1, m: 2 } })).code).toBe('INVALID_PARAMETERS')
+    expect(bodyError(() => loose(source)({ params: { n: 'one' } })).code).toBe('INVALID_PARAMETERS')
+    expect(bodyError(() => loose(source)({ params: { n: 1, m: 2 } })).code).toBe('INVALID_PARAMETERS')
   })
 
   it('refuses async bodies, empty bodies, and steps called outside a body', () => {
@@ -222,7 +253,7 @@ describe('compilePipeline: the graph', () => {
     ).toBe('ASYNC_PIPELINE_BODY')
     expect(bodyError(() => {}).code).toBe('EMPTY_PIPELINE')
     expect(errorOf(() => source()).message).toBe(
-      "step 'source' was called outside a pipeline body — call it inside pipeline(...)'s body, or use source.call(inputs, params) to run the function directly",
+      "step 'source' was called outside a pipeline body — call it inside pipeline(...)'s body, or use source.call(params) to run the function directly",
     )
   })
 

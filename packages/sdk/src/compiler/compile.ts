@@ -126,6 +126,32 @@ function asJson(value: unknown, what: string): JsonObject {
   return value as JsonObject
 }
 
+/**
+ * A step's experiment tracker opt-in: the last one set, code first. A step that declares one in code
+ * (`true` or a name) is typed with `ctx.experimentTracker` present, so configuration may not turn it off.
+ */
+function experimentTrackerOf(
+  where: string,
+  declared: boolean | string | undefined,
+  inCode: boolean | string | undefined,
+  configured: ReadonlyArray<readonly [source: string, value: boolean | string | undefined]>,
+): boolean | string {
+  let result = inCode
+  let setBy = 'code'
+  for (const [source, value] of configured) {
+    if (value === undefined) continue
+    result = value
+    setBy = source
+  }
+  if (result === false && declared !== undefined && declared !== false) {
+    throw new StrataError(
+      'CONFLICTING_EXPERIMENT_TRACKER',
+      `${where} declares experimentTracker: ${JSON.stringify(declared)} in code, so its ctx.experimentTracker is always present, but ${setBy} sets it to false — remove one of the two`,
+    )
+  }
+  return result ?? false
+}
+
 function topologicalOrder(
   compilation: Compilation,
   upstream: Map<string, string[]>,
@@ -345,15 +371,18 @@ export function compilePipeline(
           true,
         ...(cacheVersion === undefined ? {} : { version: cacheVersion }),
       },
-      experimentTracker:
-        pick(
-          pipelineConfig.experimentTracker,
-          config.experimentTracker,
-          file.experimentTracker,
-          fileStep.experimentTracker,
-          args.experimentTracker,
-          argsStep.experimentTracker,
-        ) ?? false,
+      experimentTracker: experimentTrackerOf(
+        where,
+        config.experimentTracker,
+        pick(pipelineConfig.experimentTracker, config.experimentTracker),
+        [
+          [
+            sources.file?.source ?? 'the run config',
+            pick(file.experimentTracker, fileStep.experimentTracker),
+          ],
+          ['run() arguments', pick(args.experimentTracker, argsStep.experimentTracker)],
+        ],
+      ),
       model: pick(pipelineConfig.model, config.model, file.model, fileStep.model, args.model, argsStep.model),
       env: [...new Set([...(pipelineConfig.env ?? []), ...(config.env ?? [])])].sort(),
       secrets: [...new Set([...(pipelineConfig.secrets ?? []), ...(config.secrets ?? [])])].sort(),

@@ -9,6 +9,8 @@ export interface RawInvocationOptions {
   id?: string | undefined
 }
 
+const OPTION_NAMES = ['params', 'after', 'id']
+
 /** One call of a step in a pipeline body. */
 export interface Invocation {
   id: string
@@ -64,17 +66,51 @@ export class Compilation {
     return this.#byId.get(id)
   }
 
-  invoke(
-    definition: StepDefinition,
-    inputs: Record<string, unknown>,
-    options: RawInvocationOptions,
-  ): unknown {
+  /**
+   * Records one call of a step: `(inputs, options?)`, or `(options?)` for a step without inputs (its
+   * definition says which), and returns its output handles.
+   */
+  invoke(definition: StepDefinition, args: readonly unknown[]): unknown {
+    const takesInputs = definition.inputs.length > 0
+    if (!takesInputs && args.length > 1) {
+      throw new StrataError(
+        'INVALID_INVOCATION',
+        `step '${definition.name}' in pipeline '${this.pipelineName}' has no inputs, so it takes its options first — ${definition.name}({ params, after, id }), not ${definition.name}({}, { ... })`,
+      )
+    }
+    const inputs = (takesInputs ? args[0] : undefined) ?? {}
+    const options = this.#options(definition, takesInputs ? args[1] : args[0])
     const id = this.#nextId(definition.name, options.id)
+    const where = `step '${id}' in pipeline '${this.pipelineName}'`
+    const resolved = this.#inputs(definition, id, inputs)
+    const after: string[] = []
+    for (const entry of options.after ?? []) {
+      const upstream = invocationIdOf(entry)
+      if (upstream === undefined) {
+        throw new StrataError(
+          'INVALID_AFTER',
+          `${where}: 'after' takes step outputs, step call results or invocation ids — got ${describeValue(entry)}`,
+        )
+      }
+      after.push(upstream)
+    }
+    const invocation: Invocation = { id, definition, inputs: resolved, params: options.params, after }
+    this.invocations.push(invocation)
+    this.#byId.set(id, invocation)
+
+    if (definition.outputs === undefined) return outputHandle(id, 'output', this)
+    const handles: Record<string, unknown> = {}
+    for (const output of definition.outputs) handles[output] = outputHandle(id, output, this)
+    return Object.freeze(markInvocation(handles, id))
+  }
+
+  /** Checks the inputs argument against the declared inputs: each one present, a handle, of this body. */
+  #inputs(definition: StepDefinition, id: string, inputs: unknown): Record<string, RuntimeHandle> {
     const where = `step '${id}' in pipeline '${this.pipelineName}'`
     if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
       throw new StrataError(
         'INVALID_INPUTS',
-        `${where}: inputs must be an object of handles, e.g. ${definition.name}({ dataset })`,
+        `${where}: inputs must be an object of handles, e.g. ${definition.name}({ ${definition.inputs[0]}: <handle> })`,
       )
     }
     const declared = new Set(definition.inputs)
@@ -98,7 +134,7 @@ export class Compilation {
           },
         )
       }
-      const value = inputs[name]
+      const value = (inputs as Record<string, unknown>)[name]
       if (value === undefined) {
         throw new StrataError(
           'MISSING_INPUT',
@@ -123,25 +159,32 @@ export class Compilation {
       }
       resolved[name] = handle
     }
-    const after: string[] = []
-    for (const entry of options.after ?? []) {
-      const upstream = invocationIdOf(entry)
-      if (upstream === undefined) {
-        throw new StrataError(
-          'INVALID_AFTER',
-          `${where}: 'after' takes step outputs, step call results or invocation ids — got ${describeValue(entry)}`,
-        )
-      }
-      after.push(upstream)
-    }
-    const invocation: Invocation = { id, definition, inputs: resolved, params: options.params, after }
-    this.invocations.push(invocation)
-    this.#byId.set(id, invocation)
+    return resolved
+  }
 
-    if (definition.outputs === undefined) return outputHandle(id, 'output', this)
-    const handles: Record<string, unknown> = {}
-    for (const output of definition.outputs) handles[output] = outputHandle(id, output, this)
-    return Object.freeze(markInvocation(handles, id))
+  /** Checks the options argument; on a step without inputs, a handle in it is an unknown input. */
+  #options(definition: StepDefinition, options: unknown): RawInvocationOptions {
+    const where = `step '${definition.name}' in pipeline '${this.pipelineName}'`
+    if (options === undefined) return {}
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new StrataError(
+        'INVALID_OPTIONS',
+        `${where}: options must be an object ({ params, after, id }), got ${describeValue(options)}`,
+      )
+    }
+    for (const [key, value] of Object.entries(options)) {
+      if (OPTION_NAMES.includes(key)) continue
+      if (definition.inputs.length === 0 && runtimeHandle(value)) {
+        throw new StrataError('UNKNOWN_INPUT', `${where} has no input '${key}' — it has no inputs`, {
+          details: { step: definition.name, input: key },
+        })
+      }
+      throw new StrataError(
+        'INVALID_OPTIONS',
+        `${where}: unknown option '${key}' — the options are ${OPTION_NAMES.join(', ')}`,
+      )
+    }
+    return options as RawInvocationOptions
   }
 
   #nextId(name: string, explicit: string | undefined): string {

@@ -51,7 +51,7 @@ export interface Pipeline<S extends ParamsSchema = ParamsSchema> {
  *
  * ```ts
  * export const training = pipeline({ name: 'training', params: z.object({ seed: z.number().default(7) }) }, (params) => {
- *   const { train, test } = split({ dataset: load({}, { params: { seed: params.seed } }) })
+ *   const { train, test } = split({ dataset: load({ params: { seed: params.seed } }) })
  *   evaluate({ model: fit({ train }), test })
  * })
  * await training.run()

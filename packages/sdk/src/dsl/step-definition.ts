@@ -1,5 +1,5 @@
-// What the runtime knows of a step: plain data and an untyped function. The typed front (`step()` and its
-// call signatures) lives in step.ts; the compiler, the runtime and direct calls need only this.
+// What the runtime knows of a step: plain data and an untyped function. The typed front (`step()`, its
+// inputs and call signatures) lives in step.ts; the compiler, the runtime and direct calls need only this.
 import type { ArtifactKind, ModelReference, RetryPolicy, StepContext } from '@strata/core'
 import type { z } from 'zod'
 import type { Materializer } from '../materializers/materializer.js'
@@ -36,7 +36,10 @@ export interface ExecutionConfig {
   cacheVersion?: string
   retry?: Partial<RetryPolicy>
   settings?: Settings
-  /** Opt in to the stack's experiment tracker (`true`, or the tracker component's name). */
+  /**
+   * Opt in to the stack's experiment tracker (`true`, or the tracker component's name). On a step, `true`
+   * or a name makes `ctx.experimentTracker` always present: the run refuses a stack without that tracker.
+   */
   experimentTracker?: boolean | string
   model?: ModelReference
   /** Names of environment variables the step depends on (part of the cache key, not their values). */

@@ -1,6 +1,8 @@
+import type { StepTracking } from '@strata/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import { artifact, type OutputHandle } from './handles.js'
+import { input } from './input.js'
 import { model } from './model.js'
 import { pipeline } from './pipeline.js'
 import { step } from './step.js'
@@ -12,24 +14,29 @@ class Model {
 
 const load = step(
   { name: 'load', params: z.object({ rows: z.number().default(10) }) },
-  async (_inputs, ctx) => Array.from({ length: ctx.params.rows }, (_, x): Row => ({ x, y: x })),
+  async (_inputs, ctx) => {
+    expectTypeOf(ctx.params).toEqualTypeOf<{ rows: number }>()
+    return Array.from({ length: ctx.params.rows }, (_, x): Row => ({ x, y: x }))
+  },
 )
 const split = step(
-  { name: 'split', inputs: ['dataset'], outputs: ['train', 'test'] },
-  async ({ dataset }: { dataset: Row[] }) => ({ train: dataset, test: dataset }),
+  { name: 'split', inputs: { dataset: input<Row[]>() }, outputs: ['train', 'test'] },
+  async ({ dataset }) => {
+    expectTypeOf(dataset).toEqualTypeOf<Row[]>()
+    return { train: dataset, test: dataset }
+  },
 )
 const train = step(
-  { name: 'train', inputs: ['train'], params: z.object({ lr: z.number() }) },
-  async (_inputs: { train: Row[] }, ctx) => {
+  { name: 'train', inputs: { train: input<Row[]>() }, params: z.object({ lr: z.number() }) },
+  async (inputs, ctx) => {
+    expectTypeOf(inputs).toEqualTypeOf<{ train: Row[] }>()
     expectTypeOf(ctx.params).toEqualTypeOf<{ lr: number }>()
     return new Model()
   },
 )
 const evaluate = step(
-  { name: 'evaluate', inputs: ['model', 'test'] },
-  async ({ model, test }: { model: Model; test: Row[] }) => ({
-    accuracy: test.length * model.weights.length,
-  }),
+  { name: 'evaluate', inputs: { model: input<Model>(), test: input<Row[]>() } },
+  async ({ model, test }) => ({ accuracy: test.length * model.weights.length }),
 )
 const report = step({ name: 'report', outputs: [] }, async () => {})
 
@@ -42,10 +49,25 @@ describe('the pipeline DSL', () => {
       expectTypeOf(trainSet).toEqualTypeOf<OutputHandle<Row[]>>()
       const model = train({ train: trainSet }, { params: { lr: 0.1 } })
       expectTypeOf(model).toEqualTypeOf<OutputHandle<Model>>()
-      evaluate({ model, test })
+      expectTypeOf(evaluate({ model, test })).toEqualTypeOf<OutputHandle<{ accuracy: number }>>()
       // An existing artifact version is an input of the declared type.
       evaluate({ model: artifact<Model>('classifier', { version: 2 }), test })
-      report({}, { after: [model] })
+    })
+  })
+
+  it('calls a step without inputs with its options directly', () => {
+    pipeline({ name: 'options' }, () => {
+      const dataset = load({ params: { rows: 5 }, id: 'small' })
+      report({ after: [dataset] })
+      report({ after: ['small'], id: 'again' })
+      // @ts-expect-error a step without inputs takes no inputs argument
+      load({}, { params: { rows: 5 } })
+      // @ts-expect-error a parameter of the wrong type
+      load({ params: { rows: 'ten' } })
+      // @ts-expect-error an unknown parameter
+      load({ params: { row: 5 } })
+      // @ts-expect-error a handle where an option is expected: the step has no inputs
+      report({ dataset })
     })
   })
 
@@ -58,14 +80,14 @@ describe('the pipeline DSL', () => {
       evaluate({ model: trainSet, test })
       // @ts-expect-error missing input
       evaluate({ model })
-      // @ts-expect-error extra input
+      // @ts-expect-error unknown input
       evaluate({ model, test, labels: test })
+      // @ts-expect-error a step with inputs needs them
+      evaluate()
       // @ts-expect-error misspelled output
       split({ dataset }).tarin
       // @ts-expect-error a handle where a parameter is expected
       train({ train: trainSet }, { params: { lr: model } })
-      // @ts-expect-error a parameter of the wrong type
-      load({}, { params: { rows: 'ten' } })
       // @ts-expect-error a plain value where a handle is expected
       evaluate({ model: new Model(), test })
     })
@@ -81,17 +103,65 @@ describe('the pipeline DSL', () => {
     })
   })
 
-  it('refuses steps whose declared inputs or outputs disagree with the function', () => {
-    // @ts-expect-error 'inputs' must list every input of the function
-    step({ name: 'bad', inputs: ['a'] }, async ({ a, b }: { a: number; b: number }) => a + b)
+  it('types the function from the declared inputs, and only from them', () => {
+    // @ts-expect-error 'b' is not a declared input
+    step({ name: 'bad', inputs: { a: input<number>() } }, async ({ a, b }) => a + b)
+    step({ name: 'typed', inputs: { a: input<number>() } }, async ({ a }) => {
+      // @ts-expect-error 'a' is a number
+      a.toUpperCase()
+      return a
+    })
+    // @ts-expect-error inputs are declared with input<T>(), not listed by name
+    step({ name: 'listed', inputs: ['a'] }, async () => 1)
     // @ts-expect-error declared outputs must be returned
     step({ name: 'bad2', outputs: ['x', 'y'] }, async () => ({ x: 1 }))
+  })
+
+  it('types step.call like the step', async () => {
+    expectTypeOf(await split.call({ dataset: [{ x: 1, y: 2 }] })).toEqualTypeOf<
+      { train: unknown; test: unknown } & { train: Row[]; test: Row[] }
+    >()
+    expectTypeOf(await load.call({ rows: 3 })).toEqualTypeOf<Row[]>()
+    await load.call()
+    await train.call({ train: [] }, { lr: 0.1 })
+    // @ts-expect-error a step without inputs takes its parameters first
+    await load.call({}, { rows: 3 })
+    // @ts-expect-error a missing input
+    await evaluate.call({ model: new Model() })
   })
 
   it('refuses an async pipeline body', () => {
     // @ts-expect-error pipeline bodies are synchronous
     pipeline({ name: 'async' }, async () => {
       load()
+    })
+  })
+})
+
+describe('the experiment tracker', () => {
+  it('is present when the step declares it', () => {
+    step({ name: 'tracked', experimentTracker: true }, async (_inputs, ctx) => {
+      expectTypeOf(ctx.experimentTracker).toEqualTypeOf<StepTracking>()
+      ctx.experimentTracker.logMetric('loss', 0.1)
+    })
+    step({ name: 'named', experimentTracker: 'mlflow' }, async (_inputs, ctx) => {
+      expectTypeOf(ctx.experimentTracker).toEqualTypeOf<StepTracking>()
+    })
+  })
+
+  it('may be absent otherwise (a pipeline or run config may opt the step in)', () => {
+    step({ name: 'untracked' }, async (_inputs, ctx) => {
+      expectTypeOf(ctx.experimentTracker).toEqualTypeOf<StepTracking | undefined>()
+      // @ts-expect-error possibly undefined
+      ctx.experimentTracker.logMetric('loss', 0.1)
+      ctx.experimentTracker?.logMetric('loss', 0.1)
+    })
+    step({ name: 'off', experimentTracker: false }, async (_inputs, ctx) => {
+      expectTypeOf(ctx.experimentTracker).toEqualTypeOf<StepTracking | undefined>()
+    })
+    const flag: boolean = Math.random() > 0.5
+    step({ name: 'maybe', experimentTracker: flag }, async (_inputs, ctx) => {
+      expectTypeOf(ctx.experimentTracker).toEqualTypeOf<StepTracking | undefined>()
     })
   })
 })

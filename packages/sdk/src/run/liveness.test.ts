@@ -22,9 +22,9 @@ beforeAll(async () => {
     script,
     `import { writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { openRunEnvironment, pipeline, step } from '@strata/sdk'
+import { input, openRunEnvironment, pipeline, step } from '@strata/sdk'
 export const quick = step({ name: 'quick' }, async () => ({ rows: [1, 2, 3] }))
-export const slow = step({ name: 'slow', inputs: ['data'] }, async ({ data }) => {
+export const slow = step({ name: 'slow', inputs: { data: input() } }, async ({ data }) => {
   writeFileSync(process.env.MARKER, String(process.pid))
   await sleep(60_000)
   return data

@@ -55,15 +55,7 @@ export function createStepContext(options: StepContextOptions): StepContext<Reco
     logger: options.logger,
     signal: options.signal,
     logMetadata,
-    get experimentTracker(): StepTracking {
-      if (!options.tracking) {
-        throw new StrataError(
-          'NO_EXPERIMENT_TRACKER',
-          `step '${stepId}' has no experiment tracker — opt in with step({ experimentTracker: true }) on a stack that has one ('strata stack update -e NAME')`,
-        )
-      }
-      return options.tracking
-    },
+    experimentTracker: options.tracking,
     get model(): StepModelContext {
       if (!options.model) {
         throw new StrataError(
