@@ -163,6 +163,11 @@ export interface OrchestratorDriveContext {
   failStep(stepId: string, outcome: StepOutcome): Promise<void>
   /** The outcome of an earlier driver of this run (a restarted orchestrator pod resumes from it). */
   earlierOutcomes(): Promise<Record<string, StepOutcome>>
+  /**
+   * Records how the run is found again (`runs stop`, `runs sync`): needed for runs a schedule started,
+   * which no client saw being submitted.
+   */
+  recordHandle(handle: RemoteRunHandle): Promise<void>
   /** Records the run's end where the client and `runs sync` find it. */
   finish(result: OrchestratorRunResult): Promise<void>
 }

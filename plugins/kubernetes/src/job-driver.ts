@@ -53,6 +53,7 @@ export async function driveRun(
     `${LABELS.runId}=${labelValue(snapshot.runId)},${LABELS.role}=step`,
     intervalMs,
   )
+  await context.recordHandle({ namespace: client.namespace, job: ownJob, runId: snapshot.runId })
   const earlier = await context.earlierOutcomes()
   const done = new Set(context.cached)
   for (const [stepId, outcome] of Object.entries(earlier)) {
@@ -63,7 +64,6 @@ export async function driveRun(
 
   const drain = new AbortController()
   const force = new AbortController()
-  context.signal.addEventListener('abort', () => force.abort(context.signal.reason), { once: true })
   const watching = watchStopRequest(client, ownJob, intervalMs, drain, force)
 
   const states = await executeDag({
@@ -96,7 +96,8 @@ export async function driveRun(
   watching.stop()
   const steps: Record<string, StepRunState> = { ...states }
   for (const [stepId, outcome] of Object.entries(earlier)) steps[stepId] = outcome.status
-  await context.finish({ steps })
+  const stopped = drain.signal.aborted || force.signal.aborted
+  await context.finish({ steps, ...(stopped ? { stopped } : {}) })
 }
 
 interface StepJobOptions {

@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
-import { type ArtifactKind, type JsonObject, type PipelineSnapshot, StrataError } from '@strata/core'
+import {
+  type ArtifactKind,
+  type JsonObject,
+  type PipelineSnapshot,
+  type ScheduleInfo,
+  StrataError,
+} from '@strata/core'
 import type {
   ArtifactSummary,
   ArtifactVersionRecord,
@@ -15,6 +21,7 @@ import type {
   Page,
   PipelineSummary,
   RunRecord,
+  ScheduleRecord,
   StageEvent,
   StepRunRecord,
   StoreRepositories,
@@ -32,6 +39,7 @@ import { ownerState, reconcileAbandonedRuns } from '../run/run-owner.js'
 import type { PipelineRun } from '../run/run-pipeline.js'
 import type { SyncRemoteOptions } from '../run/sync-remote.js'
 import { syncRun } from '../run/sync-run.js'
+import { discoverScheduledRuns } from '../run/sync-schedules.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../step/artifact-io.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'
@@ -265,6 +273,65 @@ export class Client {
   async syncRun(reference: string, options: SyncRemoteOptions = {}): Promise<number> {
     const run = await this.#runs.require(reference)
     return this.#onStack(run.stackName, (environment) => syncRun(environment, run.id, options))
+  }
+
+  /**
+   * Brings every run a remote orchestrator carries up to date: records the runs that schedules started
+   * since the last look, then syncs each active remote run (on its own stack).
+   * @returns the runs it recorded and the ones it synced
+   */
+  async syncRuns(options: SyncRemoteOptions = {}): Promise<{ discovered: string[]; synced: string[] }> {
+    const discovered: string[] = []
+    for (const schedule of await this.repositories.schedules.list()) {
+      discovered.push(
+        ...(await this.#onStack(schedule.stackName, (environment) =>
+          discoverScheduledRuns(environment, schedule),
+        )),
+      )
+    }
+    const synced: string[] = []
+    for (const run of await this.#runs.activeRemote()) {
+      await this.#onStack(run.stackName, (environment) => syncRun(environment, run.id, options))
+      synced.push(run.name)
+    }
+    return { discovered, synced }
+  }
+
+  /** The schedules this store knows, each with whether its orchestrator still has it. */
+  async listSchedules(): Promise<Array<ScheduleRecord & { active: boolean | undefined }>> {
+    const result: Array<ScheduleRecord & { active: boolean | undefined }> = []
+    const byStack = new Map<string, ScheduleInfo[] | undefined>()
+    for (const schedule of await this.repositories.schedules.list()) {
+      if (!byStack.has(schedule.stackName)) {
+        byStack.set(
+          schedule.stackName,
+          await this.#onStack(schedule.stackName, async (environment) =>
+            environment.orchestrator.schedules?.list(),
+          ).catch(() => undefined),
+        )
+      }
+      const kept = byStack.get(schedule.stackName)
+      const match = kept?.find((info) => JSON.stringify(info.handle) === JSON.stringify(schedule.handle))
+      result.push({
+        ...schedule,
+        active: kept === undefined ? undefined : match !== undefined && match.active,
+      })
+    }
+    return result
+  }
+
+  /**
+   * Deletes a schedule: its orchestrator's object first (a Kubernetes CronJob, with the Secret and runtime it
+   * owns), then the record. Runs it started stay.
+   * @throws StrataError `SCHEDULE_NOT_FOUND`
+   */
+  async deleteSchedule(reference: string): Promise<ScheduleRecord> {
+    const schedule = await this.repositories.schedules.require(reference)
+    await this.#onStack(schedule.stackName, async (environment) => {
+      await environment.orchestrator.schedules?.delete(schedule.handle as JsonObject)
+    })
+    await this.repositories.schedules.delete(schedule.id)
+    return schedule
   }
 
   /**

@@ -45,6 +45,26 @@ export const stepRunConfigSchema = z
   .strict()
 
 /** The run configuration file (`--config run.yaml`), and the shape of `run()` overrides. */
+/** Standard five-field cron: minute, hour, day of month, month, day of week. */
+const cronSchema = z
+  .string()
+  .trim()
+  .refine((value) => /^([\w*/,?-]+\s+){4}[\w*/,?-]+$/.test(value), {
+    message:
+      "must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. '0 6 * * *'",
+  })
+
+const scheduleSchema = z
+  .object({
+    cron: cronSchema.describe('When to run: five-field cron, e.g. "0 6 * * *"'),
+    timeZone: z
+      .string()
+      .optional()
+      .describe('IANA time zone of the cron, e.g. "Europe/Berlin". Default: UTC'),
+    name: z.string().optional().describe("The schedule's name. Default: <pipeline>-<short id>"),
+  })
+  .strict()
+
 export const runConfigSchema = z
   .object({
     runName: z.string().optional().describe('Name of the run; default <pipeline>-<date>-<time>-<random>'),
@@ -52,10 +72,14 @@ export const runConfigSchema = z
     failureMode: z.enum(FAILURE_MODES).optional(),
     ...executionSchema,
     steps: z.record(z.string(), stepRunConfigSchema).optional().describe('Per invocation id'),
+    schedule: scheduleSchema
+      .optional()
+      .describe('Run on a cron schedule instead of now (an orchestrator that keeps schedules: kubernetes)'),
   })
   .strict()
 
 export type RunConfig = z.infer<typeof runConfigSchema>
+export type ScheduleConfig = z.infer<typeof scheduleSchema>
 export type StepRunConfig = z.infer<typeof stepRunConfigSchema>
 
 /** The JSON Schema of run configuration files (`strata pipeline config-schema`). */

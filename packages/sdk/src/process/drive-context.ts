@@ -139,6 +139,9 @@ export function createDriveContext(options: DriveContextOptions): OrchestratorDr
       }
       return outcomes
     },
+    async recordHandle(handle) {
+      await store.write(remoteKeys.handle(runId), JSON.stringify(handle))
+    },
     async finish(result) {
       await store.write(remoteKeys.result(runId), JSON.stringify(result))
     },

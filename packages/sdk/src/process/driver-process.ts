@@ -102,8 +102,13 @@ export async function runDriverProcess(argv: readonly string[]): Promise<number>
       error: (line) => console.error(redact(line)),
     }
     const controller = new AbortController()
+    // A driver being terminated (its pod deleted or evicted) leaves the steps to the next driver, which
+    // resumes from their journals: it stops at once rather than stopping them.
     for (const name of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(name, () => controller.abort(new Error(`the driver received ${name}`)))
+      process.once(name, () => {
+        controller.abort(new Error(`the driver received ${name}`))
+        process.exit(name === 'SIGTERM' ? 143 : 130)
+      })
     }
     const runUri = `${store.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
     logger.info(`driving run ${snapshot.runName}: ${snapshot.steps.length} steps`)

@@ -20,6 +20,7 @@ export interface RemotePlan {
 export const remoteKeys = {
   plan: (runId: string) => `runs/${runId}/remote/plan.json`,
   result: (runId: string) => `runs/${runId}/remote/result.json`,
+  handle: (runId: string) => `runs/${runId}/remote/handle.json`,
   /** A schedule's template: snapshot, plan and code bundle, copied into a fresh run at each tick. */
   schedule: (scheduleId: string) => `schedules/${scheduleId}/`,
   scheduleSnapshot: (scheduleId: string) => `schedules/${scheduleId}/snapshot.json`,

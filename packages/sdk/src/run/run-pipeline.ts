@@ -116,6 +116,21 @@ export async function runPipeline(
         )
       }
     }
+    const say: RunOutput | undefined =
+      output === false ? undefined : (output ?? ((line: string) => process.stdout.write(`${line}\n`)))
+    const schedule = args.schedule ?? file?.config.schedule
+    if (schedule) {
+      const { schedulePipeline } = await import('./schedule-pipeline.js')
+      return await schedulePipeline({
+        environment,
+        pipeline,
+        compiled,
+        fingerprints,
+        artifactInputs,
+        schedule,
+        output: say,
+      })
+    }
     const run = { id: randomUUID(), name: compiled.runName ?? defaultRunName(compiled.pipelineName) }
     const { repositories } = environment
     // Models resolve (or get their new version) in the transaction that records the run.
@@ -145,8 +160,6 @@ export async function runPipeline(
       if (built.model) await tx.runs.setModelVersion(run.id, built.model.versionId)
       return built
     })
-    const say: RunOutput | undefined =
-      output === false ? undefined : (output ?? ((line: string) => process.stdout.write(`${line}\n`)))
     return await executeRun({
       environment,
       snapshot,

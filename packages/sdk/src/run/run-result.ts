@@ -8,9 +8,10 @@ export interface PipelineRun {
   pipelineName: string
   /**
    * `running` when a remote orchestrator carries the run on without this process (not synchronous, or
-   * detached); `skipped` only inside a step process, where `run()` does nothing.
+   * detached); `scheduled` when the run config has a `schedule` (the id and name are the schedule's);
+   * `skipped` only inside a step process, where `run()` does nothing.
    */
-  status: RunStatus | 'skipped'
+  status: RunStatus | 'skipped' | 'scheduled'
   steps: Record<string, StepRunState>
   error?: string
 }
