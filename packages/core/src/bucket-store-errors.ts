@@ -80,7 +80,7 @@ interface Nested {
 }
 
 /** The first Node system error code (`ECONNREFUSED`) in an error, its `cause`s and aggregated errors. */
-export function systemErrorCode(error: unknown, depth = 0): string | undefined {
+function systemErrorCode(error: unknown, depth = 0): string | undefined {
   if (depth > 5 || typeof error !== 'object' || error === null) return undefined
   const nested = error as Nested
   if (typeof nested.code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(nested.code)) return nested.code

@@ -24,7 +24,6 @@ export {
   type BucketStoreIdentity,
   type DestroyableStream,
   mapBucketStoreError,
-  systemErrorCode,
   type VendorErrorMapping,
   type VendorFailure,
 } from './bucket-store-errors.js'
