@@ -334,6 +334,54 @@ describe.skipIf(skip)('runs on the kubernetes orchestrator', { timeout: 300_000 
     }
   })
 
+  it('runs on a schedule: a CronJob whose runs runs sync records, and schedule delete removes it', async () => {
+    const scheduled = await withEnvironment((environment) =>
+      pipelines.chain.run({
+        environment,
+        params: { ms: 10 },
+        settings: settings(),
+        schedule: { cron: '*/30 * * * *', timeZone: 'Europe/Berlin', name: 'nightly' },
+        output: false,
+      }),
+    )
+    expect(scheduled).toMatchObject({ status: 'scheduled', name: 'nightly', pipelineName: 'chain' })
+    const [cron] = (await batch.listNamespacedCronJob({ namespace })).items
+    expect(cron?.spec).toMatchObject({ schedule: '*/30 * * * *', timeZone: 'Europe/Berlin' })
+    // A tick, as the CronJob controller makes one (kubectl create job --from=cronjob/...).
+    const template = cron?.spec?.jobTemplate
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        metadata: { name: 'nightly-tick', labels: template?.metadata?.labels ?? {} },
+        spec: template?.spec ?? { template: {} },
+      },
+    })
+    await eventually('the tick’s run ended', async () => {
+      const tick = await batch.readNamespacedJob({ namespace, name: 'nightly-tick' })
+      return (
+        tick.status?.conditions?.some(
+          (condition) => condition.type === 'Complete' && condition.status === 'True',
+        ) === true
+      )
+    })
+    const client = await Client.open({ configDir, projectRoot: project })
+    try {
+      const { discovered } = await client.syncRuns()
+      expect(discovered).toHaveLength(1)
+      const run = await client.getRun(discovered[0] ?? '')
+      expect(run).toMatchObject({ status: 'completed', pipelineName: 'chain', scheduleId: scheduled.id })
+      expect((await client.syncRuns()).discovered).toEqual([])
+      expect(await client.listSchedules()).toMatchObject([
+        { name: 'nightly', cron: '*/30 * * * *', timeZone: 'Europe/Berlin', active: true },
+      ])
+      await client.deleteSchedule('nightly')
+      expect(await client.listSchedules()).toEqual([])
+      expect((await batch.listNamespacedCronJob({ namespace })).items).toEqual([])
+    } finally {
+      await client.close()
+    }
+  })
+
   it('leaves nothing with a secret behind, and shows the secret in no Job, Pod, ConfigMap or event', async () => {
     // Every run so far has ended: their Secrets and runtime ConfigMaps went with them (a force-stopped
     // run's with its deleted Jobs, through the garbage collector).
