@@ -33,7 +33,7 @@ export {
   type OutputHandle,
   type StepInvocation,
 } from './dsl/handles.js'
-export { input, type StepInput } from './dsl/input.js'
+export { type InputValues, input, type StepInput } from './dsl/input.js'
 export { type ModelSpec, model } from './dsl/model.js'
 export {
   isPipeline,
