@@ -100,6 +100,7 @@ export type {
   RemoteRunHandle,
   RemoteRunStaging,
   RemoteRunState,
+  RuntimePackage,
   ScheduleContext,
   ScheduleInfo,
   StepCommand,

@@ -117,14 +117,26 @@ export interface RemoteRunStaging {
    */
   env: Record<string, string>
   /**
-   * The Strata runtime: one self-contained ES module (step runner, the stack's flavors, this orchestrator)
-   * that a stock Node.js image runs with `node runtime.mjs ARGS`. Built from the installed packages.
+   * The Strata runtime (step runner, the stack's flavors, this orchestrator), built from the installed
+   * packages and packed for a volume that a stock Node.js image runs with `node <dir>/bootstrap.mjs ARGS`.
    */
-  runtime(): Promise<{ code: Uint8Array; digest: string }>
+  runtime(): Promise<RuntimePackage>
   /** Runtime arguments that run one step (`step run --run URI --step ID`). */
   stepArgs(stepId: string): string[]
   /** Runtime arguments that drive the run with {@link OrchestratorV1.drive} (`orchestrate --run URI`). */
   driverArgs(): string[]
+}
+
+/**
+ * The Strata runtime packed for a pod: write `bootstrap` as `bootstrap.mjs` and chunk `i` as
+ * `runtime.mjs.gz.<i, three digits>` anywhere under the same folder (one volume, or one per chunk: each
+ * chunk fits a Kubernetes ConfigMap); `node <folder>/bootstrap.mjs ARGS` then runs it.
+ */
+export interface RuntimePackage {
+  /** sha256 of the runtime, which the bootstrap checks. */
+  digest: string
+  bootstrap: string
+  chunks: Uint8Array[]
 }
 
 /** What a remote orchestrator gets on the client besides the shared members. */

@@ -17,7 +17,6 @@ import {
   runSecret,
   runtimeConfigMaps,
 } from './manifests.js'
-import { bootstrapScript, runtimeChunks } from './runtime-volume.js'
 
 /** How the driver in the orchestrator pod learns about its surroundings (no secret here). */
 export const DRIVER_ENV = {
@@ -77,12 +76,7 @@ export async function createRunObjects(
 ): Promise<V1Job | V1CronJob> {
   const { namespace } = client
   const runtime = await options.staging.runtime()
-  const maps = runtimeConfigMaps(
-    options.names.runtime,
-    options.run,
-    bootstrapScript(runtime.digest),
-    runtimeChunks(runtime.code),
-  )
+  const maps = runtimeConfigMaps(options.names.runtime, options.run, runtime.bootstrap, runtime.chunks)
   const runtimeNames = maps.map((map) => map.metadata?.name ?? '')
   const created: Array<() => Promise<unknown>> = []
   try {

@@ -314,7 +314,7 @@ export class Client {
       const match = kept?.find((info) => JSON.stringify(info.handle) === JSON.stringify(schedule.handle))
       result.push({
         ...schedule,
-        active: kept === undefined ? undefined : match !== undefined && match.active,
+        active: kept === undefined ? undefined : match?.active === true,
       })
     }
     return result

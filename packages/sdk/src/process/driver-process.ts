@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import {
   ArtifactStoreHost,
@@ -30,8 +31,14 @@ async function required<T>(variable: string, what: string): Promise<T> {
   return component
 }
 
-/** A schedule's tick: its template copied into a fresh run (new id and name), which the driver then runs. */
-async function startScheduledRun(store: ArtifactStoreHost, scheduleId: string): Promise<PipelineSnapshot> {
+/**
+ * A template's tick (a schedule's, or an exported pipeline's): the template copied into a fresh run (new id
+ * and name), which the driver — or the orchestrator's own DAG — then runs.
+ */
+export async function startScheduledRun(
+  store: ArtifactStoreHost,
+  scheduleId: string,
+): Promise<PipelineSnapshot> {
   const template = JSON.parse(
     await store.readText(remoteKeys.scheduleSnapshot(scheduleId)),
   ) as PipelineSnapshot
@@ -49,7 +56,7 @@ async function startScheduledRun(store: ArtifactStoreHost, scheduleId: string): 
   return snapshot
 }
 
-function idFrom(uri: string, store: ArtifactStoreHost, kind: 'runs' | 'schedules'): string {
+export function idFrom(uri: string, store: ArtifactStoreHost, kind: 'runs' | 'schedules'): string {
   const id = new RegExp(`/${kind}/([^/]+)/?$`).exec(uri)?.[1]
   if (!id || !uri.startsWith(store.uri)) {
     throw new StrataError(
@@ -126,6 +133,42 @@ export async function runDriverProcess(argv: readonly string[]): Promise<number>
     logger.info(`run ${snapshot.runName}: the driver is done`)
     await orchestrator.close?.()
     await store.close()
+    return 0
+  } catch (error) {
+    throw redactError(error, secretValues)
+  }
+}
+
+/**
+ * `strata-runtime start --template <uri> [--run <uri>] --output <file>`: the first task of a pipeline whose
+ * orchestrator runs the DAG itself (Kubeflow). With `--run` (a run the client staged) it adopts that run;
+ * without, it starts a fresh run from the template. Writes the run's URI to `--output` (the task's output
+ * parameter), which every step task then takes.
+ */
+export async function runStartProcess(argv: readonly string[]): Promise<number> {
+  const secretValues = stepProcessSecretValues()
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { template: { type: 'string' }, run: { type: 'string' }, output: { type: 'string' } },
+      strict: true,
+    })
+    if (!values.output || (!values.template && !values.run)) {
+      throw new StrataError(
+        'INVALID_ARGUMENTS',
+        'usage: strata-runtime start --template <uri> [--run <uri>] --output <file>',
+      )
+    }
+    let uri = values.run
+    if (!uri) {
+      const raw = await required<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, 'artifact store')
+      const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'start' })
+      const snapshot = await startScheduledRun(store, idFrom(values.template ?? '', store, 'schedules'))
+      uri = `${store.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
+      console.log(`started run ${snapshot.runName} from ${values.template}`)
+      await store.close()
+    }
+    await writeFile(values.output, uri)
     return 0
   } catch (error) {
     throw redactError(error, secretValues)

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildRuntimeBundle } from './runtime-bundle.js'
+import { packRuntime } from './runtime-package.js'
 
 const outside = mkdtempSync(join(tmpdir(), 'strata-runtime-test-'))
 afterAll(() => rmSync(outside, { recursive: true, force: true }))
@@ -39,5 +40,36 @@ describe('the self-contained runtime', () => {
     )
     expect(result.stderr).toContain('usage: strata-runtime step run')
     expect(result.status).toBe(2)
+  })
+
+  it('runs packed for a pod: the bootstrap finds its chunks in separate folders and checks the digest', async () => {
+    const runtime = packRuntime(await buildRuntimeBundle([localPlugin]))
+    const volume = join(outside, 'volume')
+    mkdirSync(volume, { recursive: true })
+    writeFileSync(join(volume, 'bootstrap.mjs'), runtime.bootstrap)
+    runtime.chunks.forEach((chunk, index) => {
+      const folder = join(volume, String(index))
+      mkdirSync(folder, { recursive: true })
+      writeFileSync(join(folder, `runtime.mjs.gz.${String(index).padStart(3, '0')}`), chunk)
+    })
+    let pod = 0
+    // Each run is a fresh pod: its own temporary folder, where the bootstrap writes the runtime once.
+    const run = () => {
+      const temporary = join(outside, `pod-${++pod}`)
+      mkdirSync(temporary)
+      return spawnSync(process.execPath, [join(volume, 'bootstrap.mjs'), 'nonsense'], {
+        cwd: outside,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', TMPDIR: temporary },
+      })
+    }
+    const ok = run()
+    expect(ok.stderr).toContain('usage: strata-runtime step run')
+    expect(ok.status).toBe(2)
+    // A damaged chunk is refused, not run.
+    writeFileSync(join(volume, '0', 'runtime.mjs.gz.000'), Buffer.from(runtime.chunks[0] ?? []).reverse())
+    const damaged = run()
+    expect(damaged.status).not.toBe(0)
+    expect(damaged.stderr).not.toContain('usage:')
   })
 })

@@ -1,10 +1,11 @@
 import { errorMessage } from '@strata/core'
-import { runDriverProcess } from './driver-process.js'
+import { runDriverProcess, runStartProcess } from './driver-process.js'
 import { registerBundledPlugins, runStepProcess } from './step-process.js'
 
-const USAGE = `usage: strata-runtime step run --run <run uri> --step <step id> [--one-attempt]
+const USAGE = `usage: strata-runtime step run --run <run uri> --step <step id> [--one-attempt] [--prepare]
        strata-runtime orchestrate --run <run uri>
-       strata-runtime orchestrate --schedule <schedule uri>`
+       strata-runtime orchestrate --schedule <schedule uri>
+       strata-runtime start --template <schedule uri> [--run <run uri>] --output <file>`
 
 /**
  * The entry of the self-contained Strata runtime (see runtime-bundle.ts), which a pod runs with nothing
@@ -20,6 +21,7 @@ export async function runtimeMain(
   try {
     if (command === 'step' && rest[0] === 'run') return await runStepProcess(rest.slice(1))
     if (command === 'orchestrate') return await runDriverProcess(rest)
+    if (command === 'start') return await runStartProcess(rest)
     console.error(USAGE)
     return 2
   } catch (error) {

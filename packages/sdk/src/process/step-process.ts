@@ -17,6 +17,8 @@ import { journalOutcome, readJournal, runKeys } from '../recording/journal.js'
 import { orderSecretValues } from '../run/run-secrets.js'
 import { checkSnapshotVersion } from '../run/snapshot-version.js'
 import type { ArtifactVersionInfo } from '../step/artifact-io.js'
+import { type RemotePlan, remoteKeys } from './remote-plan.js'
+import { prepareRemoteStep } from './remote-step.js'
 import type { BundledStepOptions } from './step-in-bundle.js'
 import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process-env.js'
 
@@ -106,13 +108,18 @@ export async function runStepProcess(argv: string[], workDir: string = process.c
 async function runStepInProcess(argv: string[], workDir: string, secretValues: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { run: { type: 'string' }, step: { type: 'string' }, 'one-attempt': { type: 'boolean' } },
+    options: {
+      run: { type: 'string' },
+      step: { type: 'string' },
+      'one-attempt': { type: 'boolean' },
+      prepare: { type: 'boolean' },
+    },
     strict: true,
   })
   if (!values.run || !values.step) {
     throw new StrataError(
       'INVALID_ARGUMENTS',
-      'usage: strata step run --run <run uri> --step <step id> [--one-attempt]',
+      'usage: strata step run --run <run uri> --step <step id> [--one-attempt] [--prepare]',
     )
   }
   process.env[STEP_PROCESS_ENV.marker] = '1'
@@ -143,6 +150,12 @@ async function runStepInProcess(argv: string[], workDir: string, secretValues: s
     const step = snapshot.steps.find((candidate) => candidate.id === values.step)
     // The step's retry delay, before the attempt the orchestrator started (on top of its own backoff).
     if (attempt > 1 && step) await sleep(step.retry.delay * step.retry.backoff ** (attempt - 2))
+  }
+  // No driver staged this step (Kubeflow runs the DAG itself): stage its inputs and resolve the cache here.
+  if (values.prepare && (attempt ?? 1) === 1) {
+    const plan = JSON.parse(await store.readText(remoteKeys.plan(runId))) as RemotePlan
+    const cached = await prepareRemoteStep({ store, snapshot, plan, stepId: values.step, writer: 'step' })
+    if (cached) return 0
   }
   const inputs = JSON.parse(await store.readText(runKeys.stepInputs(runId, values.step))) as Record<
     string,

@@ -2,6 +2,7 @@ import type { RemoteRunContext, RemoteRunStaging, StepRunState } from '@strata/c
 import { readRemoteResult, remoteKeys } from '../process/remote-plan.js'
 import { runtimeDriverArgs, runtimeStepArgs } from '../process/runtime-args.js'
 import { buildRuntimeBundle } from '../process/runtime-bundle.js'
+import { packRuntime } from '../process/runtime-package.js'
 import { processEnvironment, runUri } from '../process/step-process-host.js'
 import { JournalFollower } from '../recording/journal.js'
 import type { RunEvent } from '../recording/run-events.js'
@@ -25,7 +26,7 @@ export function remoteStaging(session: RunSession, uri: string, kind: 'run' | 's
   return {
     runUri: uri,
     env: processEnvironment(session.environment, session.secretValues, { orchestrator: true }),
-    runtime: () => buildRuntimeBundle(runtimeEntries(session)),
+    runtime: async () => packRuntime(await buildRuntimeBundle(runtimeEntries(session))),
     stepArgs: (stepId) => runtimeStepArgs(runUri(session.environment, session.runId), stepId),
     driverArgs: () => runtimeDriverArgs(uri, kind),
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { JsonObject, PipelineSnapshot, StepRunState } from '@strata/core'
+import type { JsonObject, OrchestratorRunResult, PipelineSnapshot, StepRunState } from '@strata/core'
 import type { RunRecord } from '@strata/store'
 import { readRemoteResult } from '../process/remote-plan.js'
 import { JournalFollower } from '../recording/journal.js'
@@ -51,14 +51,19 @@ export async function syncRemoteRun(
         })
       }
     }
-    const result = await readRemoteResult(artifactStore, run.id)
+    const remote = run.remote
+    const state = remote ? await environment.orchestrator.status?.(remote.handle as JsonObject) : undefined
+    // The driver's recorded end; else, for an orchestrator that ran the DAG itself (no driver), the steps'.
+    const result =
+      (await readRemoteResult(artifactStore, run.id)) ??
+      (state?.state === 'ended' ? await endFromSteps(environment, run, snapshot) : undefined)
     if (result) {
       const states: Record<string, StepRunState> = {}
       for (const step of snapshot.steps) states[step.id] = result.steps[step.id] ?? 'not_started'
       const status = runStatusOf(states, result.error !== undefined, result.stopped === true)
       const error = runErrorOf(run.name, status, states, result.error)
-      for (const [stepId, state] of Object.entries(states)) {
-        if (state === 'skipped') {
+      for (const [stepId, stepState] of Object.entries(states)) {
+        if (stepState === 'skipped') {
           const step = snapshot.steps.find((candidate) => candidate.id === stepId)
           await repositories.runs.upsertStepRun(run.id, stepId, {
             step: step?.step ?? stepId,
@@ -70,12 +75,8 @@ export async function syncRemoteRun(
       options.output?.(`run ${run.name}: ${status}${error ? ` — ${error}` : ''}`)
       return events
     }
-    const remote = run.remote
-    const state = remote ? await environment.orchestrator.status?.(remote.handle as JsonObject) : undefined
-    if (state?.state === 'lost' || state?.state === 'ended') {
-      const reason =
-        state.state === 'lost' ? state.reason : 'its orchestrator ended without recording the run’s end'
-      const error = `the run is gone: ${reason} — start it again, or resume it with 'strata pipeline runs resume ${run.name}'`
+    if (state?.state === 'lost') {
+      const error = `the run is gone: ${state.reason} — start it again, or resume it with 'strata pipeline runs resume ${run.name}'`
       await repositories.runs.setStatus(run.id, 'failed', { ended: true, error })
       options.output?.(`run ${run.name}: failed — ${error}`)
       return events
@@ -88,4 +89,30 @@ export async function syncRemoteRun(
     ).catch(() => {})
     if (options.signal?.aborted) return events
   }
+}
+
+/** A run's end read from its steps' records, for an orchestrator whose run ended without a driver's result. */
+async function endFromSteps(
+  environment: RunEnvironment,
+  run: RunRecord,
+  snapshot: PipelineSnapshot,
+): Promise<OrchestratorRunResult> {
+  const rows = new Map(
+    (await environment.repositories.runs.stepRuns(run.id)).map((step) => [step.name, step]),
+  )
+  const steps: Record<string, StepRunState> = {}
+  for (const step of snapshot.steps) {
+    const status = rows.get(step.id)?.status
+    steps[step.id] =
+      status === 'completed' ||
+      status === 'cached' ||
+      status === 'failed' ||
+      status === 'stopped' ||
+      status === 'skipped'
+        ? status
+        : status === undefined
+          ? 'not_started'
+          : 'failed'
+  }
+  return { steps }
 }
