@@ -6,18 +6,20 @@ import {
 import { describe, expect, it } from 'vitest'
 import { normalizeOptionName, parseArguments } from './argv.js'
 import { defineCommand } from './command.js'
-import { COMPONENT_TYPES, componentCliName, REQUIRED_COMPONENT_TYPES } from './registry.js'
+import { COMPONENT_TYPES, componentCliName, REQUIRED_COMPONENT_TYPES } from './component-types.js'
 
 const command = defineCommand({
   summary: 'test',
   args: [{ name: 'NAME', required: true, help: '' }],
-  options: [
-    { name: 'flavor', short: 'f', help: '' },
-    { name: 'alerter', short: 'al', help: '' },
-    { name: 'yes', short: 'y', type: 'boolean', help: '' },
-    { name: 'size', type: 'number', help: '' },
-    { name: 'remove-keys', multiple: true, help: '' },
-  ],
+  options: {
+    flavor: { short: 'f', help: '' },
+    alerter: { short: 'al', help: '' },
+    yes: { short: 'y', type: 'boolean', help: '' },
+    size: { type: 'number', help: '' },
+    'remove-keys': { multiple: true, help: '' },
+    output: { choices: ['table', 'json', 'yaml'], default: 'table', help: '' },
+    page: { type: 'number', default: 1, help: '' },
+  },
   extras: { kind: 'config', help: '' },
   run: async () => 0,
 })
@@ -51,12 +53,32 @@ describe('parseArguments', () => {
       yes: true,
       size: 3,
       'remove-keys': ['a', 'b', 'c'],
+      output: 'table',
+      page: 1,
     })
     expect(parsed.extras).toEqual([
       { key: 'tracking-uri', value: 'http://x' },
       { key: 'path', value: '/tmp' },
       { key: 'flag', value: true },
     ])
+  })
+
+  it('gives options that are not on the command line their defaults: false for a flag, else undefined', () => {
+    expect(parseArguments(command, ['a', '--output=json'], 'x').options).toEqual({
+      flavor: undefined,
+      alerter: undefined,
+      yes: false,
+      size: undefined,
+      'remove-keys': undefined,
+      output: 'json',
+      page: 1,
+    })
+  })
+
+  it('takes the variadic argument as an array, and requires one value when it is required', () => {
+    const install = { args: [{ name: 'NAMES', required: true, variadic: true, help: '' }] } as const
+    expect(parseArguments(install, ['a', 'b'], 'x').args).toEqual({ NAMES: ['a', 'b'] })
+    expect(() => parseArguments(install, [], 'x')).toThrow('missing NAMES')
   })
 
   it("takes what follows '--' as positionals", () => {
@@ -73,6 +95,12 @@ describe('parseArguments', () => {
       "--size needs a whole number, got '-1'",
     )
     expect(() => parseArguments(command, ['a', '-q'], 'x')).toThrow("unknown option '-q'")
+    expect(() => parseArguments(command, ['a', '--output', 'xml'], 'x')).toThrow(
+      "--output must be table, json or yaml, got 'xml'",
+    )
+    expect(() => parseArguments(command, ['a', '--yes=maybe'], 'x')).toThrow(
+      '--yes is a flag: write --yes or --yes=false',
+    )
     expect(() => parseArguments({ ...command, extras: undefined }, ['a', '--nope=1'], 'x')).toThrow(
       "unknown option '--nope'",
     )

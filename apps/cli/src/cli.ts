@@ -59,11 +59,12 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
         '',
         COMMANDS.map((candidate) => candidate.name),
       )
-    let rest = tokens.slice(1)
-    if (entry.aliasOf) rest = [...entry.aliasOf.slice(1), ...rest]
-    const root = entry.aliasOf ? COMMANDS.find((candidate) => candidate.name === entry.aliasOf![0]) : entry
-    let spec: CommandSpec | GroupSpec = await root!.load!()
-    let path = root!.name
+    const [rootName, ...aliased] = entry.aliasOf ?? [entry.name]
+    let rest = [...aliased, ...tokens.slice(1)]
+    const root = COMMANDS.find((candidate) => candidate.name === rootName)
+    if (!root?.load) throw new Error(`'strata ${rootName}' has no commands to load`)
+    let spec: CommandSpec | GroupSpec = await root.load()
+    let path = root.name
     while (spec.kind === 'group') {
       const next = rest[0]
       if (next === undefined || isHelp(next)) {
@@ -82,15 +83,19 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
       return 0
     }
     const parsed = parseArguments(spec, rest, path)
-    context = new CommandContext({ path, parsed, io, cwd, env: process.env })
     if (spec.extras?.kind === 'secret') {
       for (const extra of parsed.extras) if (typeof extra.value === 'string') io.sensitive(extra.value)
     }
-    const code = (await spec.run(context)) ?? 0
+    const commandContext = new CommandContext({ path, ...parsed, io, cwd, env: process.env })
+    context = commandContext
+    const code = (await spec.run(commandContext)) ?? 0
+    await context.close()
     context.flushWarnings()
     return code
   } catch (error) {
     context?.flushWarnings(error)
+    // Already failing: that failure is the one to report, not a second one while closing.
+    await context?.close().catch(() => undefined)
     if (error instanceof UsageError) {
       const help = `see 'strata ${error.command ? `${error.command} ` : ''}--help'`
       io.error(error.message.includes(' — ') ? error.message : `${error.message} — ${help}`)
@@ -104,7 +109,5 @@ export async function run(argv: readonly string[], cwd: string = process.cwd()):
     }
     if (process.env.STRATA_DEBUG && (error as Error)?.stack) io.note((error as Error).stack!)
     return 1
-  } finally {
-    await context?.close()
   }
 }

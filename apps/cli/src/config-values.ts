@@ -1,7 +1,7 @@
 import type { JsonSchema } from '@strata/core'
 import { normalizeOptionName } from './argv.js'
-import { UsageError } from './command.js'
 import type { CommandContext } from './context.js'
+import { UsageError } from './errors.js'
 
 const squash = (name: string): string => name.toLowerCase().replaceAll(/[-_]/g, '')
 

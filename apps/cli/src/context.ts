@@ -1,8 +1,7 @@
 import { resolve } from 'node:path'
-import type { DiscoveryResult } from '@strata/sdk/internal'
+import type { Client, DiscoveryResult } from '@strata/sdk/internal'
 import type { StrataWorkspace } from '@strata/sdk/stack-state'
-import type { ParsedArgs } from './argv.js'
-import { UsageError } from './command.js'
+import { UsageError } from './errors.js'
 import type { Io } from './output/io.js'
 import { cliVersion } from './version.js'
 
@@ -12,26 +11,49 @@ const { readFileSync } = process.getBuiltinModule('node:fs')
 
 type Sdk = typeof import('@strata/sdk/internal')
 
-/** Everything a command's `run` gets. Expensive things (the store, the SDK, discovery) load on first use. */
-export class CommandContext {
+/** Undeclared `--KEY=VALUE` options (commands that declare `extras`), in order, keys as typed. */
+export type Extras = ReadonlyArray<{ key: string; value: string | true }>
+
+/** Something a command opens and the CLI closes when the command ends, however it ends. */
+export interface Closable {
+  close(): Promise<void> | void
+}
+
+/**
+ * Everything a command's `run` gets: its arguments and options, typed by its declaration (see command.ts),
+ * and the expensive things (the store, a Client, the SDK, discovery), loaded on first use and closed when
+ * the command ends, however it ends.
+ */
+export class CommandContext<Args extends object = object, Options extends object = object> {
   readonly path: string
-  readonly args: ParsedArgs['args']
-  readonly options: ParsedArgs['options']
-  readonly extras: ParsedArgs['extras']
+  readonly args: Args
+  readonly options: Options
+  readonly extras: Extras
   readonly io: Io
   readonly cwd: string
   readonly env: NodeJS.ProcessEnv
-  #workspace: StrataWorkspace | undefined
+  #workspace: Promise<StrataWorkspace> | undefined
+  #client: Promise<Client> | undefined
   #flavors: Promise<DiscoveryResult> | undefined
   #lines: AsyncIterator<string> | undefined
+  /** Closed by close(), last opened first. */
+  readonly #owned: Closable[] = []
   /** Discovery warnings about flavors refused for their interface version, printed by flushWarnings(). */
   readonly #refusals: string[] = []
 
-  constructor(init: { path: string; parsed: ParsedArgs; io: Io; cwd: string; env: NodeJS.ProcessEnv }) {
+  constructor(init: {
+    path: string
+    args: Args
+    options: Options
+    extras: Extras
+    io: Io
+    cwd: string
+    env: NodeJS.ProcessEnv
+  }) {
     this.path = init.path
-    this.args = init.parsed.args
-    this.options = init.parsed.options
-    this.extras = init.parsed.extras
+    this.args = init.args
+    this.options = init.options
+    this.extras = init.extras
     this.io = init.io
     this.cwd = init.cwd
     this.env = init.env
@@ -42,19 +64,44 @@ export class CommandContext {
     return cliVersion()
   }
 
-  /** A string argument (positional or option). */
-  arg(name: string): string | undefined {
-    const value = this.args[name] ?? this.options[name]
-    return value === undefined || typeof value === 'string' ? value : String(value)
+  /** The user's store and the project, opened once (also when asked for twice at once). */
+  workspace(): Promise<StrataWorkspace> {
+    this.#workspace ??= import('@strata/sdk/stack-state').then(({ openWorkspace }) =>
+      this.own(openWorkspace({ cwd: this.cwd, env: this.env })),
+    )
+    return this.#workspace
   }
 
-  /** The user's store and the project, opened once. */
-  async workspace(): Promise<StrataWorkspace> {
-    if (!this.#workspace) {
-      const { openWorkspace } = await import('@strata/sdk/stack-state')
-      this.#workspace = openWorkspace({ cwd: this.cwd, env: this.env })
-    }
-    return this.#workspace
+  /** The SDK's Client on the user's store, opened once; the stack is built only when an operation needs it. */
+  client(): Promise<Client> {
+    this.#client ??= this.sdk().then(async ({ Client }) =>
+      this.own(await Client.open({ projectRoot: this.cwd })),
+    )
+    return this.#client
+  }
+
+  /**
+   * A signal that Ctrl-C (SIGINT) or SIGTERM aborts while the command runs, instead of ending the process:
+   * a run stops starting steps and aborts the running ones. The SDK leaves signals to its application.
+   */
+  interruption(): AbortSignal {
+    const controller = new AbortController()
+    const signals = ['SIGINT', 'SIGTERM'] as const
+    const stop = (signal: NodeJS.Signals): void =>
+      controller.abort(new Error(`the run was interrupted (${signal})`))
+    for (const signal of signals) process.on(signal, stop)
+    this.own({
+      close: () => {
+        for (const signal of signals) process.off(signal, stop)
+      },
+    })
+    return controller.signal
+  }
+
+  /** Hands `resource` to the CLI, which closes it when the command ends (what was opened last, first). */
+  own<T extends Closable>(resource: T): T {
+    this.#owned.push(resource)
+    return resource
   }
 
   /** The whole SDK (loads zod and the flavor machinery; not for start-up-critical commands). */
@@ -130,8 +177,20 @@ export class CommandContext {
     return /^y(es)?$/i.test(answer.trim())
   }
 
+  /**
+   * Closes what the command opened, last opened first; each is closed even when another fails.
+   * @throws the first failure to close
+   */
   async close(): Promise<void> {
-    await this.#workspace?.close()
+    let failure: { error: unknown } | undefined
+    for (const resource of this.#owned.splice(0).reverse()) {
+      try {
+        await resource.close()
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+    if (failure) throw failure.error
   }
 }
 

@@ -56,9 +56,9 @@ export function printGroupHelp(io: Io, path: string, group: GroupSpec): void {
   io.out(`Run 'strata ${path} COMMAND --help' for a command's options.`)
 }
 
-function optionLabel(option: OptionSpec): string {
-  const placeholder = option.type === 'boolean' ? '' : ` ${option.placeholder ?? option.name.toUpperCase()}`
-  return `${option.short ? `-${option.short}, ` : ''}--${option.name}${placeholder}`
+function optionLabel(name: string, option: OptionSpec): string {
+  const placeholder = option.type === 'boolean' ? '' : ` ${option.placeholder ?? name.toUpperCase()}`
+  return `${option.short ? `-${option.short}, ` : ''}--${name}${placeholder}`
 }
 
 export function usageLine(path: string, spec: CommandSpec): string {
@@ -89,7 +89,10 @@ export function printCommandHelp(io: Io, path: string, spec: CommandSpec): void 
   io.out()
   io.out(io.style('Options:', 'bold'))
   rows(io, [
-    ...(spec.options ?? []).map((option): [string, string] => [optionLabel(option), option.help]),
+    ...Object.entries(spec.options ?? {}).map(([name, option]): [string, string] => [
+      optionLabel(name, option),
+      option.help,
+    ]),
     ['-h, --help', 'Show this help'],
   ])
   if (spec.extras) {

@@ -1,24 +1,24 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
+import { type ComponentType, StrataError } from '@strata/core/base'
 import {
+  componentCliName,
   defineCommand,
   defineGroup,
   done,
-  formatOf,
   type GroupSpec,
   label,
   listOptions,
-  OUTPUT_OPTION,
-  pageFooter,
-  paginationOf,
+  outputOption,
   printData,
   printFields,
+  printList,
   printTable,
+  slicePage,
   withArticle,
 } from '../kit.js'
-import { pageRows } from '../output/page-rows.js'
+import { sortRows } from '../output/sort-rows.js'
 
 /** One row of `flavor list`: installed, custom, or first-party and not installed (`version: null`). */
 interface FlavorRow {
@@ -46,7 +46,6 @@ export function flavorGroup(type: ComponentType): GroupSpec {
         summary: `List the ${noun} flavors this project can use, and first-party ones it could install`,
         options: listOptions(['name', 'package', 'status']),
         async run(context) {
-          const format = formatOf(context)
           const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
           const all: FlavorRow[] = registry.list(type).map((entry) => {
             const custom = entry.source.kind === 'custom'
@@ -74,19 +73,18 @@ export function flavorGroup(type: ComponentType): GroupSpec {
               })
             }
           }
-          const { rows, page } = pageRows(
-            all,
-            context.options,
-            { name: (row) => row.name, package: (row) => row.package, status: (row) => row.status },
-            context.path,
-          )
-          if (format !== 'table') {
-            await printData(context.io, format, { items: rows, pagination: paginationOf(page) })
-            return 0
-          }
-          printTable(
-            context.io,
-            [
+          return printList(context, {
+            rows: (page) =>
+              slicePage(
+                sortRows(all, context.options.sort, {
+                  name: (row) => row.name,
+                  package: (row) => row.package,
+                  status: (row) => row.status,
+                }),
+                page,
+              ),
+            noun: `${noun} flavors`,
+            columns: [
               { header: 'FLAVOR', value: (row) => row.name },
               {
                 header: 'PACKAGE',
@@ -96,19 +94,16 @@ export function flavorGroup(type: ComponentType): GroupSpec {
               { header: 'STATUS', value: (row) => row.status },
               { header: 'DESCRIPTION', value: (row) => row.description },
             ],
-            rows,
-          )
-          pageFooter(context.io, page, `${noun} flavors`)
-          return 0
+          })
         },
       }),
       describe: defineCommand({
         summary: `Show ${withArticle(noun)} flavor's configuration fields`,
         args: [{ name: 'FLAVOR', required: true, help: 'The flavor' }],
-        options: [OUTPUT_OPTION],
+        options: outputOption,
         async run(context) {
-          const format = formatOf(context)
-          const name = context.arg('FLAVOR')!
+          const { output } = context.options
+          const name = context.args.FLAVOR
           const [sdk, { registry }, { describeJsonSchemaFields }] = await Promise.all([
             context.sdk(),
             context.flavors(),
@@ -123,8 +118,8 @@ export function flavorGroup(type: ComponentType): GroupSpec {
           }
           const entry = registry.get(type, name)
           const fields = describeJsonSchemaFields(entry.configSchema)
-          if (format !== 'table') {
-            await printData(context.io, format, {
+          if (output !== 'table') {
+            await printData(context.io, output, {
               type,
               name,
               description: entry.description,
@@ -181,7 +176,7 @@ export function flavorGroup(type: ComponentType): GroupSpec {
         args: [{ name: 'SOURCE', required: true, help: 'Path of the module' }],
         examples: [`strata ${cli} flavor register ./src/flavors/my-flavor.js`],
         async run(context) {
-          const path = resolve(context.cwd, context.arg('SOURCE')!)
+          const path = resolve(context.cwd, context.args.SOURCE)
           if (!existsSync(path)) {
             throw new StrataError(
               'FLAVOR_SOURCE_NOT_FOUND',
@@ -261,7 +256,7 @@ export function flavorGroup(type: ComponentType): GroupSpec {
         args: [{ name: 'FLAVOR', required: true, help: 'The custom flavor' }],
         async run(context) {
           const workspace = await context.workspace()
-          const name = context.arg('FLAVOR')!
+          const name = context.args.FLAVOR
           await workspace.store.transaction((tx) => tx.flavors.delete(type, name))
           done(context, `Deleted custom ${noun} flavor '${name}'.`)
           return 0

@@ -1,24 +1,21 @@
-import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
+import { type ComponentType, StrataError } from '@strata/core/base'
 import type { ComponentRecord, StrataWorkspace } from '@strata/sdk/stack-state'
 import {
   activeStackOrWarn,
   type CommandContext,
   type CommandSpec,
+  componentCliName,
   configFromExtras,
   defineCommand,
   defineGroup,
   done,
-  formatOf,
   type GroupSpec,
   label,
   listOptions,
-  OUTPUT_OPTION,
-  pageFooter,
-  pageOf,
-  paginationOf,
+  outputOption,
   printData,
   printFields,
-  printTable,
+  printList,
   removeAttributes,
   shortId,
   UsageError,
@@ -50,8 +47,8 @@ async function target(
   context: CommandContext,
   workspace: StrataWorkspace,
   type: ComponentType,
+  name: string | undefined,
 ): Promise<ComponentRecord> {
-  const name = context.arg('NAME')
   if (name !== undefined) return await workspace.store.components.get(type, name)
   const active = await activeStackOrWarn(context, workspace)
   const component = active?.components[type]
@@ -90,19 +87,19 @@ async function saveConfig(
 function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> {
   const cli = componentCliName(type)
   const noun = label(type)
-  const nameArg = { name: 'NAME', required: true, help: `The ${noun}'s name (or id)` }
+  const nameArgument = { name: 'NAME', required: true, help: `The ${noun}'s name (or id)` } as const
   return {
     register: defineCommand({
       summary: `Register a new ${noun}`,
       description: `Config keys may be spelled --tracking-uri, --tracking_uri or --trackingUri; values are checked by\nthe flavor ('strata ${cli} flavor describe FLAVOR'). Secret fields take references: --token={{my_secret.token}}.\nA value '@path' is read from that file.`,
-      args: [{ ...nameArg, help: `A name for the ${noun}` }],
-      options: [{ name: 'flavor', short: 'f', help: `The flavor ('strata ${cli} flavor list')` }],
+      args: [{ ...nameArgument, help: `A name for the ${noun}` }],
+      options: { flavor: { short: 'f', help: `The flavor ('strata ${cli} flavor list')` } },
       extras: { kind: 'config', help: 'Configuration of the flavor' },
       examples: [`strata ${cli} register my-${cli} --flavor local`],
       async run(context) {
-        const flavor = context.arg('flavor')
+        const { flavor } = context.options
         if (!flavor) throw new UsageError(`missing --flavor — see 'strata ${cli} flavor list'`, context.path)
-        const name = context.arg('NAME')!
+        const name = context.args.NAME
         const [workspace, sdk, { registry }] = await Promise.all([
           context.workspace(),
           context.sdk(),
@@ -138,71 +135,61 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       summary: `List ${noun}s`,
       options: listOptions(['name', 'flavor', 'created', 'updated']),
       async run(context) {
-        const format = formatOf(context)
-        const workspace = await context.workspace()
-        const { components } = workspace.store
-        const page = pageOf(context.options, await components.count({ type }), context.path)
-        const rows = await components.list({
-          type,
-          sort: context.arg('sort') ?? 'name',
-          limit: page.size,
-          offset: page.offset,
-        })
-        const active = await activeStackOrWarn(context, workspace)
-        const stacksUsing = new Map<string, string[]>()
-        for (const row of rows) stacksUsing.set(row.id, await components.stacksUsing(row.id))
-        if (format !== 'table') {
-          const items = await Promise.all(
-            rows.map((row) => componentData(context, row, stacksUsing.get(row.id)!)),
-          )
-          await printData(context.io, format, {
-            items,
-            pagination: paginationOf(page),
-          })
-          return 0
-        }
-        if (page.total === 0) {
-          context.io.note(
-            `No ${noun}s yet — register one with 'strata ${cli} register NAME --flavor FLAVOR'.`,
-          )
-          return 0
-        }
-        const inActive = (row: ComponentRecord) => active?.components[type]?.id === row.id
-        printTable(
-          context.io,
-          [
+        return printList(context, {
+          rows: async (page) => {
+            const workspace = await context.workspace()
+            const { components } = workspace.store
+            const total = await components.count({ type })
+            const found = await components.list({
+              type,
+              sort: context.options.sort,
+              limit: page.size,
+              offset: page.offset,
+            })
+            const active = (await activeStackOrWarn(context, workspace))?.components[type]
+            const items = []
+            for (const component of found) {
+              const stacks = await components.stacksUsing(component.id)
+              items.push({ component, stacks, active: component.id === active?.id })
+            }
+            return { items, total }
+          },
+          items: (rows) => Promise.all(rows.map((row) => componentData(context, row.component, row.stacks))),
+          noun: `${noun}s`,
+          empty: `No ${noun}s yet — register one with 'strata ${cli} register NAME --flavor FLAVOR'.`,
+          columns: [
             {
               header: 'ACTIVE',
-              value: (row) => (inActive(row) ? context.io.style('●', 'green') : ''),
+              value: (row) => (row.active ? context.io.style('●', 'green') : ''),
               shrink: false,
             },
-            { header: 'NAME', value: (row) => row.name },
-            { header: 'ID', value: (row) => shortId(row.id), shrink: false },
-            { header: 'FLAVOR', value: (row) => row.flavor },
-            { header: 'PLUGIN', value: (row) => `${row.plugin}@${row.pluginVersion}` },
-            { header: 'STACKS', value: (row) => stacksUsing.get(row.id)!.join(', ') },
+            { header: 'NAME', value: (row) => row.component.name },
+            { header: 'ID', value: (row) => shortId(row.component.id), shrink: false },
+            { header: 'FLAVOR', value: (row) => row.component.flavor },
+            {
+              header: 'PLUGIN',
+              value: (row) => `${row.component.plugin}@${row.component.pluginVersion}`,
+            },
+            { header: 'STACKS', value: (row) => row.stacks.join(', ') },
           ],
-          rows,
-        )
-        pageFooter(context.io, page, `${noun}s`)
-        return 0
+        })
       },
     }),
     describe: defineCommand({
       summary: `Show ${withArticle(noun)}'s flavor and configuration (default: the active stack's)`,
-      args: [{ ...nameArg, required: false }],
-      options: [OUTPUT_OPTION],
+      args: [{ ...nameArgument, required: false }],
+      options: outputOption,
       async run(context) {
-        const format = formatOf(context)
+        const { output } = context.options
         const workspace = await context.workspace()
-        const component = await target(context, workspace, type)
+        const component = await target(context, workspace, type, context.args.NAME)
         const data = await componentData(
           context,
           component,
           await workspace.store.components.stacksUsing(component.id),
         )
-        if (format !== 'table') {
-          await printData(context.io, format, data)
+        if (output !== 'table') {
+          await printData(context.io, output, data)
           return 0
         }
         context.io.out(context.io.style(`${noun} '${component.name}'`, 'bold'))
@@ -231,21 +218,21 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
       summary: `Print the name of the active stack's ${noun}`,
       async run(context) {
         const workspace = await context.workspace()
-        context.io.out((await target(context, workspace, type)).name)
+        context.io.out((await target(context, workspace, type, undefined)).name)
         return 0
       },
     }),
     update: defineCommand({
       summary: `Change ${withArticle(noun)}'s configuration`,
       description: 'Given keys are set; the others keep their values. The flavor checks the result.',
-      args: [nameArg],
+      args: [nameArgument],
       extras: { kind: 'config', help: 'Configuration to set' },
       examples: [`strata ${cli} update my-${cli} --KEY=VALUE`],
       async run(context) {
         if (context.extras.length === 0)
           throw new UsageError('nothing to update: pass --KEY=VALUE pairs', context.path)
         const workspace = await context.workspace()
-        const component = await workspace.store.components.get(type, context.arg('NAME')!)
+        const component = await workspace.store.components.get(type, context.args.NAME)
         const { registry } = await context.flavors()
         const schema = registry.find(type, component.flavor)?.configSchema
         await saveConfig(context, component, configFromExtras(context, schema, component.config))
@@ -256,15 +243,15 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
     'remove-attribute': defineCommand({
       summary: `Remove attributes from ${withArticle(noun)}'s configuration (back to the flavor's defaults)`,
       args: [
-        nameArg,
+        nameArgument,
         { name: 'ATTRIBUTE', required: true, variadic: true, help: 'The attributes to remove' },
       ],
       async run(context) {
         const workspace = await context.workspace()
-        const component = await workspace.store.components.get(type, context.arg('NAME')!)
+        const component = await workspace.store.components.get(type, context.args.NAME)
         const { registry } = await context.flavors()
         const schema = registry.find(type, component.flavor)?.configSchema
-        const attributes = context.args.ATTRIBUTE as string[]
+        const attributes = context.args.ATTRIBUTE
         await saveConfig(
           context,
           component,
@@ -276,13 +263,12 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
     }),
     rename: defineCommand({
       summary: `Rename ${withArticle(noun)}`,
-      args: [nameArg, { name: 'NEW_NAME', required: true, help: 'The new name' }],
+      args: [nameArgument, { name: 'NEW_NAME', required: true, help: 'The new name' }],
       async run(context) {
         const workspace = await context.workspace()
-        const { components } = workspace.store
-        const component = await components.get(type, context.arg('NAME')!)
+        const component = await workspace.store.components.get(type, context.args.NAME)
         const renamed = await workspace.store.transaction((tx) =>
-          tx.components.update(component.id, { name: context.arg('NEW_NAME')! }),
+          tx.components.update(component.id, { name: context.args.NEW_NAME }),
         )
         done(context, `Renamed ${noun} '${component.name}' to '${renamed.name}'.`)
         return 0
@@ -290,11 +276,10 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
     }),
     delete: defineCommand({
       summary: `Delete ${withArticle(noun)} (refused while a stack uses it)`,
-      args: [nameArg],
+      args: [nameArgument],
       async run(context) {
         const workspace = await context.workspace()
-        const { components } = workspace.store
-        const component = await components.get(type, context.arg('NAME')!)
+        const component = await workspace.store.components.get(type, context.args.NAME)
         await workspace.store.transaction((tx) => tx.components.delete(component.id))
         done(context, `Deleted ${noun} '${component.name}'.`)
         return 0

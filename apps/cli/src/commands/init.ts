@@ -7,15 +7,11 @@ export default defineCommand({
     "Creates .strata/, which marks the project root and may hold the project's active stack\n('strata stack set NAME' inside the project writes it there; it overrides your user's active stack).",
   args: [{ name: 'PATH', help: 'The project folder (default: the current folder)' }],
   async run(context) {
-    const root = resolve(context.cwd, context.arg('PATH') ?? '.')
+    const root = resolve(context.cwd, context.args.PATH ?? '.')
     const { initProject, ensureDefaultStack, openWorkspace } = await import('@strata/sdk/stack-state')
     const created = initProject(root)
-    const workspace = openWorkspace({ cwd: root, env: context.env })
-    try {
-      await ensureDefaultStack(workspace.store)
-    } finally {
-      await workspace.close()
-    }
+    const workspace = context.own(openWorkspace({ cwd: root, env: context.env }))
+    await ensureDefaultStack(workspace.store)
     if (created) done(context, `Initialized a Strata project in ${root} (.strata/).`)
     else done(context, `${root} is already a Strata project; nothing changed.`)
     return 0

@@ -7,26 +7,29 @@ import {
   defineCommand,
   defineGroup,
   done,
-  formatOf,
   listOptions,
-  pageFooter,
-  paginationOf,
-  printData,
-  printTable,
+  printList,
+  slicePage,
 } from '../kit.js'
-import { pageRows } from '../output/page-rows.js'
+import { sortRows } from '../output/sort-rows.js'
 import { INTEGRATION_RANGES } from './integration-ranges.js'
 
-const dryRun = {
-  name: 'dry-run',
-  type: 'boolean' as const,
-  help: 'Print the package manager command instead of running it',
-}
-const namesArg = { name: 'INTEGRATION', required: true, variadic: true, help: 'Integrations, e.g. s3 mlflow' }
+const dryRunOption = {
+  'dry-run': { type: 'boolean', help: 'Print the package manager command instead of running it' },
+} as const
+const namesArgument = {
+  name: 'INTEGRATION',
+  required: true,
+  variadic: true,
+  help: 'Integrations, e.g. s3 mlflow',
+} as const
 
-async function change(context: CommandContext, action: 'install' | 'uninstall'): Promise<number> {
+async function change(
+  context: CommandContext<{ INTEGRATION: string[] }, { 'dry-run': boolean }>,
+  action: 'install' | 'uninstall',
+): Promise<number> {
   const sdk = await context.sdk()
-  const names = context.args.INTEGRATION as string[]
+  const names = context.args.INTEGRATION
   const integrations = names.map((name) => {
     const integration = sdk.findIntegration(name)
     if (!integration) {
@@ -63,7 +66,7 @@ async function change(context: CommandContext, action: 'install' | 'uninstall'):
     return range ? `${name}@${range}` : name
   })
   const command = sdk.packageManagerCommand(manager, action, packages, { workspaceRoot })
-  if (context.options['dry-run'] === true) {
+  if (context.options['dry-run']) {
     context.io.out(command.join(' '))
     return 0
   }
@@ -93,7 +96,6 @@ export default defineGroup({
       summary: 'List integrations, their flavors, and whether this project has them',
       options: listOptions(['name', 'package']),
       async run(context) {
-        const format = formatOf(context)
         const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
         const all = sdk.INTEGRATIONS.map((integration) => ({
           name: integration.name,
@@ -102,19 +104,14 @@ export default defineGroup({
           installed: sdk.installedIntegrationVersion(integration, registry) ?? null,
           description: integration.description,
         }))
-        const { rows, page } = pageRows(
-          all,
-          context.options,
-          { name: (row) => row.name, package: (row) => row.package },
-          context.path,
-        )
-        if (format !== 'table') {
-          await printData(context.io, format, { items: rows, pagination: paginationOf(page) })
-          return 0
-        }
-        printTable(
-          context.io,
-          [
+        return printList(context, {
+          rows: (page) =>
+            slicePage(
+              sortRows(all, context.options.sort, { name: (row) => row.name, package: (row) => row.package }),
+              page,
+            ),
+          noun: 'integrations',
+          columns: [
             { header: 'INTEGRATION', value: (row) => row.name },
             { header: 'PACKAGE', value: (row) => row.package },
             {
@@ -126,24 +123,21 @@ export default defineGroup({
             },
             { header: 'FLAVORS', value: (row) => row.flavors.join(', ') },
           ],
-          rows,
-        )
-        pageFooter(context.io, page, 'integrations')
-        return 0
+        })
       },
     }),
     install: defineCommand({
       summary:
         'Add integrations to the project with its package manager (pnpm, npm, yarn or bun, from the lockfile)',
-      args: [namesArg],
-      options: [dryRun],
+      args: [namesArgument],
+      options: dryRunOption,
       examples: ['strata integration install s3 mlflow', 'strata integration install s3 --dry-run'],
       run: (context) => change(context, 'install'),
     }),
     uninstall: defineCommand({
       summary: 'Remove integrations from the project',
-      args: [namesArg],
-      options: [dryRun],
+      args: [namesArgument],
+      options: dryRunOption,
       run: (context) => change(context, 'uninstall'),
     }),
   },

@@ -33,8 +33,11 @@ function elapsed(ms: number): string {
   return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`
 }
 
+/** A command that prints a run's progress: it declares `--plain` (plainOption). */
+type ProgressContext = CommandContext<object, { plain: boolean }>
+
 /** Whether this command's output gets the live view: a terminal that can move its cursor, not CI. */
-function wantsLiveView(context: CommandContext): boolean {
+function wantsLiveView(context: ProgressContext): boolean {
   const ci = context.env.CI
   return (
     context.io.isTTY &&
@@ -45,7 +48,7 @@ function wantsLiveView(context: CommandContext): boolean {
 }
 
 /** Plain lines, with step and run states coloured on a terminal. */
-function plainPrinter(context: CommandContext): RunOutput {
+function plainPrinter(context: ProgressContext): RunOutput {
   const { io } = context
   return (line, progress) => {
     const state =
@@ -303,7 +306,7 @@ class LiveRunView {
 }
 
 /** The run's output for this command: the live view on a terminal, plain lines otherwise. */
-export function runPrinter(context: CommandContext): RunOutput {
+export function runPrinter(context: ProgressContext): RunOutput {
   if (!wantsLiveView(context)) return plainPrinter(context)
   const { io } = context
   const view = new LiveRunView({

@@ -1,32 +1,31 @@
 import {
   type CommandContext,
+  dateTime,
   defineCommand,
   defineGroup,
   done,
-  formatOf,
   listOptions,
   MASK,
-  OUTPUT_OPTION,
-  pageFooter,
-  pageOf,
-  paginationOf,
-  printData,
-  printTable,
+  outputOption,
+  printList,
   shortId,
   UsageError,
 } from '../kit.js'
 
-const nameArg = { name: 'NAME', required: true, help: "The secret's name" }
+const nameArgument = { name: 'NAME', required: true, help: "The secret's name" } as const
 const valuesOption = {
-  name: 'values',
-  placeholder: 'JSON',
-  help: "Key/value pairs as a JSON or YAML object, or '@file' holding one",
-}
+  values: {
+    placeholder: 'JSON',
+    help: "Key/value pairs as a JSON or YAML object, or '@file' holding one",
+  },
+} as const
 
 /** Values from `--KEY=VALUE` pairs and `--values`, each registered so that no output can show it. */
-async function valuesOf(context: CommandContext): Promise<Record<string, string>> {
+async function valuesOf(
+  context: CommandContext<object, { values: string | undefined }>,
+): Promise<Record<string, string>> {
   const values: Record<string, string> = {}
-  const given = context.arg('values')
+  const given = context.options.values
   if (given !== undefined) {
     context.io.sensitive(given)
     const text = context.readValue(given, '--values')
@@ -61,8 +60,8 @@ export default defineGroup({
   commands: {
     create: defineCommand({
       summary: 'Create a secret',
-      args: [nameArg],
-      options: [valuesOption],
+      args: [nameArgument],
+      options: valuesOption,
       extras: { kind: 'secret', help: "A key and its value ('@file' reads the value from a file)" },
       examples: ['strata secret create aws --access_key_id=AKIA... --secret_access_key=@./key.txt'],
       async run(context) {
@@ -70,7 +69,7 @@ export default defineGroup({
         if (Object.keys(values).length === 0)
           throw new UsageError('a secret needs at least one --KEY=VALUE', context.path)
         const workspace = await context.workspace()
-        const name = context.arg('NAME')!
+        const name = context.args.NAME
         const secret = await workspace.store.transaction((tx) => tx.secrets.create(name, values))
         done(context, `Created secret '${secret.name}' (keys: ${secret.keys.join(', ')}).`)
         return 0
@@ -78,17 +77,16 @@ export default defineGroup({
     }),
     get: defineCommand({
       summary: "Show a secret's keys (values only with --reveal)",
-      args: [nameArg],
-      options: [OUTPUT_OPTION, { name: 'reveal', type: 'boolean', help: 'Print the values too' }],
+      args: [nameArgument],
+      options: { ...outputOption, reveal: { type: 'boolean', help: 'Print the values too' } },
       async run(context) {
-        const format = formatOf(context)
+        const { output, reveal } = context.options
         const workspace = await context.workspace()
         const { secrets } = workspace.store
-        const secret = await secrets.get(context.arg('NAME')!)
-        const reveal = context.options.reveal === true
-        const values = reveal
-          ? (await secrets.values(secret.name))!
-          : Object.fromEntries(secret.keys.map((key) => [key, MASK]))
+        const secret = await secrets.get(context.args.NAME)
+        const values =
+          (reveal ? await secrets.values(secret.name) : undefined) ??
+          Object.fromEntries(secret.keys.map((key) => [key, MASK]))
         const data = {
           id: secret.id,
           name: secret.name,
@@ -96,8 +94,8 @@ export default defineGroup({
           createdAt: secret.createdAt,
           updatedAt: secret.updatedAt,
         }
-        if (format !== 'table') {
-          if (format === 'json') context.io.reveal(JSON.stringify(data, null, 2))
+        if (output !== 'table') {
+          if (output === 'json') context.io.reveal(JSON.stringify(data, null, 2))
           else context.io.reveal((await import('yaml')).stringify(data).trimEnd())
           return 0
         }
@@ -112,65 +110,49 @@ export default defineGroup({
       summary: 'List secrets (names and keys)',
       options: listOptions(['name', 'created', 'updated']),
       async run(context) {
-        const format = formatOf(context)
-        const workspace = await context.workspace()
-        const { secrets } = workspace.store
-        const page = pageOf(context.options, await secrets.count(), context.path)
-        const rows = await secrets.list({
-          sort: context.arg('sort') ?? 'name',
-          limit: page.size,
-          offset: page.offset,
-        })
-        if (format !== 'table') {
-          await printData(context.io, format, {
-            items: rows,
-            pagination: paginationOf(page),
-          })
-          return 0
-        }
-        if (page.total === 0) {
-          context.io.note("No secrets yet — create one with 'strata secret create NAME --KEY=VALUE'.")
-          return 0
-        }
-        printTable(
-          context.io,
-          [
+        return printList(context, {
+          rows: async (page) => {
+            const { secrets } = (await context.workspace()).store
+            return {
+              items: await secrets.list({
+                sort: context.options.sort,
+                limit: page.size,
+                offset: page.offset,
+              }),
+              total: await secrets.count(),
+            }
+          },
+          noun: 'secrets',
+          empty: "No secrets yet — create one with 'strata secret create NAME --KEY=VALUE'.",
+          columns: [
             { header: 'NAME', value: (row) => row.name },
             { header: 'ID', value: (row) => shortId(row.id), shrink: false },
             { header: 'KEYS', value: (row) => row.keys.join(', ') },
-            {
-              header: 'UPDATED',
-              value: (row) => row.updatedAt.replace('T', ' ').slice(0, 19),
-              shrink: false,
-            },
+            { header: 'UPDATED', value: (row) => dateTime(row.updatedAt), shrink: false },
           ],
-          rows,
-        )
-        pageFooter(context.io, page, 'secrets')
-        return 0
+        })
       },
     }),
     update: defineCommand({
       summary: 'Set or remove keys of a secret',
-      args: [nameArg],
-      options: [
-        valuesOption,
-        {
-          name: 'remove-keys',
+      args: [nameArgument],
+      options: {
+        ...valuesOption,
+        'remove-keys': {
           placeholder: 'KEYS',
           multiple: true,
           help: 'Keys to remove (comma-separated or repeated)',
         },
-      ],
+      },
       extras: { kind: 'secret', help: 'A key to set and its value' },
       async run(context) {
         const values = await valuesOf(context)
-        const remove = (context.options['remove-keys'] as string[] | undefined) ?? []
+        const remove = context.options['remove-keys'] ?? []
         if (Object.keys(values).length === 0 && remove.length === 0) {
           throw new UsageError('nothing to update: pass --KEY=VALUE pairs or --remove-keys KEY', context.path)
         }
         const workspace = await context.workspace()
-        const name = context.arg('NAME')!
+        const name = context.args.NAME
         const secret = await workspace.store.transaction((tx) =>
           tx.secrets.update(name, { set: values, remove }),
         )
@@ -180,13 +162,13 @@ export default defineGroup({
     }),
     delete: defineCommand({
       summary: 'Delete a secret',
-      args: [nameArg],
-      options: [{ name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation' }],
+      args: [nameArgument],
+      options: { yes: { short: 'y', type: 'boolean', help: 'Do not ask for confirmation' } },
       async run(context) {
         const workspace = await context.workspace()
-        const name = context.arg('NAME')!
+        const name = context.args.NAME
         await workspace.store.secrets.get(name)
-        if (context.options.yes !== true && !(await context.confirm(`Delete secret '${name}'?`))) {
+        if (!context.options.yes && !(await context.confirm(`Delete secret '${name}'?`))) {
           context.io.note('Nothing deleted.')
           return 1
         }

@@ -5,12 +5,12 @@ import { CommandError, defineCommand, done, UsageError, warnMissingSecrets } fro
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
 const { existsSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs')
 
-const stackArg = { name: 'NAME', required: true, help: "The stack's name (or id)" }
+const stackArgument = { name: 'NAME', required: true, help: "The stack's name (or id)" } as const
 
 /** `strata stack export`: a stack as YAML, secret fields left as references. */
 export const stackExportCommand = defineCommand({
   summary: 'Write a stack to a YAML file (secret fields keep their {{secret.key}} references)',
-  args: [stackArg, { name: 'FILE', help: "Where to write it (default NAME.yaml; '-' for stdout)" }],
+  args: [stackArgument, { name: 'FILE', help: "Where to write it (default NAME.yaml; '-' for stdout)" }],
   async run(context) {
     const [workspace, sdk, { registry }] = await Promise.all([
       context.workspace(),
@@ -18,9 +18,9 @@ export const stackExportCommand = defineCommand({
       context.flavors(),
     ])
     await sdk.ensureDefaultStack(workspace.store)
-    const stack = await workspace.store.stacks.get(context.arg('NAME')!)
+    const stack = await workspace.store.stacks.get(context.args.NAME)
     const yaml = sdk.exportStack(stack, { registry, strataVersion: context.version })
-    const file = context.arg('FILE') ?? `${stack.name}.yaml`
+    const file = context.args.FILE ?? `${stack.name}.yaml`
     if (file === '-') {
       context.io.out(yaml.trimEnd())
       return 0
@@ -37,19 +37,13 @@ export const stackImportCommand = defineCommand({
   description:
     "'strata stack import FILE' or, as ZenML has it, 'strata stack import NAME [-f FILE]' (FILE defaults to NAME.yaml).\nComponents identical to existing ones are reused; importing the same file again changes nothing.",
   args: [{ name: 'NAME_OR_FILE', help: 'The file, or the name to give the stack' }],
-  options: [
-    { name: 'file', short: 'f', placeholder: 'FILE', help: 'The YAML file' },
-    {
-      name: 'name',
-      short: 'n',
-      placeholder: 'NAME',
-      help: 'Import under this name instead of the one in the file',
-    },
-  ],
+  options: {
+    file: { short: 'f', placeholder: 'FILE', help: 'The YAML file' },
+    name: { short: 'n', placeholder: 'NAME', help: 'Import under this name instead of the one in the file' },
+  },
   async run(context) {
-    const given = context.arg('NAME_OR_FILE')
-    let file = context.arg('file')
-    let name = context.arg('name')
+    const given = context.args.NAME_OR_FILE
+    let { file, name } = context.options
     if (file === undefined) {
       if (given === undefined) throw new UsageError('missing FILE', context.path)
       if (/\.ya?ml$/i.test(given) || existsSync(resolve(context.cwd, given))) file = given

@@ -12,7 +12,7 @@ export const stackSecretsCommand = defineCommand({
       context.flavors(),
       import('@strata/core'),
     ])
-    const stack = await namedOrActiveStack(workspace, context.arg('NAME'))
+    const stack = await namedOrActiveStack(workspace, context.args.NAME)
     const references = COMPONENT_TYPES.flatMap((type) => {
       const component = stack.components[type]
       const schema = component && registry.find(type, component.flavor)?.configSchema

@@ -10,7 +10,7 @@ export const stackValidateCommand = defineCommand({
       context.sdk(),
       context.flavors(),
     ])
-    const stack = await namedOrActiveStack(workspace, context.arg('NAME'))
+    const stack = await namedOrActiveStack(workspace, context.args.NAME)
     const secrets = sdk.storeSecretResolver(workspace.store.secrets, {
       onResolve: (values) => {
         for (const value of values) context.io.sensitive(value)

@@ -1,5 +1,6 @@
-import type { ComponentType } from '@strata/core/base'
+import type { ComponentCliName, ComponentType } from '@strata/core/base'
 import {
+  type ComponentRecord,
   deleteStack,
   ensureDefaultStack,
   renameStack,
@@ -17,15 +18,12 @@ import {
   defineCommand,
   defineGroup,
   done,
-  formatOf,
   label,
   listOptions,
   type OptionSpec,
-  OUTPUT_OPTION,
-  pageFooter,
-  pageOf,
-  paginationOf,
+  outputOption,
   printData,
+  printList,
   printTable,
   REQUIRED_COMPONENT_TYPES,
   shortId,
@@ -54,43 +52,61 @@ const SHORT: Record<ComponentType, string> = {
   deployer: 'D',
 }
 
-const componentOptions: OptionSpec[] = COMPONENT_TYPES.map((type) => ({
-  name: componentCliName(type),
+/** The component types a stack may do without. */
+type OptionalComponentType = Exclude<ComponentType, (typeof REQUIRED_COMPONENT_TYPES)[number]>
+const OPTIONAL_COMPONENT_TYPES = COMPONENT_TYPES.filter(
+  (type): type is OptionalComponentType => !REQUIRED_COMPONENT_TYPES.includes(type),
+)
+
+/** One option per component type, named as its command group (`-a, --artifact-store`). */
+function optionPerType<Type extends ComponentType, Spec extends OptionSpec>(
+  types: readonly Type[],
+  spec: (type: Type) => Spec,
+): Record<ComponentCliName<Type>, Spec> {
+  return Object.fromEntries(types.map((type) => [componentCliName(type), spec(type)])) as Record<
+    ComponentCliName<Type>,
+    Spec
+  >
+}
+
+const componentOptions = optionPerType(COMPONENT_TYPES, (type) => ({
   short: SHORT[type],
   placeholder: 'NAME',
   help: `The ${label(type)} ('strata ${componentCliName(type)} list')`,
 }))
 
-const stackArg = { name: 'NAME', required: true, help: "The stack's name (or id)" }
+const stackArgument = { name: 'NAME', required: true, help: "The stack's name (or id)" } as const
 
-/** Component ids by type from `-o NAME -a NAME ...`. */
+/** The components `-o NAME -a NAME ...` name, by type. */
 async function chosenComponents(
-  context: CommandContext,
+  context: CommandContext<object, Record<ComponentCliName, string | undefined>>,
   workspace: StrataWorkspace,
-): Promise<Partial<Record<ComponentType, string>>> {
-  const ids: Partial<Record<ComponentType, string>> = {}
+): Promise<Partial<Record<ComponentType, ComponentRecord>>> {
+  const chosen: Partial<Record<ComponentType, ComponentRecord>> = {}
   for (const type of COMPONENT_TYPES) {
-    const name = context.arg(componentCliName(type))
-    if (name !== undefined) ids[type] = (await workspace.store.components.get(type, name)).id
+    const name = context.options[componentCliName(type)]
+    if (name !== undefined) chosen[type] = await workspace.store.components.get(type, name)
   }
-  return ids
+  return chosen
+}
+
+/** Component ids by type, as the store writes a stack's components. */
+function idsOf(
+  components: Partial<Record<ComponentType, ComponentRecord>>,
+): Partial<Record<ComponentType, string>> {
+  return Object.fromEntries(Object.entries(components).map(([type, component]) => [type, component.id]))
 }
 
 /** Validates a stack's flavors and configs (not its secrets) before it is written. */
 async function validateComponents(
   context: CommandContext,
-  workspace: StrataWorkspace,
   name: string,
-  ids: Partial<Record<ComponentType, string | null>>,
+  chosen: Partial<Record<ComponentType, ComponentRecord>>,
   base?: StackRecord,
 ): Promise<void> {
   const record: StackRecord = base
-    ? structuredClone(base)
-    : { id: '', name, description: undefined, components: {}, createdAt: '', updatedAt: '' }
-  for (const [type, id] of Object.entries(ids) as Array<[ComponentType, string | null]>) {
-    if (id === null) delete record.components[type]
-    else record.components[type] = (await workspace.store.components.findById(id))!
-  }
+    ? { ...base, components: { ...base.components, ...chosen } }
+    : { id: '', name, description: undefined, components: chosen, createdAt: '', updatedAt: '' }
   const missing = REQUIRED_COMPONENT_TYPES.filter((type) => !record.components[type])
   if (missing.length > 0) {
     throw new UsageError(
@@ -134,25 +150,24 @@ export default defineGroup({
   commands: {
     register: defineCommand({
       summary: 'Register a stack from registered components',
-      args: [{ ...stackArg, help: 'A name for the stack' }],
-      options: [...componentOptions, { name: 'set', type: 'boolean', help: 'Make it the active stack' }],
+      args: [{ ...stackArgument, help: 'A name for the stack' }],
+      options: { ...componentOptions, set: { type: 'boolean', help: 'Make it the active stack' } },
       examples: ['strata stack register prod -o kubeflow -a s3-store -e mlflow --set'],
       async run(context) {
-        const name = context.arg('NAME')!
+        const name = context.args.NAME
         const workspace = await context.workspace()
         await ensureDefaultStack(workspace.store)
-        const ids = await chosenComponents(context, workspace)
-        await validateComponents(context, workspace, name, ids)
+        const chosen = await chosenComponents(context, workspace)
+        await validateComponents(context, name, chosen)
         // One transaction for both writes: when activating fails (an unreadable project setting, say),
         // the stack is not left registered either. The project's setting file is written last, inside it.
         const { stack, active } = await workspace.store.transaction(async (tx) => {
-          const stack = await tx.stacks.create({ name, components: ids })
+          const stack = await tx.stacks.create({ name, components: idsOf(chosen) })
           return {
             stack,
-            active:
-              context.options.set === true
-                ? await setActiveStack(workspace, stack.id, { transaction: tx })
-                : undefined,
+            active: context.options.set
+              ? await setActiveStack(workspace, stack.id, { transaction: tx })
+              : undefined,
           }
         })
         done(context, `Registered stack '${stack.name}'.`)
@@ -169,73 +184,66 @@ export default defineGroup({
       summary: 'List stacks',
       options: listOptions(['name', 'created', 'updated']),
       async run(context) {
-        const format = formatOf(context)
-        const workspace = await context.workspace()
-        await ensureDefaultStack(workspace.store)
-        const { stacks } = workspace.store
-        const page = pageOf(context.options, await stacks.count(), context.path)
-        const rows = await stacks.list({
-          sort: context.arg('sort') ?? 'name',
-          limit: page.size,
-          offset: page.offset,
-        })
-        const active = await activeStackOrWarn(context, workspace)
-        if (format !== 'table') {
-          const items = await Promise.all(rows.map((row) => stackData(context, row, row.id === active?.id)))
-          await printData(context.io, format, {
-            items,
-            pagination: paginationOf(page),
-          })
-          return 0
-        }
-        const types = COMPONENT_TYPES.filter((type) => rows.some((row) => row.components[type]))
-        printTable(
-          context.io,
-          [
+        return printList(context, {
+          rows: async (page) => {
+            const workspace = await context.workspace()
+            await ensureDefaultStack(workspace.store)
+            const { stacks } = workspace.store
+            const total = await stacks.count()
+            const found = await stacks.list({
+              sort: context.options.sort,
+              limit: page.size,
+              offset: page.offset,
+            })
+            const active = await activeStackOrWarn(context, workspace)
+            return { items: found.map((stack) => ({ stack, active: stack.id === active?.id })), total }
+          },
+          items: (rows) => Promise.all(rows.map((row) => stackData(context, row.stack, row.active))),
+          noun: 'stacks',
+          columns: (rows) => [
             {
               header: 'ACTIVE',
-              value: (row: StackRecord) => (row.id === active?.id ? context.io.style('●', 'green') : ''),
+              value: (row) => (row.active ? context.io.style('●', 'green') : ''),
               shrink: false,
             },
-            { header: 'STACK NAME', value: (row) => row.name },
-            { header: 'STACK ID', value: (row) => shortId(row.id), shrink: false },
-            ...types.map((type) => ({
-              header: type.toUpperCase(),
-              value: (row: StackRecord) => row.components[type]?.name ?? '',
-            })),
+            { header: 'STACK NAME', value: (row) => row.stack.name },
+            { header: 'STACK ID', value: (row) => shortId(row.stack.id), shrink: false },
+            ...COMPONENT_TYPES.filter((type) => rows.some((row) => row.stack.components[type])).map(
+              (type) => ({
+                header: type.toUpperCase(),
+                value: (row: (typeof rows)[number]) => row.stack.components[type]?.name ?? '',
+              }),
+            ),
           ],
-          rows,
-        )
-        pageFooter(context.io, page, 'stacks')
-        return 0
+        })
       },
     }),
     describe: defineCommand({
       summary: "Show a stack's components (default: the active stack)",
-      args: [{ ...stackArg, required: false }],
-      options: [OUTPUT_OPTION],
+      args: [{ ...stackArgument, required: false }],
+      options: outputOption,
       async run(context) {
-        const format = formatOf(context)
+        const { output } = context.options
         const workspace = await context.workspace()
         await ensureDefaultStack(workspace.store)
-        const name = context.arg('NAME')
+        const name = context.args.NAME
         const active = await activeStackOrWarn(context, workspace)
         const stack = name === undefined ? active : await workspace.store.stacks.get(name)
         if (!stack) throw new UsageError('there is no active stack to describe — name one', context.path)
         const isActive = stack.id === active?.id
-        if (format !== 'table') {
-          await printData(context.io, format, await stackData(context, stack, isActive))
+        if (output !== 'table') {
+          await printData(context.io, output, await stackData(context, stack, isActive))
           return 0
         }
         context.io.out(context.io.style(`Stack '${stack.name}'${isActive ? ' (active)' : ''}`, 'bold'))
         printTable(
           context.io,
           [
-            { header: 'COMPONENT_TYPE', value: (type: ComponentType) => type.toUpperCase() },
-            { header: 'COMPONENT_NAME', value: (type) => stack.components[type]!.name },
-            { header: 'FLAVOR', value: (type) => stack.components[type]!.flavor },
+            { header: 'COMPONENT_TYPE', value: (component: ComponentRecord) => component.type.toUpperCase() },
+            { header: 'COMPONENT_NAME', value: (component) => component.name },
+            { header: 'FLAVOR', value: (component) => component.flavor },
           ],
-          COMPONENT_TYPES.filter((type) => stack.components[type]),
+          COMPONENT_TYPES.flatMap((type) => stack.components[type] ?? []),
         )
         return 0
       },
@@ -250,16 +258,14 @@ export default defineGroup({
     }),
     set: defineCommand({
       summary: 'Make a stack active (for this project inside a project made with strata init, else for you)',
-      args: [stackArg],
-      options: [
-        { name: 'user', type: 'boolean', help: "Set your user's active stack even inside a project" },
-      ],
+      args: [stackArgument],
+      options: { user: { type: 'boolean', help: "Set your user's active stack even inside a project" } },
       async run(context) {
         const workspace = await context.workspace()
         const active = await setActiveStack(
           workspace,
-          context.arg('NAME')!,
-          context.options.user === true ? { scope: 'user' } : {},
+          context.args.NAME,
+          context.options.user ? { scope: 'user' } : {},
         )
         done(
           context,
@@ -270,26 +276,25 @@ export default defineGroup({
     }),
     update: defineCommand({
       summary: "Replace some of a stack's components",
-      args: [stackArg],
+      args: [stackArgument],
       options: componentOptions,
       examples: ['strata stack update prod -e other-tracker'],
       async run(context) {
         const workspace = await context.workspace()
-        const stack = await workspace.store.stacks.get(context.arg('NAME')!)
-        const ids = await chosenComponents(context, workspace)
-        if (Object.keys(ids).length === 0)
+        const stack = await workspace.store.stacks.get(context.args.NAME)
+        const chosen = await chosenComponents(context, workspace)
+        if (Object.keys(chosen).length === 0)
           throw new UsageError('nothing to update: pass components, e.g. -e TRACKER', context.path)
-        await validateComponents(context, workspace, stack.name, ids, stack)
-        await workspace.store.transaction((tx) => tx.stacks.updateComponents(stack.id, ids))
+        await validateComponents(context, stack.name, chosen, stack)
+        await workspace.store.transaction((tx) => tx.stacks.updateComponents(stack.id, idsOf(chosen)))
         done(context, `Updated stack '${stack.name}'.`)
         return 0
       },
     }),
     'remove-component': defineCommand({
       summary: 'Remove components from a stack (not the orchestrator or the artifact store)',
-      args: [stackArg],
-      options: COMPONENT_TYPES.filter((type) => !REQUIRED_COMPONENT_TYPES.includes(type)).map((type) => ({
-        name: componentCliName(type),
+      args: [stackArgument],
+      options: optionPerType(OPTIONAL_COMPONENT_TYPES, (type) => ({
         short: SHORT[type],
         type: 'boolean' as const,
         help: `Remove the ${label(type)}`,
@@ -297,8 +302,8 @@ export default defineGroup({
       examples: ['strata stack remove-component prod --experiment-tracker'],
       async run(context) {
         const workspace = await context.workspace()
-        const stack = await workspace.store.stacks.get(context.arg('NAME')!)
-        const removed = COMPONENT_TYPES.filter((type) => context.options[componentCliName(type)] === true)
+        const stack = await workspace.store.stacks.get(context.args.NAME)
+        const removed = OPTIONAL_COMPONENT_TYPES.filter((type) => context.options[componentCliName(type)])
         if (removed.length === 0)
           throw new UsageError(
             'nothing to remove: pass component types, e.g. --experiment-tracker',
@@ -320,12 +325,12 @@ export default defineGroup({
     }),
     rename: defineCommand({
       summary: 'Rename a stack',
-      args: [stackArg, { name: 'NEW_NAME', required: true, help: 'The new name' }],
+      args: [stackArgument, { name: 'NEW_NAME', required: true, help: 'The new name' }],
       async run(context) {
         const workspace = await context.workspace()
-        const old = context.arg('NAME')!
+        const old = context.args.NAME
         // Atomic with the project's setting that follows it (see renameStack).
-        const renamed = await renameStack(workspace, old, context.arg('NEW_NAME')!)
+        const renamed = await renameStack(workspace, old, context.args.NEW_NAME)
         done(context, `Renamed stack '${old}' to '${renamed.name}'.`)
         return 0
       },
@@ -333,18 +338,15 @@ export default defineGroup({
     copy: defineCommand({
       summary: 'Copy a stack (the copy uses the same components)',
       args: [
-        { ...stackArg, name: 'SOURCE' },
+        { ...stackArgument, name: 'SOURCE' },
         { name: 'TARGET', required: true, help: 'The new stack' },
       ],
       async run(context) {
         const workspace = await context.workspace()
         await ensureDefaultStack(workspace.store)
-        const source = await workspace.store.stacks.get(context.arg('SOURCE')!)
-        const ids = Object.fromEntries(
-          Object.entries(source.components).map(([type, component]) => [type, component.id]),
-        )
+        const source = await workspace.store.stacks.get(context.args.SOURCE)
         const copy = await workspace.store.transaction((tx) =>
-          tx.stacks.create({ name: context.arg('TARGET')!, components: ids }),
+          tx.stacks.create({ name: context.args.TARGET, components: idsOf(source.components) }),
         )
         done(context, `Copied stack '${source.name}' to '${copy.name}'.`)
         return 0
@@ -352,28 +354,25 @@ export default defineGroup({
     }),
     delete: defineCommand({
       summary: 'Delete a stack (its components stay unless --recursive)',
-      args: [stackArg],
-      options: [
-        { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation' },
-        {
-          name: 'recursive',
+      args: [stackArgument],
+      options: {
+        yes: { short: 'y', type: 'boolean', help: 'Do not ask for confirmation' },
+        recursive: {
           short: 'r',
           type: 'boolean',
           help: 'Also delete its components that no other stack uses',
         },
-      ],
+      },
       async run(context) {
         const workspace = await context.workspace()
         await ensureDefaultStack(workspace.store)
-        const name = context.arg('NAME')!
+        const name = context.args.NAME
         await workspace.store.stacks.get(name)
-        if (context.options.yes !== true && !(await context.confirm(`Delete stack '${name}'?`))) {
+        if (!context.options.yes && !(await context.confirm(`Delete stack '${name}'?`))) {
           context.io.note('Nothing deleted.')
           return 1
         }
-        const result = await deleteStack(workspace, name, {
-          deleteComponents: context.options.recursive === true,
-        })
+        const result = await deleteStack(workspace, name, { deleteComponents: context.options.recursive })
         done(
           context,
           `Deleted stack '${result.stack.name}'${result.deletedComponents.length ? ` and ${result.deletedComponents.join(', ')}` : ''}.`,

@@ -1,11 +1,10 @@
-import { COMPONENT_TYPES } from '@strata/core/base'
-import { defineCommand, formatOf, label, OUTPUT_OPTION, printData, printFields } from '../kit.js'
+import { COMPONENT_TYPES, defineCommand, label, outputOption, printData, printFields } from '../kit.js'
 
 export default defineCommand({
   summary: 'Show the store, the project and the active stack',
-  options: [OUTPUT_OPTION],
+  options: outputOption,
   async run(context) {
-    const format = formatOf(context)
+    const { output } = context.options
     const workspace = await context.workspace()
     const { resolveActiveStack, isInitializedProject } = await import('@strata/sdk/stack-state')
     const active = await resolveActiveStack(workspace)
@@ -19,15 +18,15 @@ export default defineCommand({
         name: active.stack.name,
         source: active.source,
         components: Object.fromEntries(
-          COMPONENT_TYPES.filter((type) => active.stack.components[type]).map((type) => [
-            type,
-            active.stack.components[type]!.name,
-          ]),
+          COMPONENT_TYPES.flatMap((type) => {
+            const component = active.stack.components[type]
+            return component ? [[type, component.name]] : []
+          }),
         ),
       },
     }
-    if (format !== 'table') {
-      await printData(context.io, format, data)
+    if (output !== 'table') {
+      await printData(context.io, output, data)
       return 0
     }
     printFields(context.io, [

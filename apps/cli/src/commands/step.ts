@@ -5,16 +5,17 @@ export default defineGroup({
   commands: {
     run: defineCommand({
       summary: 'Run one step with nothing but the artifact store (the orchestrator hands it over)',
-      options: [
-        { name: 'run', placeholder: 'URI', help: "The run's location in the artifact store" },
-        { name: 'step', placeholder: 'ID', help: "The step's invocation id" },
-      ],
+      options: {
+        run: { placeholder: 'URI', help: "The run's location in the artifact store" },
+        step: { placeholder: 'ID', help: "The step's invocation id" },
+      },
       async run(context) {
         const { runStepProcess, stepProcessSecretValues } = await import('@strata/sdk/step-process')
         // The run's secret values, as the orchestrator handed them over: never in this process's output.
         // Optional: a project's own (handed-over) SDK of an older patch may not have it.
         for (const value of stepProcessSecretValues?.() ?? []) context.io.sensitive(value)
-        return runStepProcess(['--run', context.arg('run') ?? '', '--step', context.arg('step') ?? ''])
+        const { run, step } = context.options
+        return runStepProcess(['--run', run ?? '', '--step', step ?? ''])
       },
     }),
   },
