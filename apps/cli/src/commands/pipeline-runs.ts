@@ -50,6 +50,7 @@ const RUN_STATUSES = [
 
 function describeRun(context: CommandContext, run: RunDetails): void {
   const { io } = context
+  const { model } = run.snapshot
   printFields(io, [
     ['Run', run.name],
     ['ID', run.id],
@@ -60,11 +61,9 @@ function describeRun(context: CommandContext, run: RunDetails): void {
     ['Ended', run.endedAt ?? ''],
     ['Duration', duration(run.createdAt, run.endedAt)],
     ['Parameters', JSON.stringify(run.parameters)],
-    ...(run.snapshot.model
-      ? [['Model', `${run.snapshot.model.name} v${run.snapshot.model.number}`] as [string, string]]
-      : []),
+    ...(model ? [['Model', `${model.name} v${model.number}`] satisfies [string, string]] : []),
     ['Owner', `pid ${run.owner.pid} on ${run.owner.host}`],
-    ...(run.error ? [['Error', run.error] as [string, string]] : []),
+    ...(run.error ? [['Error', run.error] satisfies [string, string]] : []),
   ])
   io.out()
   type Row = { name: string; step: RunDetails['steps'][number] | undefined }
