@@ -33,11 +33,13 @@ async function required<T>(variable: string, what: string): Promise<T> {
 
 /**
  * A template's tick (a schedule's, or an exported pipeline's): the template copied into a fresh run (new id
- * and name), which the driver — or the orchestrator's own DAG — then runs.
+ * and name), which the driver — or the orchestrator's own DAG — then runs. `handle` (JSON), when given, is
+ * recorded as the run's remote handle before the run is marked, so `runs sync` finds it with the run.
  */
 export async function startScheduledRun(
   store: ArtifactStoreHost,
   scheduleId: string,
+  handle?: string,
 ): Promise<PipelineSnapshot> {
   const template = JSON.parse(
     await store.readText(remoteKeys.scheduleSnapshot(scheduleId)),
@@ -52,6 +54,7 @@ export async function startScheduledRun(
   }
   await store.copy(remoteKeys.schedulePlan(scheduleId), remoteKeys.plan(runId))
   await store.write(runKeys.snapshot(runId), JSON.stringify(snapshot))
+  if (handle !== undefined) await store.write(remoteKeys.handle(runId), handle)
   await store.write(remoteKeys.scheduleRun(scheduleId, runId), '')
   return snapshot
 }
@@ -140,30 +143,51 @@ export async function runDriverProcess(argv: readonly string[]): Promise<number>
 }
 
 /**
- * `strata-runtime start --template <uri> [--run <uri>] --output <file>`: the first task of a pipeline whose
- * orchestrator runs the DAG itself (Kubeflow). With `--run` (a run the client staged) it adopts that run;
- * without, it starts a fresh run from the template. Writes the run's URI to `--output` (the task's output
- * parameter), which every step task then takes.
+ * `strata-runtime start --template <uri> [--run <uri>] [--handle <json>] --output <file>`: the first task of
+ * a pipeline whose orchestrator runs the DAG itself (Kubeflow). With `--run` (a run the client staged) it
+ * adopts that run; without, it starts a fresh run from the template, recording `--handle` (how the
+ * orchestrator finds that run again, a JSON object) as its remote handle. Writes the run's URI to
+ * `--output` (the task's output parameter), which every step task then takes.
  */
 export async function runStartProcess(argv: readonly string[]): Promise<number> {
   const secretValues = stepProcessSecretValues()
   try {
     const { values } = parseArgs({
       args: [...argv],
-      options: { template: { type: 'string' }, run: { type: 'string' }, output: { type: 'string' } },
+      options: {
+        template: { type: 'string' },
+        run: { type: 'string' },
+        handle: { type: 'string' },
+        output: { type: 'string' },
+      },
       strict: true,
     })
     if (!values.output || (!values.template && !values.run)) {
       throw new StrataError(
         'INVALID_ARGUMENTS',
-        'usage: strata-runtime start --template <uri> [--run <uri>] --output <file>',
+        'usage: strata-runtime start --template <uri> [--run <uri>] [--handle <json>] --output <file>',
       )
+    }
+    if (values.handle !== undefined) {
+      const handle = (() => {
+        try {
+          return JSON.parse(values.handle) as unknown
+        } catch {
+          return undefined
+        }
+      })()
+      if (typeof handle !== 'object' || handle === null || Array.isArray(handle))
+        throw new StrataError('INVALID_ARGUMENTS', `--handle must be a JSON object — got ${values.handle}`)
     }
     let uri = values.run
     if (!uri) {
       const raw = await required<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, 'artifact store')
       const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'start' })
-      const snapshot = await startScheduledRun(store, idFrom(values.template ?? '', store, 'schedules'))
+      const snapshot = await startScheduledRun(
+        store,
+        idFrom(values.template ?? '', store, 'schedules'),
+        values.handle,
+      )
       uri = `${store.uri.replace(/\/$/, '')}/runs/${snapshot.runId}`
       console.log(`started run ${snapshot.runName} from ${values.template}`)
       await store.close()

@@ -5,7 +5,7 @@ import { registerBundledPlugins, runStepProcess } from './step-process.js'
 const USAGE = `usage: strata-runtime step run --run <run uri> --step <step id> [--one-attempt] [--prepare]
        strata-runtime orchestrate --run <run uri>
        strata-runtime orchestrate --schedule <schedule uri>
-       strata-runtime start --template <schedule uri> [--run <run uri>] --output <file>`
+       strata-runtime start --template <schedule uri> [--run <run uri>] [--handle <json>] --output <file>`
 
 /**
  * The entry of the self-contained Strata runtime (see runtime-bundle.ts), which a pod runs with nothing
