@@ -9,6 +9,7 @@ export default defineConfig({
     'orchestrator-suite': 'src/orchestrator-suite.ts',
     'capture-output': 'src/capture-output.ts',
     kubernetes: 'src/kubernetes/index.ts',
+    kubeflow: 'src/kubeflow/index.ts',
     'kubernetes-node-agent': 'src/kubernetes/node-agent-main.ts',
     servers: 'src/servers/index.ts',
     // Run by path (node --openssl-legacy-provider <launcher>) by @strata/testing/servers' spawnS3rver.

@@ -1,0 +1,12 @@
+// Kubeflow Pipelines for tests: the real kfp SDK judging compiled pipelines, a KFP API contract server,
+// and a test-only stand-in for KFP's backend that runs a compiled pipeline's containers on the
+// Kubernetes test plane.
+export {
+  judgeKfpPipeline,
+  KFP_INSTALL_HINT,
+  type KfpJudgement,
+  type KfpPipelineDocuments,
+  kfpGolden,
+  kfpPython,
+  kfpUnavailable,
+} from './kfp-sdk.js'
