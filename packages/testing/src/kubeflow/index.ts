@@ -1,6 +1,13 @@
 // Kubeflow Pipelines for tests: the real kfp SDK judging compiled pipelines, a KFP API contract server,
 // and a test-only stand-in for KFP's backend that runs a compiled pipeline's containers on the
 // Kubernetes test plane.
+
+export {
+  type KfpContractRun,
+  type KfpContractServer,
+  type KfpContractServerOptions,
+  startKfpContractServer,
+} from './kfp-contract-server.js'
 export {
   judgeKfpPipeline,
   KFP_INSTALL_HINT,
