@@ -137,9 +137,9 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
           ? await environment.repositories.artifacts.requireVersionById(versionId)
           : undefined
         const value = version
-          ? JSON.parse(await environment.artifactStore.host.readText(`${version.prefix}data.json`))
+          ? JSON.parse(await environment.artifactStore.readText(`${version.prefix}data.json`))
           : undefined
-        return { result, value, storeUri: environment.artifactStore.host.uri, version }
+        return { result, value, storeUri: environment.artifactStore.uri, version }
       } finally {
         await environment.close()
       }
@@ -210,7 +210,7 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
                 expect(result.status).toBe('completed')
                 for (const stepRun of await environment.repositories.runs.stepRuns(result.id)) {
                   if (stepRun.logKey)
-                    storedLogs.push(await environment.artifactStore.host.readText(stepRun.logKey))
+                    storedLogs.push(await environment.artifactStore.readText(stepRun.logKey))
                 }
               } finally {
                 await environment.close()

@@ -28,9 +28,12 @@ export const plainOption = {
   },
 } as const satisfies Options
 
-/** A run's exit code: 0 completed, 130 stopped (interrupted), 1 otherwise. */
+/**
+ * A run's exit code: 0 completed (or carried on by a remote orchestrator, or scheduled), 130 stopped
+ * (interrupted), 1 otherwise.
+ */
 export function exitCode(run: PipelineRun): number {
-  if (run.status === 'completed') return 0
+  if (run.status === 'completed' || run.status === 'running' || run.status === 'scheduled') return 0
   return run.status === 'stopped' ? 130 : 1
 }
 
@@ -199,16 +202,52 @@ export const runsGroup = defineGroup({
     }),
     sync: defineCommand({
       summary:
-        'Ingest what step processes journaled in the artifact store (after the client went away); a run whose steps all finished is completed',
-      args: [runArgument],
+        'Bring runs up to date from what their steps recorded in the artifact store: one run, or (without RUN) every run a remote orchestrator carries and the runs schedules started',
+      args: [{ name: 'RUN', help: 'A run name, id, or unique id prefix (default: every remote run)' }],
+      options: {
+        follow: {
+          type: 'boolean',
+          help: 'Keep following the run (or runs) until it ends, printing step states',
+        },
+        ...plainOption,
+      },
       async run(context) {
         const client = await context.client()
-        const events = await client.syncRun(context.args.RUN)
+        const follow = context.options.follow
+        const output = follow ? (line: string) => context.io.out(line) : undefined
+        const signal = follow ? context.interruption() : undefined
+        const options = { follow, ...(output ? { output } : {}), ...(signal ? { signal } : {}) }
+        if (context.args.RUN === undefined) {
+          const { discovered, synced } = await client.syncRuns(options)
+          done(
+            context,
+            `Synced ${synced.length} remote run${synced.length === 1 ? '' : 's'}${discovered.length > 0 ? `, ${discovered.length} of them new from schedules` : ''}.`,
+          )
+          return 0
+        }
+        const events = await client.syncRun(context.args.RUN, options)
         const run = await client.getRun(context.args.RUN)
         done(context, `Ingested ${events} events of run ${run.name}; it is ${run.status}.`)
         if (run.status === 'failed' || run.status === 'stopped') {
           context.io.note(run.error ?? `Finish it with 'strata pipeline runs resume ${run.name}'.`)
         }
+        return 0
+      },
+    }),
+    stop: defineCommand({
+      summary:
+        'Stop a running run: start no new step and let running ones finish, or with --force stop them at once',
+      args: [runArgument],
+      options: { force: { type: 'boolean', help: 'Stop running steps at once too' } },
+      async run(context) {
+        const client = await context.client()
+        const run = await client.stopRun(context.args.RUN, { force: context.options.force })
+        done(
+          context,
+          context.options.force
+            ? `Stopped run ${run.name}.`
+            : `Asked run ${run.name} to stop: no new step starts, running ones finish. Follow it with 'strata pipeline runs sync ${run.name} --follow'.`,
+        )
         return 0
       },
     }),

@@ -1,5 +1,6 @@
 import { dateTime, defineCommand, defineGroup, listOptions, printList } from '../kit.js'
 import { exitCode, plainOption, runsGroup } from './pipeline-runs.js'
+import { scheduleGroup } from './pipeline-schedule.js'
 import { pipelineFrom } from './pipeline-source.js'
 
 export default defineGroup({
@@ -61,5 +62,6 @@ export default defineGroup({
       },
     }),
     runs: runsGroup,
+    schedule: scheduleGroup,
   },
 })

@@ -165,7 +165,7 @@ describe('the cache key also covers', () => {
       const moved = await emitState(subject, {}, elsewhere)
       expect(moved.state).toBe('completed')
       expect(await explain(moved.run)).toEqual([
-        `artifact store: ${environment.artifactStore.host.uri} → ${elsewhere.artifactStore.host.uri}`,
+        `artifact store: ${environment.artifactStore.uri} → ${elsewhere.artifactStore.uri}`,
       ])
       expect((await emitState(subject, {}, elsewhere)).state).toBe('cached')
     } finally {

@@ -109,7 +109,7 @@ describe('Client', () => {
     expect(details.steps[0]!.inputs.values).toBe(saved.id)
     expect(await client.loadArtifact('from-artifact::sum::output')).toBe(15)
 
-    await environment.artifactStore.host.write('imports/table/part-0.csv', 'a,b\n1,2\n')
+    await environment.artifactStore.write('imports/table/part-0.csv', 'a,b\n1,2\n')
     const registered = await client.registerArtifact('table', 'imports/table')
     expect(registered).toMatchObject({ saveType: 'preexisting', prefix: 'imports/table/', size: 8 })
     const loaded = (await client.loadArtifact<{ path: string }>('table')).path
@@ -118,7 +118,7 @@ describe('Client', () => {
 
   it('prunes unreferenced versions and orphaned prefixes, dry-run by default', async () => {
     const run = await fragile.run({ environment, output: false })
-    const store = environment.artifactStore.host
+    const store = environment.artifactStore
     // A crashed write: bytes without a row, old enough not to be a write in progress.
     await store.write('artifacts/ghost/0000-crashed/data.json', '1')
     const old = new Date(Date.now() - 3_600_000)

@@ -80,7 +80,7 @@ describe('run liveness', () => {
       ['slow', 'failed'],
     ])
     // Every version row has its bytes; the store file is sound.
-    const store = (await client.environment()).artifactStore.host
+    const store = (await client.environment()).artifactStore
     for (const summary of (await client.listArtifacts()).items) {
       for (const version of (await client.artifactVersions(summary.name)).items) {
         expect((await store.list(version.prefix)).entries.length).toBeGreaterThan(0)
@@ -107,7 +107,7 @@ describe('who may mark a run failed', () => {
       name: `owned-by-${owner.pid}-${Math.random().toString(36).slice(2, 8)}`,
       pipelineName: 'liveness',
       stackName: environment.stackName,
-      artifactStoreUri: environment.artifactStore.host.uri,
+      artifactStoreUri: environment.artifactStore.uri,
       snapshot: {},
       parameters: {},
       owner,
@@ -159,7 +159,7 @@ describe('who may mark a run failed', () => {
       [
         '--input-type=module',
         '-e',
-        `import { currentOwner } from '@strata/sdk'
+        `import { currentOwner } from '@strata/sdk/internal'
 process.stdout.write(JSON.stringify(currentOwner()) + '\\n')
 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000)`,
       ],
