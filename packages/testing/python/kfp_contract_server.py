@@ -182,9 +182,12 @@ def make_handler(state):
             self.send(failure.status, status)
 
         def body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            return raw.decode()
+            # Read once, for every request: a body left unread on a kept-alive connection would be taken
+            # for the next request.
+            if not hasattr(self, "_body"):
+                length = int(self.headers.get("Content-Length") or 0)
+                self._body = (self.rfile.read(length) if length else b"").decode()
+            return self._body
 
         def json_body(self):
             raw = self.body()
@@ -246,6 +249,9 @@ def make_handler(state):
         # -- routing ------------------------------------------------------------------------------------
         def handle_any(self, method):
             url = urlparse(self.path)
+            if hasattr(self, "_body"):
+                del self._body
+            self.body()
             with state.lock:
                 state.requests.append({"method": method, "path": url.path, "query": url.query})
             try:
@@ -409,6 +415,22 @@ def make_handler(state):
                     return self.send(200, [{"run": serialise(run), **state.specs[run_id]} for run_id, run in state.runs.items()])
                 if url.path == "/_test/recurringruns" and method == "GET":
                     return self.send(200, [serialise(r) for r in state.recurring.values()])
+                match = re.fullmatch(r"/_test/recurringruns/([^/]+)/trigger", url.path)
+                if match and method == "POST":
+                    # A tick of the recurring run, as KFP's scheduled-workflow controller makes one.
+                    recurring = state.recurring.get(match.group(1))
+                    if recurring is None:
+                        raise ApiError(404, 5, f"Not found: recurring run {match.group(1)}")
+                    pipeline, platform = parse_pipeline(recurring.pipeline_spec, "recurring_run.pipeline_spec")
+                    run = models.V2beta1Run(run_id=str(uuid.uuid4()), display_name=f"{recurring.display_name}-tick",
+                                            experiment_id=recurring.experiment_id, pipeline_spec=recurring.pipeline_spec,
+                                            runtime_config=recurring.runtime_config, created_at=now(), state="PENDING",
+                                            recurring_run_id=recurring.recurring_run_id, storage_state="AVAILABLE")
+                    state.runs[run.run_id] = run
+                    state.specs[run.run_id] = {"pipelineSpec": json_format.MessageToDict(pipeline),
+                                               "platformSpec": json_format.MessageToDict(platform),
+                                               "raw": recurring.pipeline_spec, "namespace": recurring.namespace}
+                    return self.send(200, serialise(run))
                 match = re.fullmatch(r"/_test/runs/([^/]+)/state", url.path)
                 if match and method == "POST":
                     run = self.run(match.group(1))

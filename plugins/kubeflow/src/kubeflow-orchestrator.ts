@@ -284,6 +284,9 @@ export class KubeflowOrchestrator implements OrchestratorV1 {
     } catch (error) {
       if (!(error instanceof StrataError && error.code === 'KUBEFLOW_NOT_FOUND')) throw error
     }
+    // Terminated is as good as ended: its pods are being killed, and nothing asks for its status again.
+    if (handle.namespace && handle.secret)
+      await new RunObjects(this.#kube(), handle.namespace).delete(handle.secret, handle.runtime ?? [])
   }
 
   /**

@@ -2,12 +2,19 @@
 // and a test-only stand-in for KFP's backend that runs a compiled pipeline's containers on the
 // Kubernetes test plane.
 
+export { type KfpTestBackend, serveKfpRunsOnPlane } from './kfp-backend.js'
 export {
   type KfpContractRun,
   type KfpContractServer,
   type KfpContractServerOptions,
   startKfpContractServer,
 } from './kfp-contract-server.js'
+export {
+  type KfpPlaneRunOptions,
+  type KfpPlaneRunResult,
+  type KfpPlaneTask,
+  runKfpPipelineOnPlane,
+} from './kfp-plane-runner.js'
 export {
   judgeKfpPipeline,
   KFP_INSTALL_HINT,

@@ -41,6 +41,8 @@ export interface KfpContractServer extends TestServer {
   /** Sets a run's state (`RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELED`, …), as KFP's backend would. */
   setRunState(runId: string, state: string, error?: string): Promise<void>
   recurringRuns(): Promise<Array<Record<string, unknown>>>
+  /** Starts a run of a recurring run now, as KFP's scheduler does at each tick. @returns the run's id */
+  triggerRecurringRun(id: string): Promise<string>
   /** Every request seen: method, path, query. */
   requests(): Promise<Array<{ method: string; path: string; query: string }>>
 }
@@ -95,6 +97,8 @@ export async function startKfpContractServer(
         await control(`runs/${runId}/state`, { state, ...(error ? { error } : {}) })
       },
       recurringRuns: () => control('recurringruns'),
+      triggerRecurringRun: async (id) =>
+        (await control<{ run_id: string }>(`recurringruns/${id}/trigger`, {})).run_id,
       requests: () => control('requests'),
     }
   })

@@ -1,0 +1,389 @@
+// The Kubeflow orchestrator end to end, as far as this machine can go: runs go through the SDK to the KFP
+// API contract server (the real client, requests parsed with kfp-server-api's models), and a test
+// stand-in for KFP's backend runs the compiled containers, exactly as the IR and its platform spec write
+// them, on the real Kubernetes test plane, with the artifact store on moto (S3). Not a real Kubeflow:
+// docs/kubeflow.md says what that leaves unproven.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { CoreV1Api, KubernetesObjectApi, loadAllYaml } from '@kubernetes/client-node'
+import type { Pipeline } from '@strata/sdk'
+import {
+  Client,
+  discoverWorkspaceFlavors,
+  openRunEnvironment,
+  openWorkspace,
+  prepareComponent,
+  type RunEnvironment,
+  setActiveStack,
+} from '@strata/sdk/internal'
+import type { TestServer } from '@strata/testing'
+import {
+  type KfpContractServer,
+  type KfpTestBackend,
+  kfpUnavailable,
+  serveKfpRunsOnPlane,
+  startKfpContractServer,
+} from '@strata/testing/kubeflow'
+import {
+  eventually,
+  type KubernetesTestPlane,
+  kubernetesTestPlaneUnavailable,
+  startKubernetesTestPlane,
+} from '@strata/testing/kubernetes'
+import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const PLUGIN_DIR = resolve(import.meta.dirname, '..')
+const QUICKSTART = resolve(PLUGIN_DIR, '../../apps/quickstart/src')
+const CANARY = 'canary-secret-kfp-7e3b1c9a'
+
+const SMALL = `import { input, pipeline, step } from '@strata/sdk'
+export const produce = step({ name: 'produce' }, async () => [1, 2, 3])
+export const total = step({ name: 'total', inputs: { values: input<number[]>() } }, async ({ values }) =>
+  values.reduce((sum, value) => sum + value, 0),
+)
+export const small = pipeline({ name: 'small', cache: false }, () => {
+  total({ values: produce() })
+})
+`
+
+/** A user's project: the quickstart's pipelines, with @strata/kubeflow and @strata/s3 installed (linked). */
+function createProject(): string {
+  const project = join(PLUGIN_DIR, '.tmp', `kfp-project-${process.pid}`)
+  rmSync(project, { recursive: true, force: true })
+  mkdirSync(join(project, 'node_modules', '@strata'), { recursive: true })
+  symlinkSync(PLUGIN_DIR, join(project, 'node_modules', '@strata', 'kubeflow'))
+  symlinkSync(resolve(PLUGIN_DIR, '../s3'), join(project, 'node_modules', '@strata', 's3'))
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'kfp-project',
+      type: 'module',
+      dependencies: { '@strata/kubeflow': '*', '@strata/s3': '*' },
+    }),
+  )
+  for (const file of ['pipelines.ts', 'data.ts', 'logistic-regression.ts'])
+    cpSync(join(QUICKSTART, file), join(project, file))
+  writeFileSync(join(project, 'small.ts'), SMALL)
+  return project
+}
+
+const planeSkip = kubernetesTestPlaneUnavailable()
+const kfpSkip = planeSkip ? undefined : kfpUnavailable()
+const moto: { server?: TestServer; skip?: string } =
+  planeSkip || kfpSkip ? { skip: planeSkip ?? kfpSkip } : await startMoto()
+const skip = planeSkip ?? kfpSkip ?? moto.skip
+
+describe.skipIf(skip)(
+  'the kubeflow orchestrator, its containers on a real control plane',
+  { timeout: 300_000 },
+  () => {
+    let plane: KubernetesTestPlane
+    let kfp: KfpContractServer
+    let backend: KfpTestBackend
+    let configDir: string
+    let project: string
+    let core: CoreV1Api
+    const namespace = 'kubeflow'
+    const settings = { 'orchestrator.kubeflow': { pollingInterval: 0.3 } }
+
+    beforeAll(async () => {
+      const started = await startKubernetesTestPlane()
+      if (!started.plane) throw new Error(started.skip)
+      plane = started.plane
+      core = plane.kubeConfig().makeApiClient(CoreV1Api)
+      const server = await startKfpContractServer()
+      if (!server.server) throw new Error(server.skip)
+      kfp = server.server
+      backend = serveKfpRunsOnPlane(kfp, plane, { defaultNamespace: namespace })
+      await plane.createNamespace(namespace)
+      // The user: a service account bound only to the Role docs/kubeflow.md ships.
+      const api = KubernetesObjectApi.makeApiClient(plane.kubeConfig())
+      for (const document of loadAllYaml(
+        readFileSync(join(PLUGIN_DIR, 'manifests', 'rbac.yaml'), 'utf8'),
+      ) as Array<{ metadata: { namespace?: string } }>) {
+        document.metadata.namespace = namespace
+        await api.create(document as never)
+      }
+      await api.create({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'strata-user', namespace },
+      } as never)
+      await api.create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'strata-user', namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'strata-kubeflow-client' },
+        subjects: [{ kind: 'ServiceAccount', name: 'strata-user', namespace }],
+      } as never)
+      const kubeconfig = await plane.kubeconfigFor('strata-user', namespace, { context: 'kubeflow-cluster' })
+      await fetch(`${moto.server!.url}/pipelines`, { method: 'PUT' })
+      configDir = mkdtempSync(join(tmpdir(), 'strata-kfp-'))
+      project = createProject()
+      const workspace = openWorkspace({ configDir, cwd: project })
+      try {
+        await workspace.store.secrets.create('aws', {
+          access_key_id: MOTO_CREDENTIALS.accessKeyId,
+          secret_access_key: CANARY,
+        })
+        const { registry } = await discoverWorkspaceFlavors(workspace)
+        const register = async (
+          type: 'orchestrator' | 'artifact_store',
+          name: string,
+          flavor: string,
+          config: Record<string, unknown>,
+        ) => {
+          const { missingSecrets: _missing, ...component } = await prepareComponent(
+            { type, name, flavor, config },
+            { registry, secrets: workspace.store.secrets },
+          )
+          return workspace.store.components.create(component)
+        }
+        const bucket = await register('artifact_store', 'bucket', 's3', {
+          path: 's3://pipelines/strata',
+          endpoint: moto.server!.url,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          accessKeyId: '{{aws.access_key_id}}',
+          secretAccessKey: '{{aws.secret_access_key}}',
+        })
+        const orchestrator = await register('orchestrator', 'kubeflow', 'kubeflow', {
+          kubeflowHostname: kfp.url,
+          kubeconfig,
+          kubernetesContext: 'kubeflow-cluster',
+        })
+        await workspace.store.stacks.create({
+          name: 'kfp',
+          components: { orchestrator: orchestrator.id, artifact_store: bucket.id },
+        })
+        await setActiveStack(workspace, 'kfp', { scope: 'user' })
+      } finally {
+        await workspace.close()
+      }
+    }, 300_000)
+
+    afterAll(async () => {
+      await backend?.stop()
+      await kfp?.stop()
+      await plane?.stop()
+      await moto.server?.stop()
+      if (project) rmSync(project, { recursive: true, force: true })
+      if (configDir) rmSync(configDir, { recursive: true, force: true })
+    })
+
+    const withEnvironment = async <T>(work: (environment: RunEnvironment) => Promise<T>): Promise<T> => {
+      const environment = await openRunEnvironment({ configDir, projectRoot: project })
+      try {
+        return await work(environment)
+      } finally {
+        await environment.close()
+      }
+    }
+    const load = async <T>(file: string): Promise<T> =>
+      (await import(pathToFileURL(join(project, file)).href)) as T
+
+    it("runs the quickstart's training pipeline as a KFP run, then finds the whole run cached and submits nothing", async () => {
+      const { training } = await load<{ training: Pipeline }>('pipelines.ts')
+      const lines: string[] = []
+      const first = await withEnvironment((environment) =>
+        training.run({ environment, settings, output: (line) => lines.push(line) }),
+      )
+      expect({ status: first.status, error: first.error }).toEqual({ status: 'completed', error: undefined })
+      expect(first.steps).toEqual({
+        load_data: 'completed',
+        split_data: 'completed',
+        train_model: 'completed',
+        evaluate_model: 'completed',
+      })
+      // The steps' logs come through their journals, as on every orchestrator.
+      expect(lines).toContain('[load_data] generated 1000 customers (seed 7)')
+      const submitted = lines.find((line) => line.startsWith('kubeflow: run submitted as KFP run'))
+      const [held] = await kfp.runs()
+      expect(submitted).toBe(
+        `kubeflow: run submitted as KFP run ${held?.run.run_id} in experiment 'training' — ${kfp.url}/#/runs/details/${held?.run.run_id}`,
+      )
+      // What the stand-in backend ran: strata-start, then each step's container, one pod each.
+      const result = backend.results.get(held!.run.run_id)!
+      expect(
+        Object.fromEntries(
+          Object.entries(result.tasks).map(([key, task]) => [key, [task.state, task.attempts]]),
+        ),
+      ).toEqual({
+        'strata-start': ['SUCCEEDED', 1],
+        'load-data': ['SUCCEEDED', 1],
+        'split-data': ['SUCCEEDED', 1],
+        'train-model': ['SUCCEEDED', 1],
+        'evaluate-model': ['SUCCEEDED', 1],
+      })
+      const client = await Client.open({ configDir, projectRoot: project })
+      try {
+        const run = await client.getRun(first.id)
+        expect(run.status).toBe('completed')
+        const record = await withEnvironment((environment) => environment.repositories.runs.find(first.id))
+        expect(record?.remote?.handle).toMatchObject({
+          kfpRunId: held!.run.run_id,
+          url: `${kfp.url}/#/runs/details/${held!.run.run_id}`,
+          namespace,
+        })
+      } finally {
+        await client.close()
+      }
+      // The run's Secret and runtime ConfigMaps went with the run.
+      const left = [
+        ...(
+          await core.listNamespacedSecret({ namespace, labelSelector: 'app.kubernetes.io/managed-by=strata' })
+        ).items,
+        ...(
+          await core.listNamespacedConfigMap({
+            namespace,
+            labelSelector: 'app.kubernetes.io/managed-by=strata',
+          })
+        ).items,
+      ]
+      expect(left).toEqual([])
+
+      const second = await withEnvironment((environment) =>
+        training.run({ environment, settings, output: (line) => lines.push(line) }),
+      )
+      expect(second.status).toBe('completed')
+      expect(second.steps).toEqual({
+        load_data: 'cached',
+        split_data: 'cached',
+        train_model: 'cached',
+        evaluate_model: 'cached',
+      })
+      expect(await kfp.runs()).toHaveLength(1)
+    })
+
+    it('leaves the run to Kubeflow when not synchronous; runs sync follows it to its end', async () => {
+      const { small } = await load<{ small: Pipeline }>('small.ts')
+      const detached = await withEnvironment((environment) =>
+        small.run({
+          environment,
+          settings: { 'orchestrator.kubeflow': { synchronous: false } },
+          output: false,
+        }),
+      )
+      expect(detached.status).toBe('running')
+      const client = await Client.open({ configDir, projectRoot: project })
+      try {
+        await client.syncRun(detached.id, { follow: true, intervalMs: 300 })
+        const run = await client.getRun(detached.id)
+        expect(run.status).toBe('completed')
+        expect(run.steps.map((step) => [step.name, step.status])).toEqual([
+          ['produce', 'completed'],
+          ['total', 'completed'],
+        ])
+      } finally {
+        await client.close()
+      }
+    })
+
+    it('runs on a schedule: a recurring run whose ticks start fresh runs that runs sync records; schedule delete removes it', async () => {
+      const { small } = await load<{ small: Pipeline }>('small.ts')
+      const scheduled = await withEnvironment((environment) =>
+        small.run({
+          environment,
+          settings,
+          schedule: { cron: '30 2 * * 1-5', name: 'weekdays' },
+          output: false,
+        }),
+      )
+      expect(scheduled).toMatchObject({ status: 'scheduled', name: 'weekdays' })
+      const [recurring] = (await kfp.recurringRuns()) as Array<{
+        recurring_run_id: string
+        trigger: unknown
+        mode: string
+      }>
+      expect(recurring).toMatchObject({
+        trigger: { cron_schedule: { cron: '0 30 2 * * 1-5' } },
+        mode: 'ENABLE',
+      })
+      const tick = await kfp.triggerRecurringRun(recurring!.recurring_run_id)
+      await eventually('the tick ran', () => backend.results.get(tick)?.state, { timeoutMs: 180_000 })
+      expect(backend.results.get(tick)?.state).toBe('SUCCEEDED')
+      const client = await Client.open({ configDir, projectRoot: project })
+      try {
+        const { discovered } = await client.syncRuns()
+        expect(discovered).toHaveLength(1)
+        const run = await client.getRun(discovered[0]!)
+        expect(run).toMatchObject({ status: 'completed', pipelineName: 'small', scheduleId: scheduled.id })
+        expect(await client.listSchedules()).toMatchObject([
+          { name: 'weekdays', cron: '30 2 * * 1-5', active: true },
+        ])
+        await client.deleteSchedule('weekdays')
+        expect(await kfp.recurringRuns()).toEqual([])
+        const left = await core.listNamespacedConfigMap({
+          namespace,
+          labelSelector: `strata.dev/schedule=${scheduled.id}`,
+        })
+        expect(left.items).toEqual([])
+      } finally {
+        await client.close()
+      }
+    })
+
+    it('terminates a run on runs stop', async () => {
+      const { training } = await load<{ training: Pipeline }>('pipelines.ts')
+      const run = await withEnvironment((environment) =>
+        training.run({
+          environment,
+          params: { epochs: 50_000 },
+          settings: { 'orchestrator.kubeflow': { synchronous: false } },
+          output: false,
+        }),
+      )
+      const kfpRunId = async () => {
+        const record = await withEnvironment((environment) => environment.repositories.runs.find(run.id))
+        return (record?.remote?.handle as { kfpRunId?: string } | undefined)?.kfpRunId
+      }
+      const id = (await kfpRunId())!
+      const podsOf = async (selector: string) =>
+        (await core.listNamespacedPod({ namespace, labelSelector: `strata.test/kfp-run=${id}${selector}` }))
+          .items
+      await eventually(
+        'train_model runs',
+        async () => (await podsOf(',strata.test/kfp-task=train-model')).length > 0,
+        {
+          timeoutMs: 180_000,
+        },
+      )
+      const client = await Client.open({ configDir, projectRoot: project })
+      try {
+        await client.stopRun(run.id, { force: true })
+        expect((await client.getRun(run.id)).status).toBe('stopped')
+      } finally {
+        await client.close()
+      }
+      await eventually(
+        'the KFP run is cancelled and its pods are gone',
+        async () =>
+          (await kfp.runs()).find((held) => held.run.run_id === id)?.run.state === 'CANCELED' &&
+          (await podsOf('')).every(
+            (pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed',
+          ),
+        { timeoutMs: 120_000 },
+      )
+      expect(backend.results.get(id)?.tasks['evaluate-model']?.state).toBe('CANCELED')
+      const left = await core.listNamespacedSecret({
+        namespace,
+        labelSelector: `strata.dev/run-id=${run.id}`,
+      })
+      expect(left.items).toEqual([])
+    })
+
+    it('shows the secret in no pod, ConfigMap, event or request the KFP API received', async () => {
+      const everything = JSON.stringify([
+        await core.listNamespacedPod({ namespace }),
+        await core.listNamespacedConfigMap({ namespace }),
+        await core.listNamespacedEvent({ namespace }),
+        await kfp.runs(),
+      ])
+      expect(everything).not.toContain(CANARY)
+      expect(everything).toContain('secretAsEnv')
+    })
+  },
+)
