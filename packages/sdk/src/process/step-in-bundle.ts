@@ -22,7 +22,7 @@ export interface BundledStepOptions {
   /** The artifact store, created by the process that imported the bundle. */
   store: ArtifactStoreV1
   inputs: Record<string, ArtifactVersionInfo>
-  experimentTracker?: () => Promise<ExperimentTrackerV1>
+  experimentTracker?: () => Promise<ExperimentTrackerV1 | undefined>
   echo?: (line: string) => void
   signal?: AbortSignal
   /** The run's secret values (handed over by the orchestrator): masked in the step's log, journal and echo. */

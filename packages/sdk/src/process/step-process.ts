@@ -7,6 +7,7 @@ import {
   ArtifactStoreHost,
   type ArtifactStoreV1,
   type ExperimentTrackerV1,
+  hostComponent,
   type PipelineSnapshot,
   redactError,
   StrataError,
@@ -184,7 +185,16 @@ async function runStepInProcess(argv: string[], workDir: string, secretValues: s
     inputs,
     ...(process.env[trackerVariable]
       ? {
-          experimentTracker: async () => (await createFromEnvironment<ExperimentTrackerV1>(trackerVariable))!,
+          experimentTracker: async () => {
+            const tracker = await createFromEnvironment<ExperimentTrackerV1>(trackerVariable)
+            if (!tracker) return undefined
+            const component = JSON.parse(process.env[trackerVariable] ?? '{}') as StepProcessComponent
+            return hostComponent(
+              tracker,
+              { type: 'experiment_tracker', name: component.name, flavor: component.flavor },
+              { hostResultsOf: ['startStep', 'startPipelineRun'] },
+            )
+          },
         }
       : {}),
     echo: (line) => process.stdout.write(`${line}\n`),

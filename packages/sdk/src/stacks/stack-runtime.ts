@@ -5,6 +5,7 @@ import {
   type ComponentType,
   errorMessage,
   type FlavorRegistry,
+  hostComponent,
   isStrataError,
   type SecretResolver,
   type StackSpec,
@@ -112,7 +113,7 @@ export async function verifyStack(
         await host.verify()
         results.push({ type, name: record.name, status: 'ok' })
       } else if (typeof component?.verify === 'function') {
-        await component.verify()
+        await hostComponent(component, { type, name: record.name, flavor: record.flavor }).verify?.()
         results.push({ type, name: record.name, status: 'ok' })
       } else {
         results.push({ type, name: record.name, status: 'skipped' })
