@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { kubernetesTestPlaneUnavailable } from '@strata/testing/kubernetes'
+import { findTool } from '@strata/testing/servers'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -83,3 +85,46 @@ if (!zenmlInstalled && process.env.CI !== 'true') {
     'skipping the bench:compare smoke test: ZenML is not in bench/.venv — run `node bench/compare.mjs --install-only`',
   )
 }
+
+/**
+ * Why `pnpm bench:kubernetes` cannot run here (the test plane's binaries, or moto), naming the fix; with
+ * `CI=true`, where CI installs both, that is a failure instead.
+ */
+function kubernetesBenchUnavailable(): string | undefined {
+  const plane = kubernetesTestPlaneUnavailable() // throws with CI=true
+  if (plane) return plane
+  try {
+    findTool('moto_server', 'moto-venv/bin/moto_server')
+    return undefined
+  } catch (error) {
+    const message = `moto is not installed (${(error as Error).message}) — bash .ci/setup/s3.sh`
+    if (process.env.CI === 'true') throw new Error(`CI=true and ${message}`)
+    return message
+  }
+}
+
+const kubernetesSkip = kubernetesBenchUnavailable()
+if (kubernetesSkip) console.warn(`skipping the bench:kubernetes smoke test: ${kubernetesSkip}`)
+
+describe.skipIf(kubernetesSkip)('pnpm bench:kubernetes', () => {
+  it('measures both stacks side by side, each row with its ratio and the node -e 0 reference', () => {
+    const markdown = run('bench/kubernetes/run.mjs')
+    expect(markdown).toContain('`jobMonitoringInterval: 0.2`')
+    expect(markdown).toMatch(/^- load average \(1, 5, 15 min\): /m)
+    const rows = tableRows(markdown)
+    expect(rows.map(([label]) => label)).toEqual([
+      'time from `pipeline.run()` to the first step running (one-step pipeline)',
+      'the same one-step run, all of `pipeline.run()`',
+      'chain of 2 steps × 10 ms, one run',
+      'chain of 4 steps × 10 ms, one run',
+      'framework overhead per step (slope 2→4 steps minus the 10 ms wait)',
+    ])
+    for (const [label, kubernetes, local, ratio, node, kubernetesToNode, localToNode] of rows) {
+      expect(kubernetes, label).toMatch(measured)
+      expect(local, label).toMatch(measured)
+      expect(node, label).toMatch(measured)
+      for (const value of [ratio, kubernetesToNode, localToNode])
+        expect(value, label).toMatch(/^-?\d+\.\d\d×$/)
+    }
+  }, 600_000)
+})

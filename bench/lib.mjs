@@ -1,6 +1,6 @@
 // Shared by `pnpm bench` (run.mjs) and `pnpm bench:compare` (compare.mjs): one process per measurement,
 // rounds interleaved, medians and spreads, a Markdown table, and the machine it ran on.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, platform, release, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -46,6 +46,43 @@ export function measure(command, args, options = {}) {
     )
   }
   return { wallMs, ...lastJson(result.stdout) }
+}
+
+/**
+ * {@link measure} without blocking this process's event loop, for harnesses that keep servers with piped
+ * output running beside the measurement (a blocked reader would stall them once their pipe fills). Rejects
+ * with the command's output when it fails.
+ */
+export function measureAsync(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-16_000)
+    })
+    child.once('error', reject)
+    child.once('close', (code, signal) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+      if (code !== 0) {
+        reject(
+          new Error(
+            `'${[command, ...args].join(' ')}' failed (exit ${code ?? signal}):\n${(stderr || stdout).slice(-4000)}`,
+          ),
+        )
+        return
+      }
+      resolve({ wallMs, ...lastJson(stdout) })
+    })
+  })
 }
 
 /** The whole output when it is one JSON object (pretty-printed or not), else its last JSON line. */
@@ -124,11 +161,13 @@ export const strata = {
   driver: fileURLToPath(new URL('./strata/driver.ts', import.meta.url)),
 }
 
-export function requireBuild() {
+/** Stops with the fix when a package the benchmark runs is not built (`more`: paths under the root). */
+export function requireBuild(more = []) {
   for (const built of [
     'apps/cli/dist/main.js',
     'packages/sdk/dist/index.js',
     'plugins/local/dist/index.js',
+    ...more,
   ]) {
     if (!existsSync(join(rootDir, built)))
       fail(`${built} is missing — run 'pnpm build' first (the root bench scripts do)`)
