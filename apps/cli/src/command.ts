@@ -46,7 +46,7 @@ type GivenValue<O extends OptionSpec> = O extends { type: 'number' }
     : string
 
 /** What `context.options.NAME` holds: a flag is `false` when absent, a value `undefined` unless it has a default. */
-export type OptionValue<O extends OptionSpec> = O extends { type: 'boolean' }
+type OptionValue<O extends OptionSpec> = O extends { type: 'boolean' }
   ? boolean
   : O extends { multiple: true }
     ? string[] | undefined
@@ -55,7 +55,7 @@ export type OptionValue<O extends OptionSpec> = O extends { type: 'boolean' }
       : GivenValue<O> | undefined
 
 /** What `context.args.NAME` holds: variadic arguments are arrays, optional ones may be `undefined`. */
-export type ArgumentValue<A extends ArgumentSpec> = A extends { variadic: true }
+type ArgumentValue<A extends ArgumentSpec> = A extends { variadic: true }
   ? string[]
   : A extends { required: true }
     ? string
@@ -72,10 +72,7 @@ export type ArgumentValues<A extends Arguments> = number extends A['length']
   : { [Argument in A[number] as Argument['name']]: ArgumentValue<Argument> }
 
 /** The context a command declared with arguments `A` and options `O` runs with. */
-export type ContextOf<A extends Arguments, O extends Options> = CommandContext<
-  ArgumentValues<A>,
-  OptionValues<O>
->
+type ContextOf<A extends Arguments, O extends Options> = CommandContext<ArgumentValues<A>, OptionValues<O>>
 
 /** A leaf command: `strata stack list`. */
 export interface CommandSpec<A extends Arguments = Arguments, O extends Options = Options> {

@@ -61,7 +61,7 @@ function optionLabel(name: string, option: OptionSpec): string {
   return `${option.short ? `-${option.short}, ` : ''}--${name}${placeholder}`
 }
 
-export function usageLine(path: string, spec: CommandSpec): string {
+function usageLine(path: string, spec: CommandSpec): string {
   const args = (spec.args ?? []).map((argument) => {
     const name = argument.variadic ? `${argument.name}...` : argument.name
     return argument.required ? name : `[${name}]`

@@ -1,7 +1,6 @@
 // Everything a command module needs from the CLI, in one module. Command modules import only this (and
 // packages), so esbuild bundles all the helpers into one chunk shared with the entry, instead of one chunk
 // per helper: every file a command loads costs start-up time.
-export { normalizeOptionName } from './argv.js'
 export * from './command.js'
 export * from './component-types.js'
 export * from './config-values.js'

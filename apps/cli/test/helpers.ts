@@ -45,7 +45,7 @@ export interface Sandbox {
 }
 
 /** A custom orchestrator flavor module, registered with `strata orchestrator flavor register`. */
-export const ORCHESTRATOR_MODULE = `
+const ORCHESTRATOR_MODULE = `
 import { defineFlavor, definePlugin } from '@strata/core'
 import { z } from 'zod'
 export default definePlugin({
@@ -68,7 +68,7 @@ export default definePlugin({
 `
 
 /** A custom orchestrator flavor that runs steps elsewhere (`isRemote`), as Kubernetes or Kubeflow would. */
-export const REMOTE_ORCHESTRATOR_MODULE = `
+const REMOTE_ORCHESTRATOR_MODULE = `
 import { defineFlavor } from '@strata/core'
 import { z } from 'zod'
 export const cluster = defineFlavor({

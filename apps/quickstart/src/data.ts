@@ -15,7 +15,7 @@ export interface LabeledCustomer extends Customer {
 export const FEATURES = ['tenure', 'monthlyCharges', 'supportCalls', 'contract'] as const
 
 /** A small seeded generator (mulberry32): the same seed gives the same data on every machine. */
-export function random(seed: number): () => number {
+function random(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0

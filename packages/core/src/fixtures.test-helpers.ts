@@ -31,7 +31,7 @@ export const diskStore = defineFlavor({
   create: notImplemented as () => Promise<ArtifactStoreV1>,
 })
 
-export const inlineOrchestrator = defineFlavor({
+const inlineOrchestrator = defineFlavor({
   apiVersion: 1,
   type: 'orchestrator',
   name: 'inline',
@@ -41,7 +41,7 @@ export const inlineOrchestrator = defineFlavor({
   create: notImplemented as () => Promise<OrchestratorV1>,
 })
 
-export const clusterOrchestrator = defineFlavor({
+const clusterOrchestrator = defineFlavor({
   apiVersion: 1,
   type: 'orchestrator',
   name: 'cluster',

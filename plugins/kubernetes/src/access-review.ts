@@ -15,7 +15,7 @@ const permission = (group: string, resource: string, verbs: string[]): Permissio
  * What submitting and following a run needs in its namespace (the `strata-client` Role of
  * docs/kubernetes.md): the run's Secret and runtime ConfigMaps, the orchestrator Job, a look at pods.
  */
-export const CLIENT_PERMISSIONS: readonly Permission[] = [
+const CLIENT_PERMISSIONS: readonly Permission[] = [
   ...permission('', 'secrets', ['create', 'patch', 'delete']),
   ...permission('', 'configmaps', ['create', 'patch', 'delete']),
   ...permission('batch', 'jobs', ['create', 'get', 'list', 'patch', 'delete', 'deletecollection']),

@@ -102,12 +102,6 @@ export function createKubeClient(
   }
 }
 
-/** The status code of a failed API call, if the server answered. */
-export function statusOf(error: unknown): number | undefined {
-  const cause = error instanceof StrataError ? error.cause : error
-  return cause instanceof ApiException ? cause.code : undefined
-}
-
 function apiMessage(error: ApiException<unknown>): string {
   const body = error.body
   if (typeof body === 'string') {

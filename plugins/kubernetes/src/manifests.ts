@@ -12,7 +12,7 @@ import { ANNOTATIONS, LABELS, labelValue } from './names.js'
 import type { PodSettings } from './pod-settings.js'
 
 /** Where pods find the Strata runtime (a projected volume of the run's runtime ConfigMaps). */
-export const RUNTIME_DIR = '/strata/runtime'
+const RUNTIME_DIR = '/strata/runtime'
 const RUNTIME_VOLUME = 'strata-runtime'
 
 /** What identifies a run's objects. */
@@ -24,7 +24,7 @@ export interface RunIdentity {
   scheduleId?: string
 }
 
-export function runLabels(run: RunIdentity, role: string, step?: string): Record<string, string> {
+function runLabels(run: RunIdentity, role: string, step?: string): Record<string, string> {
   return {
     [LABELS.managedBy]: 'strata',
     [LABELS.runId]: labelValue(run.runId),
@@ -94,7 +94,7 @@ export interface PodOptions {
 }
 
 /** A pod spec: one container named `main` running the runtime from its projected volume. */
-export function podSpec(options: PodOptions): V1PodSpec {
+function podSpec(options: PodOptions): V1PodSpec {
   const settings = options.settings ?? {}
   const spec: V1PodSpec = {
     restartPolicy: 'Never',

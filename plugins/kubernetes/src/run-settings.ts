@@ -5,7 +5,7 @@ import {
 } from './kubernetes-orchestrator-flavor.js'
 import { acceptSnakeCase } from './pod-settings.js'
 
-export const SETTINGS_KEY = 'orchestrator.kubernetes'
+const SETTINGS_KEY = 'orchestrator.kubernetes'
 
 function parseSettings(raw: unknown, where: string): KubernetesOrchestratorSettings {
   const result = kubernetesOrchestratorSettings.safeParse(

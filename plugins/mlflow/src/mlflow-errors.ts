@@ -45,7 +45,7 @@ export class MlflowHttpError extends Error {
 }
 
 /** Replaces every occurrence of the given secret values with `********`. */
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let result = text
   for (const value of secrets) if (value.length > 0) result = result.replaceAll(value, MASK)
   return result

@@ -44,7 +44,7 @@ export interface LogBatch {
 const VALID_KEY = /^[\p{L}\p{N}_/.\- :]+$/u
 
 /** Characters as Python counts them (code points), which is how MLflow measures lengths. */
-export function codePointLength(text: string): number {
+function codePointLength(text: string): number {
   let length = 0
   for (const _ of text) length++
   return length

@@ -37,7 +37,7 @@ export function exitCode(run: PipelineRun): number {
   return run.status === 'stopped' ? 130 : 1
 }
 
-export const runArgument = {
+const runArgument = {
   name: 'RUN',
   required: true,
   help: 'A run name, id, or unique id prefix',

@@ -33,7 +33,7 @@ export interface PageRequest {
 }
 
 /** One page of a list, as `--size`/`--page` ask for it. */
-export interface Page extends PageRequest {
+interface Page extends PageRequest {
   total: number
   totalPages: number
 }
@@ -48,7 +48,7 @@ export interface Rows<Row> {
  * The page `--page`/`--size` select.
  * @throws UsageError for a page or size below 1
  */
-export function pageRequest(options: { page: number; size: number }, command: string): PageRequest {
+function pageRequest(options: { page: number; size: number }, command: string): PageRequest {
   if (options.size < 1) throw new UsageError('--size must be at least 1', command)
   if (options.page < 1) throw new UsageError('--page must be at least 1', command)
   return { page: options.page, size: options.size, offset: (options.page - 1) * options.size }

@@ -37,7 +37,7 @@ const executionSchema = {
   model: modelSchema.optional(),
 }
 
-export const stepRunConfigSchema = z
+const stepRunConfigSchema = z
   .object({
     parameters: z.record(z.string(), z.unknown()).optional().describe("The step's parameters"),
     ...executionSchema,

@@ -6,7 +6,7 @@ import { canonicalJson, findNonJson } from '../util/json.js'
 import { ArtifactDirectory, ArtifactFile, isArtifactDirectory, isArtifactFile } from './files.js'
 import { defineMaterializer, type Materializer } from './materializer.js'
 
-export const stringMaterializer = defineMaterializer<string>({
+const stringMaterializer = defineMaterializer<string>({
   id: 'strata.string',
   version: 1,
   canSave: (value) => typeof value === 'string',
@@ -15,7 +15,7 @@ export const stringMaterializer = defineMaterializer<string>({
   load: (source) => source.readText('data.txt'),
 })
 
-export const bytesMaterializer = defineMaterializer<Uint8Array>({
+const bytesMaterializer = defineMaterializer<Uint8Array>({
   id: 'strata.bytes',
   version: 1,
   canSave: (value) =>
@@ -48,7 +48,7 @@ const TYPED_ARRAYS: Record<string, TypedArrayType> = {
 }
 
 /** Typed arrays keep their element type; bytes are stored in this machine's byte order (little-endian on x86 and ARM). */
-export const typedArrayMaterializer = defineMaterializer<ArrayBufferView>({
+const typedArrayMaterializer = defineMaterializer<ArrayBufferView>({
   id: 'strata.typed-array',
   version: 1,
   canSave: (value) =>
@@ -85,7 +85,7 @@ export const jsonMaterializer = defineMaterializer<unknown>({
   load: async (source) => JSON.parse(await source.readText('data.json')),
 })
 
-export const fileMaterializer = defineMaterializer<ArtifactFile>({
+const fileMaterializer = defineMaterializer<ArtifactFile>({
   id: 'strata.file',
   version: 1,
   canSave: isArtifactFile,
@@ -99,7 +99,7 @@ export const fileMaterializer = defineMaterializer<ArtifactFile>({
 })
 
 /** Directories keep their files and relative paths (empty directories are not stored). */
-export const directoryMaterializer = defineMaterializer<ArtifactDirectory>({
+const directoryMaterializer = defineMaterializer<ArtifactDirectory>({
   id: 'strata.directory',
   version: 1,
   canSave: isArtifactDirectory,
@@ -116,7 +116,7 @@ export const directoryMaterializer = defineMaterializer<ArtifactDirectory>({
 })
 
 /** Loads data registered with `Client.registerArtifact` (files already in the store); never chosen to save. */
-export const registeredMaterializer = defineMaterializer<ArtifactDirectory>({
+const registeredMaterializer = defineMaterializer<ArtifactDirectory>({
   id: 'strata.registered',
   version: 1,
   canSave: () => false,

@@ -36,7 +36,7 @@ async function required<T>(variable: string, what: string): Promise<T> {
  * and name), which the driver — or the orchestrator's own DAG — then runs. `handle` (JSON), when given, is
  * recorded as the run's remote handle before the run is marked, so `runs sync` finds it with the run.
  */
-export async function startScheduledRun(
+async function startScheduledRun(
   store: ArtifactStoreHost,
   scheduleId: string,
   handle?: string,
@@ -59,7 +59,7 @@ export async function startScheduledRun(
   return snapshot
 }
 
-export function idFrom(uri: string, store: ArtifactStoreHost, kind: 'runs' | 'schedules'): string {
+function idFrom(uri: string, store: ArtifactStoreHost, kind: 'runs' | 'schedules'): string {
   const id = new RegExp(`/${kind}/([^/]+)/?$`).exec(uri)?.[1]
   if (!id || !uri.startsWith(store.uri)) {
     throw new StrataError(

@@ -52,7 +52,7 @@ export class JournalRecorder implements RunRecorder {
  * Journal object names sort by time across every process that writes a step's journal (one per attempt
  * on Kubernetes, and the driver): `<ms since epoch, 13 digits>-<writer>-<sequence>.json`.
  */
-export function journalKey(runId: string, step: string, writer: string, sequence: number): string {
+function journalKey(runId: string, step: string, writer: string, sequence: number): string {
   return `${runKeys.journal(runId, step)}${String(Date.now()).padStart(13, '0')}-${writer}-${String(sequence).padStart(6, '0')}.json`
 }
 

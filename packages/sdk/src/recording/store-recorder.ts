@@ -3,7 +3,7 @@ import { stepRunIdOf } from '../step/step-run-id.js'
 import type { RunEvent, RunRecorder } from './run-events.js'
 
 /** How an output of a given artifact kind is linked to a model version. */
-export function modelLinkKind(kind: string): ModelArtifactKind {
+function modelLinkKind(kind: string): ModelArtifactKind {
   if (kind === 'model') return 'model'
   if (kind === 'deployment' || kind === 'service') return 'deployment'
   return 'data'

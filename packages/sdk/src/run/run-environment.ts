@@ -32,7 +32,7 @@ export interface RunComponent {
 }
 
 /** Every component of a stack as a run uses it, by type: an orchestrator and an artifact store at least. */
-export type RunComponents = { orchestrator: RunComponent; artifact_store: RunComponent } & Partial<
+type RunComponents = { orchestrator: RunComponent; artifact_store: RunComponent } & Partial<
   Record<ComponentType, RunComponent>
 >
 

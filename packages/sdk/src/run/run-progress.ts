@@ -36,7 +36,7 @@ export type RunProgress =
 export type RunOutput = (line: string, progress?: RunProgress) => void
 
 /** The plain line for a step's state: `step train: failed — the error`. */
-export function stepLine(progress: Extract<RunProgress, { type: 'step' }>): string {
+function stepLine(progress: Extract<RunProgress, { type: 'step' }>): string {
   const state =
     progress.state === 'running' && progress.ownProcess
       ? 'running (own process)'

@@ -39,7 +39,7 @@ function redactJson(value: JsonValue, redact: (text: string) => string): JsonVal
 }
 
 /** The event with secret values masked in what a step can put a secret into: errors and metadata. */
-export function redactEvent(event: RunEvent, redact: (text: string) => string): RunEvent {
+function redactEvent(event: RunEvent, redact: (text: string) => string): RunEvent {
   switch (event.type) {
     case 'step_retrying':
     case 'step_failed':

@@ -10,7 +10,7 @@ export type { ArtifactVersionInfo }
 import type { ArtifactSource, ArtifactTarget, Materializer } from '../materializers/materializer.js'
 
 /** `pipeline::step::output` → `pipeline__step__output`, safe as a key segment. */
-export function artifactKeySegment(name: string): string {
+function artifactKeySegment(name: string): string {
   return (
     name
       .replaceAll('::', '__')

@@ -4,7 +4,7 @@ import { StepExecution } from './step-execution.js'
 import { describeError, type StepRunnerHost } from './step-runner-host.js'
 
 export { resolveFromCache, stepCacheParts } from './step-cache.js'
-export { describeError, type StepRunnerHost } from './step-runner-host.js'
+export type { StepRunnerHost } from './step-runner-host.js'
 
 /** How a step's attempts are counted. */
 export interface RunStepOptions {

@@ -8,7 +8,7 @@ import type { PlaneBinaries } from './plane-binaries.js'
 import { httpsGet, type PlaneProcess, spawnPlaneProcess, waitUntilAnswering } from './plane-process.js'
 
 /** The bearer tokens of the plane's static identities (kube-apiserver `--token-auth-file`). */
-export interface PlaneTokens {
+interface PlaneTokens {
   /** `strata-admin`, group system:masters. */
   admin: string
   /** `system:node:<node>`, group system:nodes: what the Node authorizer and NodeRestriction check. */

@@ -3,7 +3,7 @@ import { apiTime } from './event-recorder.js'
 import { normaliseImage } from './image-runtimes.js'
 
 /** A container's state as the API spells it (`state.waiting`/`running`/`terminated`). */
-export interface ContainerState {
+interface ContainerState {
   waiting?: { reason: string; message?: string }
   running?: { startedAt: string }
   terminated?: {

@@ -24,7 +24,7 @@ export function cachedTool(path: string, from: string = process.cwd()): string |
 }
 
 /** The first executable `name` on `PATH`. */
-export function onPath(name: string): string | undefined {
+function onPath(name: string): string | undefined {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (folder !== '' && isExecutable(join(folder, name))) return join(folder, name)
   }
