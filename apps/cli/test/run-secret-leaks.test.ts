@@ -204,7 +204,9 @@ describe("a run's secret values", () => {
       const files = [...filesUnder(storeRoot), ...filesUnder(sandbox.configDir)]
       expect(files.some((file) => file.path.endsWith('logs.txt'))).toBe(true)
       if (extra.length > 0)
-        expect(files.some((file) => /\/journal\/leak\/\d{13}-[0-9a-f]+-\d{6}\.json$/.test(file.path))).toBe(true)
+        expect(files.some((file) => /\/journal\/leak\/\d{13}-[0-9a-f]+-\d{6}\.json$/.test(file.path))).toBe(
+          true,
+        )
       for (const file of files) {
         for (const canary of CANARIES) expect(file.bytes.includes(canary), file.path).toBe(false)
       }
