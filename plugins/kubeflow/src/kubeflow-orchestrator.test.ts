@@ -34,6 +34,7 @@ import {
 } from '@strata/testing/kubernetes'
 import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kubeflowOrchestratorConfig } from './kubeflow-orchestrator-flavor.js'
 
 const PLUGIN_DIR = resolve(import.meta.dirname, '..')
 const QUICKSTART = resolve(PLUGIN_DIR, '../../apps/quickstart/src')
@@ -46,6 +47,13 @@ export const total = step({ name: 'total', inputs: { values: input<number[]>() }
 )
 export const small = pipeline({ name: 'small', cache: false }, () => {
   total({ values: produce() })
+})
+export const flaky = step({ name: 'flaky', retry: { maxRetries: 2 } }, async (_inputs, ctx) => {
+  throw new Error('attempt ' + ctx.attempt + ' failed')
+})
+export const after = step({ name: 'after', inputs: { value: input<number>() } }, async ({ value }) => value)
+export const failing = pipeline({ name: 'failing', cache: false }, () => {
+  after({ value: flaky() })
 })
 `
 
@@ -282,6 +290,29 @@ describe.skipIf(skip)(
       }
     })
 
+    it("uses a failing step's retries through the task's retryPolicy, fails the run and skips what depends on it", async () => {
+      const { failing } = await load<{ failing: Pipeline }>('small.ts')
+      const lines: string[] = []
+      const run = await withEnvironment((environment) =>
+        failing.run({ environment, settings, output: (line) => lines.push(line) }),
+      )
+      expect(run.status).toBe('failed')
+      expect(run.steps).toEqual({ flaky: 'failed', after: 'skipped' })
+      expect(lines.filter((line) => line.startsWith('step flaky: retrying'))).toHaveLength(2)
+      const kfpRun = (await kfp.runs()).find((held) => held.run.display_name === run.name)!
+      expect(backend.results.get(kfpRun.run.run_id)?.tasks).toMatchObject({
+        flaky: { state: 'FAILED', attempts: 3 },
+        after: { state: 'SKIPPED', attempts: 0 },
+      })
+      const client = await Client.open({ configDir, projectRoot: project })
+      try {
+        const flaky = (await client.getRun(run.id)).steps.find((step) => step.name === 'flaky')
+        expect(flaky).toMatchObject({ status: 'failed', attempts: 3, error: 'attempt 3 failed' })
+      } finally {
+        await client.close()
+      }
+    })
+
     it('runs on a schedule: a recurring run whose ticks start fresh runs that runs sync records; schedule delete removes it', async () => {
       const { small } = await load<{ small: Pipeline }>('small.ts')
       const scheduled = await withEnvironment((environment) =>
@@ -373,6 +404,62 @@ describe.skipIf(skip)(
         labelSelector: `strata.dev/run-id=${run.id}`,
       })
       expect(left.items).toEqual([])
+    })
+
+    it("without a hostname, goes to the ml-pipeline service through the API server's proxy, with the kubeconfig's credentials", async () => {
+      // As far as the plane goes: the API server proxies only to pod endpoints, and the plane's pods share
+      // the host's loopback address, to which it does not proxy. So the service answers "no endpoints":
+      // the path, the TLS and the credentials were right (a wrong path is a 404, wrong credentials a 401).
+      const api = KubernetesObjectApi.makeApiClient(plane.kubeConfig())
+      await api.create({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'ml-pipeline', namespace },
+        spec: { ports: [{ name: 'http', port: 8888, targetPort: 8888 }] },
+      } as never)
+      // An address that is no pod's: the API server proxies only to pods.
+      await api.create({
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'ml-pipeline', namespace },
+        subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ name: 'http', port: 8888 }] }],
+      } as never)
+      await api.create({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: 'ml-pipeline-0',
+          namespace,
+          labels: { 'kubernetes.io/service-name': 'ml-pipeline' },
+        },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['192.0.2.10'] }],
+        ports: [{ name: 'http', port: 8888, protocol: 'TCP' }],
+      } as never)
+      const kubeconfig = await plane.writeKubeconfig(join(plane.stateDir, 'admin.kubeconfig'), {
+        context: 'admin',
+      })
+      const { KubeflowOrchestrator } = await import('./kubeflow-orchestrator.js')
+      const orchestrator = new KubeflowOrchestrator(
+        kubeflowOrchestratorConfig.parse({
+          kubeconfig,
+          kubernetesContext: 'admin',
+          kubeflowNamespace: namespace,
+        }),
+      )
+      // The API server's proxy finds the Service through its informers: a moment after it was created.
+      const failure = await eventually('the proxy knows the service', async () => {
+        const error = await orchestrator.verify().then(
+          () => undefined,
+          (caught: Error) => caught,
+        )
+        return error && !/not found/.test(error.message) ? error : undefined
+      })
+      expect(() => {
+        throw failure
+      }).toThrow(
+        /check the KFP API: the KFP API at https:\/\/127\.0\.0\.1:\d+ answered HTTP 503: no endpoints available for service "ml-pipeline:http"/,
+      )
     })
 
     it('shows the secret in no pod, ConfigMap, event or request the KFP API received', async () => {

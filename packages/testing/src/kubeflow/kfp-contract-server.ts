@@ -14,7 +14,7 @@ export interface KfpContractServerOptions {
   multiUser?: { namespaces: string[] }
   /** Runs go PENDING → RUNNING → SUCCEEDED on successive reads; otherwise the test sets their states. */
   autoSucceed?: boolean
-  /** The address to listen on. @default 127.0.0.1 */
+  /** The address to listen on (`0.0.0.0`: every interface, for a caller that is not on loopback). @default 127.0.0.1 */
   host?: string
 }
 
