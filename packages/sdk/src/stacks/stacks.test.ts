@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { defineFlavor, definePlugin, type FlavorRegistry } from '@strata/core'
+import type { FlavorRegistry } from '@strata/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
 import { discoverFlavors } from '../discovery/discover-flavors.js'
 import { createComponent, prepareComponent } from './components.js'
 import { detectPackageManager, packageManagerCommand } from './integrations.js'
@@ -30,26 +29,10 @@ beforeEach(() => {
   mkdirSync(join(root, 'project'))
   writeFileSync(join(root, 'project/package.json'), '{"name":"p"}')
   workspace = openWorkspace({ cwd: join(root, 'project'), configDir: join(root, 'config') })
+  // The built-ins (@strata/local: the default stack's orchestrator and artifact store) and the demo plugin.
   registry = discoverFlavors({ projectRoot: demoProject }).registry
-  // The local orchestrator flavor is being added to @strata/local; a stand-in keeps these tests independent.
-  if (!registry.find('orchestrator', 'local'))
-    registry.registerPlugin(testOrchestrators, { version: '0', kind: 'inline' })
 })
 
-const testOrchestrators = definePlugin({
-  name: 'test-orchestrators',
-  flavors: [
-    defineFlavor({
-      apiVersion: 1,
-      type: 'orchestrator',
-      name: 'local',
-      description: 'stand-in',
-      isLocal: true,
-      config: z.object({}),
-      create: async () => ({ apiVersion: 1, run: async () => ({ steps: {} }) }),
-    }),
-  ],
-})
 afterEach(async () => {
   await workspace.close()
   rmSync(root, { recursive: true, force: true })
