@@ -20,6 +20,7 @@ import {
 } from '@strata/sdk/internal'
 import type { TestServer } from '@strata/testing'
 import {
+  judgeKfpPipeline,
   type KfpContractServer,
   type KfpTestBackend,
   kfpUnavailable,
@@ -34,6 +35,7 @@ import {
 } from '@strata/testing/kubernetes'
 import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { snapshotOf } from './kubeflow.test-helpers.js'
 import { kubeflowOrchestratorConfig } from './kubeflow-orchestrator-flavor.js'
 
 const PLUGIN_DIR = resolve(import.meta.dirname, '..')
@@ -460,6 +462,64 @@ describe.skipIf(skip)(
       }).toThrow(
         /check the KFP API: the KFP API at https:\/\/127\.0\.0\.1:\d+ answered HTTP 503: no endpoints available for service "ml-pipeline:http"/,
       )
+    })
+
+    it('exports a pipeline for upload by hand: a template, its Secret and runtime in the cluster, the YAML the kfp SDK accepts', async () => {
+      const { small } = await load<{ small: Pipeline }>('small.ts')
+      const scheduleId = '5f1e0c4a-8c1b-4b7e-9d2a-0e6a2b9c1d3f'
+      const template = `s3://pipelines/strata/schedules/${scheduleId}`
+      const { KubeflowOrchestrator } = await import('./kubeflow-orchestrator.js')
+      const kubeconfig = await plane.kubeconfigFor('strata-user', namespace, { context: 'export' })
+      const orchestrator = new KubeflowOrchestrator(
+        kubeflowOrchestratorConfig.parse({
+          kubeflowHostname: kfp.url,
+          kubeconfig,
+          kubernetesContext: 'export',
+        }),
+      )
+      const exported = await orchestrator.exportPipeline(snapshotOf(small), {
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        scheduleId,
+        name: 'small-export',
+        cron: '',
+        stage: async () => ({
+          runUri: template,
+          env: { STRATA_EXAMPLE: CANARY },
+          runtime: async () => ({
+            digest: 'd',
+            bootstrap: '// bootstrap',
+            chunks: [new Uint8Array([1, 2, 3])],
+          }),
+          stepArgs: (stepId) => [
+            'step',
+            'run',
+            '--run',
+            `${template}-run`,
+            '--step',
+            stepId,
+            '--one-attempt',
+          ],
+          driverArgs: () => [],
+        }),
+      })
+      expect((await judgeKfpPipeline(exported.yaml)).problems).toEqual([])
+      expect(
+        exported.pipeline.pipelineSpec.deploymentSpec.executors['exec-strata-start']?.container.args,
+      ).toEqual([
+        'start',
+        '--template',
+        template,
+        '--handle',
+        `{"kfpRunId":"{{$.pipeline_job_uuid}}","url":"${kfp.url}/#/runs/details/{{$.pipeline_job_uuid}}"}`,
+        '--output',
+        "{{$.outputs.parameters['run_uri'].output_file}}",
+      ])
+      expect(exported.namespace).toBe(namespace)
+      const secret = await core.readNamespacedSecret({ namespace, name: exported.objects[0]! })
+      expect(secret.metadata?.labels?.['strata.dev/schedule']).toBe(scheduleId)
+      expect(exported.yaml).not.toContain(CANARY)
+      await core.deleteNamespacedSecret({ namespace, name: exported.objects[0]! })
+      for (const name of exported.objects.slice(1)) await core.deleteNamespacedConfigMap({ namespace, name })
     })
 
     it('shows the secret in no pod, ConfigMap, event or request the KFP API received', async () => {
