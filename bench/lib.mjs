@@ -141,9 +141,21 @@ export function machineInfo() {
   }
 }
 
+/** The commit measured, marked when the packages' working tree differs from it (what was built and run). */
 export function gitRevision() {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: rootDir, encoding: 'utf8' }).trim()
+    const git = (args) => execFileSync('git', args, { cwd: rootDir, encoding: 'utf8' }).trim()
+    const commit = git(['rev-parse', '--short', 'HEAD'])
+    const changed = git([
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      'apps',
+      'packages',
+      'plugins',
+    ])
+    return changed ? `${commit} (with uncommitted changes in apps/, packages/ or plugins/)` : commit
   } catch {
     return 'unknown'
   }
