@@ -3,7 +3,7 @@ import { StrataError } from '@strata/core'
 import { checkPipelineSpec } from './check-pipeline-spec.js'
 import { containerResources } from './container-resources.js'
 import { executorConfig, RUNTIME_DIR, type RunHandover } from './executor-config.js'
-import { kfpName, RUN_URI_PARAMETER, START_TASK, stepNames } from './names.js'
+import { kfpName, RUN_URI_PARAMETER, START_TASK, type StepNames, stepNames } from './names.js'
 import type {
   CompiledKfpPipeline,
   KubernetesExecutorConfig,
@@ -134,8 +134,17 @@ export function compilePipeline(snapshot: PipelineSnapshot, options: CompileOpti
   }
   const executors: Record<string, KubernetesExecutorConfig> = { [`exec-${START_TASK}`]: startExecutor.config }
 
+  const nameOf = (stepId: string): StepNames => {
+    const name = names.get(stepId)
+    if (!name)
+      throw new StrataError(
+        'KUBEFLOW_COMPILE',
+        `step '${stepId}' has no task name — a bug in @strata/kubeflow`,
+      )
+    return name
+  }
   for (const step of steps) {
-    const name = names.get(step.id)!
+    const name = nameOf(step.id)
     const stepSettings = settings.step(step.id)
     const where = `step '${step.id}'`
     const { config, env } = executorConfig(stepSettings.podSettings, options.handover, where)
@@ -154,7 +163,7 @@ export function compilePipeline(snapshot: PipelineSnapshot, options: CompileOpti
       },
     }
     executors[name.executor] = config
-    const upstream = step.upstream.filter((id) => !skip.has(id)).map((id) => names.get(id)!.task)
+    const upstream = step.upstream.filter((id) => !skip.has(id)).map((id) => nameOf(id).task)
     const task: PipelineTaskSpec = {
       taskInfo: { name: step.id },
       componentRef: { name: name.component },

@@ -27,49 +27,37 @@ export async function formLoginSession(
 ): Promise<string> {
   const jar: Record<string, string> = {}
   const what = `log in to ${new URL(baseUrl).origin} as '${credentials.username}'`
+  /** A GET with the session's cookies so far, keeping the cookies it sets. */
+  const get = async (url: string): Promise<HttpAnswer> => {
+    const answer = await httpExchange(
+      {
+        method: 'GET',
+        url,
+        headers: { cookie: cookieHeader(jar), accept: 'text/html' },
+        connection,
+        timeoutMs,
+      },
+      what,
+    )
+    Object.assign(jar, setCookies(answer))
+    return answer
+  }
   const follow = async (start: HttpAnswer, from: string): Promise<{ answer: HttpAnswer; url: string }> => {
     let answer = start
     let url = from
     for (let hop = 0; hop < MAX_REDIRECTS && answer.status >= 300 && answer.status < 400; hop++) {
       url = new URL(String(answer.headers.location ?? ''), url).href
-      answer = await httpExchange(
-        {
-          method: 'GET',
-          url,
-          headers: { cookie: cookieHeader(jar), accept: 'text/html' },
-          connection,
-          timeoutMs,
-        },
-        what,
-      )
-      Object.assign(jar, setCookies(answer))
+      answer = await get(url)
     }
     return { answer, url }
   }
-  const first = await httpExchange(
-    { method: 'GET', url: baseUrl, headers: { accept: 'text/html' }, connection, timeoutMs },
-    what,
-  )
-  Object.assign(jar, setCookies(first))
-  let { answer, url } = await follow(first, baseUrl)
+  let { answer, url } = await follow(await get(baseUrl), baseUrl)
   if (answer.status === 200 && !hasPasswordField(answer)) {
     // Dex's list of connectors: take the local (password) one.
     const local = /href="([^"]*\/auth\/local[^"]*)"/.exec(answer.text)?.[1]
     if (local) {
       url = new URL(local.replaceAll('&amp;', '&'), url).href
-      ;({ answer, url } = await follow(
-        await httpExchange(
-          {
-            method: 'GET',
-            url,
-            headers: { cookie: cookieHeader(jar), accept: 'text/html' },
-            connection,
-            timeoutMs,
-          },
-          what,
-        ),
-        url,
-      ))
+      ;({ answer, url } = await follow(await get(url), url))
     }
   }
   if (answer.status !== 200 || !hasPasswordField(answer)) {

@@ -62,7 +62,7 @@ function substitute(text: string, inputs: Record<string, unknown>, runId: string
   return text.replaceAll(/\{\{\$\.([^}]*)\}\}/g, (whole, inner: string) => {
     const input = /^inputs\.parameters\['([^']+)'\]$/.exec(inner)
     if (input) {
-      const value = inputs[input[1]!]
+      const value = inputs[input[1] ?? '']
       if (value === undefined) throw new Error(`placeholder ${whole}: the task has no such input`)
       return typeof value === 'string' ? value : JSON.stringify(value)
     }
@@ -345,10 +345,11 @@ export async function runKfpPipelineOnPlane(
     options.parameters?.[name] ?? spec.root.inputDefinitions?.parameters?.[name]?.defaultValue
 
   const runTask = async (key: string): Promise<void> => {
-    const task = spec.root.dag.tasks[key]!
-    const state = tasks[key]!
-    const component = spec.components[task.componentRef.name]!
-    const { container } = spec.deploymentSpec.executors[component.executorLabel]!
+    const task = spec.root.dag.tasks[key]
+    const state = tasks[key]
+    const component = task && spec.components[task.componentRef.name]
+    const container = component && spec.deploymentSpec.executors[component.executorLabel]?.container
+    if (!task || !state || !component || !container) throw new Error(`task ${key}: no component or executor`)
     const inputs: Record<string, unknown> = {}
     for (const [name, source] of Object.entries(task.inputs?.parameters ?? {})) {
       const fromTask = source.taskOutputParameter as
@@ -407,17 +408,18 @@ export async function runKfpPipelineOnPlane(
   const running = new Map<string, Promise<void>>()
   for (;;) {
     for (const [key, task] of Object.entries(spec.root.dag.tasks)) {
-      if (tasks[key]!.state !== 'PENDING' || running.has(key)) continue
+      const state = tasks[key]
+      if (state?.state !== 'PENDING' || running.has(key)) continue
       const dependencies = (task.dependentTasks ?? []).map((dependency) => tasks[dependency]?.state)
       if (options.signal?.aborted) {
-        tasks[key]!.state = 'CANCELED'
+        state.state = 'CANCELED'
         continue
       }
-      if (dependencies.some((state) => state === 'FAILED' || state === 'SKIPPED' || state === 'CANCELED')) {
-        tasks[key]!.state = 'SKIPPED'
+      if (dependencies.some((each) => each === 'FAILED' || each === 'SKIPPED' || each === 'CANCELED')) {
+        state.state = 'SKIPPED'
         continue
       }
-      if (dependencies.every((state) => state === 'SUCCEEDED'))
+      if (dependencies.every((each) => each === 'SUCCEEDED'))
         running.set(
           key,
           runTask(key).finally(() => running.delete(key)),

@@ -157,8 +157,9 @@ export async function kfpGolden(compiled: { pipelineSpec: object; platformSpec: 
       ]),
     ),
     tasks: ordered.map(([key, task]) => {
-      const component = spec.components[task.componentRef.name]!
-      const executor = spec.deploymentSpec.executors[component.executorLabel]!.container
+      const component = spec.components[task.componentRef.name]
+      const executor = component && spec.deploymentSpec.executors[component.executorLabel]?.container
+      if (!component || !executor) throw new Error(`kfpGolden: task ${key} has no component or executor`)
       return {
         key,
         // The DSL names a component after its function, and a task after its component.
