@@ -315,6 +315,25 @@ describe.skipIf(skip)(
       }
     })
 
+    it('fails a run whose pod cannot start with what KFP says, and the run’s page', async () => {
+      const { small } = await load<{ small: Pipeline }>('small.ts')
+      const run = await withEnvironment((environment) =>
+        small.run({
+          environment,
+          settings,
+          steps: {
+            total: { settings: { 'orchestrator.kubeflow': { image: 'registry.invalid/no-such:1' } } },
+          },
+          output: false,
+        }),
+      )
+      expect(run.status).toBe('failed')
+      expect(run.steps).toEqual({ produce: 'completed', total: 'not_started' })
+      expect(run.error).toMatch(
+        /^the KFP run \S+ failed: task total: pod \S+ cannot start: ErrImagePull .*registry\.invalid\/no-such:1.* — see its pods in the KFP UI: http:\/\/127\.0\.0\.1:\d+\/#\/runs\/details\/\S+$/,
+      )
+    })
+
     it('runs on a schedule: a recurring run whose ticks start fresh runs that runs sync records; schedule delete removes it', async () => {
       const { small } = await load<{ small: Pipeline }>('small.ts')
       const scheduled = await withEnvironment((environment) =>
