@@ -89,7 +89,9 @@ function endOf(
     const upstreamFailed = step.upstream.some((id) =>
       ['failed', 'skipped', 'stopped'].includes(steps[id] ?? ''),
     )
-    steps[step.id] = state === 'running' ? 'failed' : upstreamFailed ? 'skipped' : 'not_started'
+    // A step still running when the KFP run ended was killed before it could journal its end.
+    if (state === 'running') steps[step.id] = run.state === 'CANCELED' ? 'stopped' : 'failed'
+    else steps[step.id] = upstreamFailed ? 'skipped' : 'not_started'
   }
   const failedSteps = Object.values(steps).some((state) => state === 'failed')
   if (run.state === 'CANCELED') return { steps, stopped: true }
