@@ -11,7 +11,7 @@ venv=.cache/kfp-venv
 python=${PYTHON:-python3}
 
 if [ -x "$venv/bin/python" ] &&
-  "$venv/bin/python" -c "import kfp, kfp_server_api, kfp.pipeline_spec.pipeline_spec_pb2, sys; sys.exit(kfp.__version__ != '$KFP_VERSION')" 2>/dev/null; then
+  "$venv/bin/python" -c "import kfp, kfp_server_api, kfp.pipeline_spec.pipeline_spec_pb2, kfp.kubernetes, sys; sys.exit(kfp.__version__ != '$KFP_VERSION')" 2>/dev/null; then
   echo "kfp $KFP_VERSION already installed in $venv"
   exit 0
 fi
@@ -21,5 +21,5 @@ rm -rf "$venv"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 # kfp pins its kfp-pipeline-spec and kfp-server-api; kfp-kubernetes is the platform spec's own package.
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "kfp==$KFP_VERSION" "kfp-kubernetes"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "kfp==$KFP_VERSION" "kfp-kubernetes==$KFP_VERSION"
 "$venv/bin/python" -c "import kfp, kfp_server_api; print('installed kfp', kfp.__version__, 'kfp-server-api', kfp_server_api.__version__, 'into $venv')"
