@@ -483,6 +483,29 @@ describe.skipIf(skip)(
       )
     })
 
+    it('checks for stack validate that the API answers and the identity may make a run’s objects, naming what is missing', async () => {
+      const { KubeflowOrchestrator } = await import('./kubeflow-orchestrator.js')
+      const orchestrator = (context: string, kubeconfig: string) =>
+        new KubeflowOrchestrator(
+          kubeflowOrchestratorConfig.parse({
+            kubeflowHostname: kfp.url,
+            kubeconfig,
+            kubernetesContext: context,
+          }),
+        )
+      const allowed = await plane.kubeconfigFor('strata-user', namespace, { context: 'allowed' })
+      await orchestrator('allowed', allowed).verify()
+      await KubernetesObjectApi.makeApiClient(plane.kubeConfig()).create({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'nobody', namespace },
+      } as never)
+      const nobody = await plane.kubeconfigFor('nobody', namespace, { context: 'nobody' })
+      await expect(orchestrator('nobody', nobody).verify()).rejects.toThrow(
+        "the identity of context 'nobody' may not create secrets, delete secrets, create configmaps, delete configmaps, list configmaps in namespace 'kubeflow' — bind it to the strata-kubeflow-client Role of docs/kubeflow.md there",
+      )
+    })
+
     it('exports a pipeline for upload by hand: a template, its Secret and runtime in the cluster, the YAML the kfp SDK accepts', async () => {
       const { small } = await load<{ small: Pipeline }>('small.ts')
       const scheduleId = '5f1e0c4a-8c1b-4b7e-9d2a-0e6a2b9c1d3f'

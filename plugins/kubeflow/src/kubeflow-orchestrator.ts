@@ -420,9 +420,15 @@ export class KubeflowOrchestrator implements OrchestratorV1 {
     },
   }
 
-  /** `strata stack validate`: the KFP API answers (with these credentials). */
+  /**
+   * `strata stack validate`: the KFP API answers (with these credentials), and this identity may create
+   * and delete the run's Secret and ConfigMaps in `kubeflowNamespace` (a multi-user Kubeflow's profile
+   * namespace is a setting, which stack validation does not see).
+   * @throws StrataError naming what is unreachable, refused or missing
+   */
   async verify(): Promise<void> {
     const client = await this.#client()
     await client.healthz()
+    await new RunObjects(this.#kube(), this.#config.kubeflowNamespace).verifyAccess()
   }
 }

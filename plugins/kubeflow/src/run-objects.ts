@@ -1,5 +1,6 @@
 import {
   ApiException,
+  AuthorizationV1Api,
   CoreV1Api,
   type KubeConfig,
   type V1ConfigMap,
@@ -84,14 +85,53 @@ async function call<T>(what: string, namespace: string, request: () => Promise<T
   }
 }
 
+/** What a run needs to do with its objects: the strata-kubeflow-client Role of manifests/rbac.yaml. */
+const PERMISSIONS = [
+  ['secrets', 'create'],
+  ['secrets', 'delete'],
+  ['configmaps', 'create'],
+  ['configmaps', 'delete'],
+  ['configmaps', 'list'],
+] as const
+
 /** The run's Secret and runtime ConfigMaps in the namespace its pods run in. */
 export class RunObjects {
   readonly #core: CoreV1Api
+  readonly #kubeConfig: KubeConfig
   readonly namespace: string
 
   constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.#kubeConfig = kubeConfig
     this.#core = kubeConfig.makeApiClient(CoreV1Api)
     this.namespace = namespace
+  }
+
+  /**
+   * Asks the API server (SelfSubjectAccessReview, which every identity may) whether this identity may do
+   * what a run does with its objects here.
+   * @throws StrataError `KUBERNETES_FORBIDDEN` naming each missing permission
+   */
+  async verifyAccess(): Promise<void> {
+    const { namespace } = this
+    const authorization = this.#kubeConfig.makeApiClient(AuthorizationV1Api)
+    const missing: string[] = []
+    for (const [resource, verb] of PERMISSIONS) {
+      const review = await call('ask the API server what this identity may do', namespace, () =>
+        authorization.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { namespace, resource, verb } },
+          },
+        }),
+      )
+      if (review.status?.allowed !== true) missing.push(`${verb} ${resource}`)
+    }
+    if (missing.length > 0)
+      throw new StrataError(
+        'KUBERNETES_FORBIDDEN',
+        `the identity of context '${this.#kubeConfig.getCurrentContext()}' may not ${missing.join(', ')} in namespace '${namespace}' — bind it to the strata-kubeflow-client Role of docs/kubeflow.md there`,
+      )
   }
 
   /**
