@@ -1,59 +1,118 @@
 // Pipelines the orchestrator conformance suite runs. Module-level exports (step processes find steps by
 // their module's exports); no test-runner imports, so the module bundles for step processes.
-// Steps append what they observe to `events.log` in $STRATA_CONFORMANCE_DIR, which step processes inherit.
-import { appendFileSync } from 'node:fs'
+// Steps append what they observe to `events.log` in $STRATA_CONFORMANCE_DIR, which step processes inherit:
+// one line per event, `<label> <event> <pid>`, in the order they happened (appends are atomic). The suite
+// checks that order, never durations; steps that must overlap wait for each other's events.
+import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { input, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
 
-function note(label: string, event: string): void {
+function eventsLog(): string | undefined {
   const directory = process.env.STRATA_CONFORMANCE_DIR
-  if (directory)
-    appendFileSync(join(directory, 'events.log'), `${label} ${event} ${Date.now()} ${process.pid}\n`)
+  return directory ? join(directory, 'events.log') : undefined
+}
+
+function note(label: string, event: string): void {
+  const file = eventsLog()
+  if (file) appendFileSync(file, `${label} ${event} ${process.pid}\n`)
+}
+
+/** Whether some step has noted an event that `wanted` accepts (given `<label> <event>`). */
+function noted(wanted: (labelAndEvent: string) => boolean): boolean {
+  const file = eventsLog()
+  if (!file) return false
+  const text = (() => {
+    try {
+      return readFileSync(file, 'utf8')
+    } catch {
+      return ''
+    }
+  })()
+  return text.split('\n').some((line) => wanted(line.slice(0, line.lastIndexOf(' '))))
+}
+
+/**
+ * Waits until another step notes what `wanted` accepts. The bound turns an orchestrator that never lets
+ * that happen (running the two steps one after the other, say) into a failed step naming what it waited
+ * for, instead of a hang.
+ */
+async function waitForEvent(
+  what: string,
+  wanted: (labelAndEvent: string) => boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let polls = 0; !noted(wanted); polls++) {
+    if (polls > 3000) throw new Error(`waited in vain for ${what}`)
+    await sleep(10, undefined, { signal })
+  }
 }
 
 export const work = step(
   {
     name: 'work',
     outputs: [],
-    params: z.object({ label: z.string(), ms: z.number().default(0), failAttempts: z.number().default(0) }),
+    params: z.object({
+      label: z.string(),
+      ms: z.number().default(0),
+      failAttempts: z.number().default(0),
+      /** `<label> <event>` that must have been noted before this step does its work (`ms`). */
+      waitFor: z.string().optional(),
+      /** Labels of which one must have started before this step ends: the two overlap. */
+      meet: z.array(z.string()).default([]),
+    }),
     onSuccess: (context) => note(context.stepName ?? '?', 'hook-success'),
     onFailure: (_error, context) => note(context.stepName ?? '?', 'hook-failure'),
   },
   async (_inputs, ctx) => {
-    note(ctx.params.label, `start attempt=${ctx.attempt}`)
-    if (ctx.attempt <= ctx.params.failAttempts) throw new Error(`planned failure of attempt ${ctx.attempt}`)
-    await sleep(ctx.params.ms, undefined, { signal: ctx.signal })
-    note(ctx.params.label, 'end')
+    const { label, ms, failAttempts, waitFor, meet } = ctx.params
+    note(label, `start attempt=${ctx.attempt}`)
+    if (ctx.attempt <= failAttempts) throw new Error(`planned failure of attempt ${ctx.attempt}`)
+    if (waitFor) await waitForEvent(`'${waitFor}'`, (event) => event === waitFor, ctx.signal)
+    await sleep(ms, undefined, { signal: ctx.signal })
+    if (meet.length > 0) {
+      await waitForEvent(
+        `one of ${meet.join(', ')} to start while ${label} ran`,
+        (event) => meet.some((other) => event.startsWith(`${other} start`)),
+        ctx.signal,
+      )
+    }
+    note(label, 'end')
   },
 )
 
-const timing = z.object({ ms: z.number().default(150) })
-
-/** a → (b, c) → d */
-export const diamond = pipeline({ name: 'conformance-diamond', params: timing }, ({ ms }) => {
-  work({ id: 'a', params: { label: 'a', ms } })
-  work({ id: 'b', params: { label: 'b', ms }, after: ['a'] })
-  work({ id: 'c', params: { label: 'c', ms }, after: ['a'] })
-  work({ id: 'd', params: { label: 'd', ms }, after: ['b', 'c'] })
+/** a → (b, c) → d; b and c each end only once the other has started. */
+export const diamond = pipeline({ name: 'conformance-diamond' }, () => {
+  work({ id: 'a', params: { label: 'a' } })
+  work({ id: 'b', params: { label: 'b', meet: ['c'] }, after: ['a'] })
+  work({ id: 'c', params: { label: 'c', meet: ['b'] }, after: ['a'] })
+  work({ id: 'd', params: { label: 'd' }, after: ['b', 'c'] })
 })
 
-/** root → 8 leaves → join */
-export const fanOut = pipeline({ name: 'conformance-fan-out', params: timing }, ({ ms }) => {
+const LEAVES = Array.from({ length: 8 }, (_, index) => `leaf${index}`)
+
+/** root → 8 leaves → join; leaf0 ends only once another leaf has started. */
+export const fanOut = pipeline({ name: 'conformance-fan-out' }, () => {
   work({ id: 'root', params: { label: 'root' } })
-  const leaves = Array.from({ length: 8 }, (_, index) => `leaf${index}`)
-  for (const id of leaves) work({ id, params: { label: id, ms }, after: ['root'] })
-  work({ id: 'join', params: { label: 'join' }, after: leaves })
+  for (const id of LEAVES)
+    work({ id, params: { label: id, meet: id === 'leaf0' ? LEAVES.slice(1) : [] }, after: ['root'] })
+  work({ id: 'join', params: { label: 'join' }, after: LEAVES })
 })
 
-/** x fails at once, w depends on it; y runs long, z depends on y. */
-export const failing = pipeline({ name: 'conformance-failing' }, () => {
-  work({ id: 'x', params: { label: 'x', failAttempts: 99 } })
-  work({ id: 'w', params: { label: 'w' }, after: ['x'] })
-  work({ id: 'y', params: { label: 'y', ms: 2500 } })
-  work({ id: 'z', params: { label: 'z' }, after: ['y'] })
-})
+/**
+ * x fails at once, w depends on it; y waits until x has failed, then works `hold` ms; z depends on y.
+ * y is running when x fails, whatever order the orchestrator starts them in.
+ */
+export const failing = pipeline(
+  { name: 'conformance-failing', params: z.object({ hold: z.number().default(0) }) },
+  ({ hold }) => {
+    work({ id: 'x', params: { label: 'x', failAttempts: 99 } })
+    work({ id: 'w', params: { label: 'w' }, after: ['x'] })
+    work({ id: 'y', params: { label: 'y', waitFor: 'x hook-failure', ms: hold } })
+    work({ id: 'z', params: { label: 'z' }, after: ['y'] })
+  },
+)
 
 /** flaky fails twice then succeeds; broken always fails. Retries come from the run config. */
 export const retrying = pipeline({ name: 'conformance-retrying' }, () => {
