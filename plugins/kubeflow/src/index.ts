@@ -4,7 +4,7 @@ import { kubeflowOrchestrator } from './kubeflow-orchestrator-flavor.js'
 export { checkPipelineSpec } from './check-pipeline-spec.js'
 export { type CompileOptions, compilePipeline } from './compile-pipeline.js'
 export type { RunHandover } from './executor-config.js'
-export type { KubeflowRunHandle } from './kubeflow-orchestrator.js'
+export type { KubeflowOrchestrator, KubeflowRunHandle } from './kubeflow-orchestrator.js'
 export type {
   KubeflowOrchestratorConfig,
   KubeflowOrchestratorSettings,
