@@ -1,16 +1,22 @@
 /** How far `a` is from `b`: insertions, deletions and substitutions (Levenshtein), in one row of memory. */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
+  // `above` is the previous row (the distances from a's first i characters); each new cell needs the one
+  // above it, the one to its left (just computed) and the one diagonally up-left.
+  let above = Array.from({ length: b.length + 1 }, (_, index) => index)
+  let distance = b.length
+  for (const [i, charA] of a.split('').entries()) {
+    let diagonal = i
+    let left = i + 1
+    const row = [left]
+    for (const [j, up] of above.slice(1).entries()) {
+      left = Math.min(up + 1, left + 1, diagonal + (charA === b[j] ? 0 : 1))
+      row.push(left)
+      diagonal = up
     }
+    above = row
+    distance = left
   }
-  return row[b.length]!
+  return distance
 }
 
 /** `trackingUri`, `tracking_uri` and `tracking-uri` are one name to a reader: compare them as one. */

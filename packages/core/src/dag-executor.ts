@@ -79,8 +79,9 @@ export async function executeDag(options: ExecuteDagOptions): Promise<Record<str
     }
     const pump = (): void => {
       if (options.signal?.aborted || options.drain?.aborted) stopping = true
-      while (!stopping && running < options.concurrency && ready.length > 0) {
-        const id = ready.shift()!
+      while (!stopping && running < options.concurrency) {
+        const id = ready.shift()
+        if (id === undefined) break
         if (states[id] !== undefined) continue
         running++
         options.execute(id, abortRunning.signal).then(

@@ -71,9 +71,8 @@ export function assertSecretsResolved(subject: string, fields: Record<string, un
 /** Parses `{{name.key}}`; `undefined` for anything else. */
 export function parseSecretReference(value: unknown): SecretReference | undefined {
   if (typeof value !== 'string') return undefined
-  const match = REFERENCE.exec(value)
-  if (!match) return undefined
-  return { secret: match[1]!, key: match[2]! }
+  const [, secret, key] = REFERENCE.exec(value) ?? []
+  return secret !== undefined && key !== undefined ? { secret, key } : undefined
 }
 
 /** Writes a reference the way a secret field holds it: `{ secret: 'aws', key: 'token' }` → `{{aws.token}}`. */

@@ -96,9 +96,11 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
           package: '@strata/local',
           version: '0.0.0',
         })
+        const orchestrator = local.components.orchestrator
+        if (!orchestrator) throw new Error('the default stack has no orchestrator')
         const stack = await workspace.store.stacks.create({
           name: 'remote-store',
-          components: { orchestrator: local.components.orchestrator!.id, artifact_store: store.id },
+          components: { orchestrator: orchestrator.id, artifact_store: store.id },
         })
         await setActiveStack(workspace, stack.name, { scope: 'user' })
         // `strata stack validate` reaches the bucket with the stack's credentials.

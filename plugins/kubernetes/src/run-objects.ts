@@ -102,14 +102,15 @@ export async function createRunObjects(
       backoffLimit: ORCHESTRATOR_BACKOFF_LIMIT,
       ttlSecondsAfterFinished: options.settings.ttlSecondsAfterFinished,
     }
-    const owner = options.schedule
+    const { schedule } = options
+    const owner = schedule
       ? await client.call('create the schedule CronJob', () =>
           client.batch.createNamespacedCronJob({
             namespace,
             body: cronJob({
               ...jobOptions,
-              schedule: options.schedule!.cron,
-              timeZone: options.schedule!.timeZone,
+              schedule: schedule.cron,
+              timeZone: schedule.timeZone,
             }),
           }),
         )

@@ -135,7 +135,8 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
       }
       entries.push(entry)
     }
-    return more ? { entries, cursor: entries.at(-1)!.key } : { entries }
+    const last = entries.at(-1)
+    return more && last ? { entries, cursor: last.key } : { entries }
   }
 
   async delete(key: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isStrataError, type Logger, type StrataError } from '@strata/core'
+import { isStrataError, type Logger, StrataError } from '@strata/core'
 import { type MlflowErrors, MlflowHttpError } from './mlflow-errors.js'
 
 export type MlflowAuth =
@@ -186,7 +186,14 @@ export class MlflowClient {
         await sleep(delay)
       }
     }
-    throw lastFailure!
+    // The config schema keeps maxRetries ≥ 0, so at least one attempt ran and failed to get here.
+    throw (
+      lastFailure ??
+      new StrataError(
+        'MLFLOW_REQUEST_FAILED',
+        `${options.action}: no request was sent — set maxRetries to 0 or more`,
+      )
+    )
   }
 
   async #transport(): Promise<{ fetch: FetchFunction; close?: () => Promise<void> }> {

@@ -172,8 +172,11 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
       const rootLength = this.#objectKey('').length
       const entries = (page.Contents ?? [])
         // Folder markers made by consoles ("a/b/") are not artifacts.
-        .filter((object) => object.Key !== undefined && !object.Key.endsWith('/'))
-        .map((object) => ({ key: object.Key!.slice(rootLength), size: object.Size ?? 0 }))
+        .flatMap((object) =>
+          object.Key === undefined || object.Key.endsWith('/')
+            ? []
+            : [{ key: object.Key.slice(rootLength), size: object.Size ?? 0 }],
+        )
       return page.IsTruncated && page.NextContinuationToken
         ? { entries, cursor: page.NextContinuationToken }
         : { entries }
@@ -212,8 +215,8 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
           { abortSignal: options?.signal },
         )
         const failed = result.Errors ?? []
-        if (failed.length > 0) {
-          const first = failed[0]!
+        const [first] = failed
+        if (first) {
           throw Object.assign(
             new Error(`${failed.length} object(s) were not deleted: ${first.Key}: ${first.Message}`),
             { name: first.Code ?? 'DeleteObjectsError', Code: first.Code },

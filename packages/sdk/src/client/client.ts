@@ -116,6 +116,7 @@ export class Client {
   readonly repositories: StoreRepositories
   readonly #workspace: StrataWorkspace | undefined
   readonly #options: OpenRunEnvironmentOptions
+  readonly #openEnvironment: () => Promise<RunEnvironment>
   #environment: Promise<RunEnvironment> | undefined
   readonly #ownsEnvironment: boolean
 
@@ -127,13 +128,16 @@ export class Client {
     if ('repositories' in environment) {
       this.repositories = environment.repositories
       this.#environment = Promise.resolve(environment)
+      this.#openEnvironment = () => Promise.resolve(environment)
       this.#workspace = undefined
       this.#options = {}
       this.#ownsEnvironment = false
     } else {
-      this.repositories = environment.workspace.store
-      this.#workspace = environment.workspace
-      this.#options = environment.options
+      const { workspace, options } = environment
+      this.repositories = workspace.store
+      this.#workspace = workspace
+      this.#options = options
+      this.#openEnvironment = () => openRunEnvironment({ ...options, workspace })
       this.#ownsEnvironment = true
     }
   }
@@ -157,7 +161,7 @@ export class Client {
 
   /** The active stack, built on first use. */
   environment(): Promise<RunEnvironment> {
-    this.#environment ??= openRunEnvironment({ ...this.#options, workspace: this.#workspace! })
+    this.#environment ??= this.#openEnvironment()
     return this.#environment
   }
 

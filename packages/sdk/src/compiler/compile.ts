@@ -7,7 +7,7 @@ import {
   StrataError,
 } from '@strata/core'
 import type { z } from 'zod'
-import { Compilation } from '../dsl/compilation.js'
+import { Compilation, type Invocation } from '../dsl/compilation.js'
 import type { RuntimeHandle } from '../dsl/handles.js'
 import type {
   ExecutionConfig,
@@ -152,48 +152,56 @@ function experimentTrackerOf(
   return result ?? false
 }
 
+/** The invocations in an order where each comes after its upstream steps (`upstream`: parent ids by id). */
 function topologicalOrder(
-  compilation: Compilation,
+  invocations: readonly Invocation[],
   upstream: Map<string, string[]>,
   pipelineName: string,
-): string[] {
-  const ids = compilation.invocations.map((invocation) => invocation.id)
+): Invocation[] {
+  const parentsOf = (id: string): string[] => upstream.get(id) ?? []
   // Handles only point backwards, so the body's own order is topological unless 'after' names a later step.
-  const position = new Map(ids.map((id, index) => [id, index]))
-  if (ids.every((id, index) => (upstream.get(id) ?? []).every((parent) => position.get(parent)! < index)))
-    return ids
+  const position = new Map(invocations.map((invocation, index) => [invocation.id, index]))
+  const earlier = (parent: string, index: number): boolean => (position.get(parent) ?? index) < index
+  if (
+    invocations.every((invocation, index) =>
+      parentsOf(invocation.id).every((parent) => earlier(parent, index)),
+    )
+  )
+    return [...invocations]
   const waiting = new Map<string, number>()
-  const downstream = new Map<string, string[]>()
-  for (const id of ids) {
-    const parents = upstream.get(id) ?? []
-    waiting.set(id, parents.length)
+  const downstream = new Map<string, Invocation[]>()
+  for (const invocation of invocations) {
+    const parents = parentsOf(invocation.id)
+    waiting.set(invocation.id, parents.length)
     for (const parent of parents) {
       const children = downstream.get(parent)
-      if (children) children.push(id)
-      else downstream.set(parent, [id])
+      if (children) children.push(invocation)
+      else downstream.set(parent, [invocation])
     }
   }
-  const order: string[] = []
-  const queue = ids.filter((id) => waiting.get(id) === 0)
-  for (let index = 0; index < queue.length; index++) {
-    const id = queue[index]!
-    order.push(id)
-    for (const child of downstream.get(id) ?? []) {
-      const left = waiting.get(child)! - 1
-      waiting.set(child, left)
+  const order: Invocation[] = []
+  // The queue grows while it is walked: for...of over an array sees what is pushed behind it.
+  const queue = invocations.filter((invocation) => waiting.get(invocation.id) === 0)
+  for (const invocation of queue) {
+    order.push(invocation)
+    for (const child of downstream.get(invocation.id) ?? []) {
+      const left = (waiting.get(child.id) ?? 1) - 1
+      waiting.set(child.id, left)
       if (left === 0) queue.push(child)
     }
   }
-  if (order.length < ids.length) {
-    // Walk upstream edges from any step left over until one repeats: that is a cycle.
-    const done = new Set(order)
-    let current = ids.find((id) => !done.has(id))!
+  if (order.length < invocations.length) {
+    // Walk upstream edges from any step left over until one repeats: that is a cycle. Every step left over
+    // waits on another one left over, so the walk always finds a parent to go on with.
+    const done = new Set(order.map((invocation) => invocation.id))
+    const leftOver = (ids: string[]) => ids.find((id) => !done.has(id))
+    let current = leftOver(invocations.map((invocation) => invocation.id))
     const seen: string[] = []
-    while (!seen.includes(current)) {
+    while (current !== undefined && !seen.includes(current)) {
       seen.push(current)
-      current = (upstream.get(current) ?? []).find((parent) => !done.has(parent))!
+      current = leftOver(parentsOf(current))
     }
-    const cycle = [...seen.slice(seen.indexOf(current)), current].reverse()
+    const cycle = current === undefined ? seen : [...seen.slice(seen.indexOf(current)), current].reverse()
     throw new StrataError(
       'PIPELINE_CYCLE',
       `pipeline '${pipelineName}' has a cycle: ${cycle.join(' → ')} — remove one of these 'after' dependencies`,
@@ -275,11 +283,11 @@ export function compilePipeline(
     }
     upstream.set(invocation.id, [...parents])
   }
-  const order = topologicalOrder(compilation, upstream, name)
+  const order = topologicalOrder(compilation.invocations, upstream, name)
   const pipelineConfig = definition.config
 
-  const steps = order.map((id): CompiledStep => {
-    const invocation = compilation.get(id)!
+  const steps = order.map((invocation): CompiledStep => {
+    const { id } = invocation
     const step = invocation.definition
     const config = step.config
     const fileStep = file.steps?.[id] ?? {}
@@ -351,7 +359,7 @@ export function compilePipeline(
       definition: step,
       inputs,
       parameters: asJson(stepParams, `${where} parameters`),
-      upstream: upstream.get(id)!,
+      upstream: upstream.get(id) ?? [],
       outputs,
       settings: asJson(
         mergeSettings(

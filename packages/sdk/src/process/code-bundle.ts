@@ -54,7 +54,9 @@ export async function buildCodeBundle(modules: Record<string, string>, root: str
       logLevel: 'silent',
       legalComments: 'none',
     })
-    return result.outputFiles[0]!.text
+    const [output] = result.outputFiles
+    if (!output) throw new Error('esbuild returned no output file')
+    return output.text
   } catch (error) {
     const problems = (error as { errors?: Array<{ text: string }> }).errors
       ?.map((problem) => problem.text)

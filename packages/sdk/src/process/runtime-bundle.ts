@@ -68,7 +68,9 @@ async function bundleRuntime(entries: readonly string[]): Promise<RuntimeBundle>
       logLevel: 'silent',
       legalComments: 'none',
     })
-    code = result.outputFiles[0]!.text
+    const [output] = result.outputFiles
+    if (!output) throw new Error('esbuild returned no output file')
+    code = output.text
   } catch (error) {
     const problems = (error as { errors?: Array<{ text: string }> }).errors
       ?.map((problem) => problem.text)

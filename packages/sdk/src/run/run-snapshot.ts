@@ -6,6 +6,7 @@ import {
   type ResolvedModel,
   SNAPSHOT_SCHEMA_VERSION,
   type StepSnapshot,
+  StrataError,
 } from '@strata/core'
 import type { ArtifactVersionRecord } from '@strata/store'
 import type { ModuleFingerprint } from '../cache/code-fingerprint.js'
@@ -48,7 +49,14 @@ export function buildSnapshot(
     for (const [name, input] of Object.entries(step.inputs)) {
       if (input.kind === 'step') inputs[name] = input
       else {
-        const version = artifactInputs.get(`${input.name}@${input.version ?? 'latest'}`)!
+        const reference = `${input.name}@${input.version ?? 'latest'}`
+        const version = artifactInputs.get(reference)
+        if (!version) {
+          throw new StrataError(
+            'ARTIFACT_NOT_FOUND',
+            `step '${step.id}': artifact input ${reference} was not resolved before the run's snapshot was built — this is a bug in @strata/sdk, please report it`,
+          )
+        }
         inputs[name] = {
           kind: 'artifact',
           artifactVersionId: version.id,
@@ -57,6 +65,7 @@ export function buildSnapshot(
         }
       }
     }
+    const model = resolveModel(step.model)
     return {
       id: step.id,
       step: step.definition.name,
@@ -73,7 +82,7 @@ export function buildSnapshot(
         fingerprint?.digest ??
         `function:${step.definition.fn.toString().length}:${step.definition.fn.toString()}`,
       experimentTracker: step.experimentTracker !== false,
-      ...(step.model ? { model: resolveModel(step.model)! } : {}),
+      ...(model ? { model } : {}),
       env: step.env,
       secrets: step.secrets,
     }
@@ -96,6 +105,7 @@ export function buildSnapshot(
         }
       : {}),
   }
+  const model = resolveModel(compiled.model)
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     runId: run.id,
@@ -111,7 +121,7 @@ export function buildSnapshot(
       ...(pipeline.module ? { pipelineModule: relativeModule(root, pipeline.module, '') } : {}),
       bundleKey: runKeys.bundle(run.id),
     },
-    ...(compiled.model ? { model: resolveModel(compiled.model)! } : {}),
+    ...(model ? { model } : {}),
     createdAt: new Date().toISOString(),
   }
 }

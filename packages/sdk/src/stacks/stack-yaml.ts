@@ -87,11 +87,11 @@ export function parseStackExport(text: string, source: string): StackExport {
   }
   const result = exportSchema.safeParse(value)
   if (!result.success) {
-    const issue = result.error.issues[0]!
-    const path = issue.path.join('.') || '(top level)'
+    const [issue] = result.error.issues
+    const path = issue?.path.join('.') || '(top level)'
     throw new StrataError(
       'INVALID_STACK_FILE',
-      `cannot import ${source}: '${path}': ${issue.message} — a stack file needs stack_name and components: { TYPE: { name, flavor, configuration } } (see 'strata stack export NAME')`,
+      `cannot import ${source}: '${path}': ${issue?.message ?? result.error.message} — a stack file needs stack_name and components: { TYPE: { name, flavor, configuration } } (see 'strata stack export NAME')`,
     )
   }
   const components: StackExport['components'] = {}

@@ -105,9 +105,9 @@ export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersio
     localDirectory: () => {
       local ??= (async () => {
         const names = await list()
-        const first = names[0]
+        const [first] = names
         const direct = first === undefined ? undefined : store.localPath(`${version.prefix}${first}`)
-        if (direct) return direct.slice(0, direct.length - first!.length)
+        if (first !== undefined && direct) return direct.slice(0, direct.length - first.length)
         const directory = await mkdtemp(join(tmpdir(), 'strata-artifact-'))
         for (const name of names) {
           const path = join(directory, name)

@@ -9,7 +9,7 @@ import type {
 import { checkName } from '../repositories/list-options.js'
 import { listClause } from './list-clause.js'
 import type { Synchronous } from './queued-repository.js'
-import { now, type SqliteDatabase } from './sqlite-database.js'
+import { now, readBack, type SqliteDatabase } from './sqlite-database.js'
 
 /** A `components` row as SQLite returns it. */
 export interface ComponentRow {
@@ -62,7 +62,7 @@ export class SqliteComponentRepository implements Synchronous<ComponentRepositor
 
   count(options: Pick<ComponentListOptions, 'type' | 'flavor'> = {}): number {
     const { where, params } = this.#filter(options)
-    return this.#store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM components${where}`, ...params)!.n
+    return this.#store.count(`SELECT COUNT(*) AS n FROM components${where}`, ...params)
   }
 
   #filter(options: Pick<ComponentListOptions, 'type' | 'flavor'>): { where: string; params: unknown[] } {
@@ -99,7 +99,7 @@ export class SqliteComponentRepository implements Synchronous<ComponentRepositor
       type,
       nameOrId.replaceAll(/[\\%_]/g, (char) => `\\${char}`),
     )
-    return byId.length === 1 ? componentFromRow(byId[0]!) : undefined
+    return byId.length === 1 && byId[0] ? componentFromRow(byId[0]) : undefined
   }
 
   /**
@@ -136,7 +136,7 @@ export class SqliteComponentRepository implements Synchronous<ComponentRepositor
       at,
       at,
     )
-    return this.findById(id)!
+    return readBack(this.findById(id), `component ${id}`)
   }
 
   /**
@@ -168,7 +168,7 @@ export class SqliteComponentRepository implements Synchronous<ComponentRepositor
       now(),
       id,
     )
-    return this.findById(id)!
+    return readBack(this.findById(id), `component ${id}`)
   }
 
   /** Names of the stacks that use the component, sorted. */

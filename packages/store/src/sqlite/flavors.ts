@@ -1,7 +1,7 @@
 import { type ComponentType, componentCliName, StrataError } from '@strata/core/base'
 import type { FlavorRecord, FlavorRepository } from '../repositories/flavors.js'
 import type { Synchronous } from './queued-repository.js'
-import { now, type SqliteDatabase } from './sqlite-database.js'
+import { now, readBack, type SqliteDatabase } from './sqlite-database.js'
 
 interface FlavorRow {
   id: string
@@ -88,7 +88,7 @@ export class SqliteFlavorRepository implements Synchronous<FlavorRepository> {
       flavor.settingsSchema === undefined ? null : JSON.stringify(flavor.settingsSchema),
       now(),
     )
-    return this.find(flavor.type, flavor.name)!
+    return readBack(this.find(flavor.type, flavor.name), `flavor ${flavor.type}/${flavor.name}`)
   }
 
   /**

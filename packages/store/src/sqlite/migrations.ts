@@ -243,4 +243,4 @@ CREATE TABLE schedules (
  * The schema version this store writes (SQLite's `user_version` after the last migration). A store with a
  * higher version was written by a newer Strata and is refused (`STORE_TOO_NEW`).
  */
-export const STORE_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version
+export const STORE_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version))

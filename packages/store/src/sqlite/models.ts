@@ -15,7 +15,7 @@ import {
 } from '../repositories/models.js'
 import type { Page } from '../repositories/runs.js'
 import type { Synchronous } from './queued-repository.js'
-import { now, type Row, type SqliteDatabase } from './sqlite-database.js'
+import { now, type Row, readBack, type SqliteDatabase } from './sqlite-database.js'
 
 /** Stages at most one version of a model holds. */
 const EXCLUSIVE_STAGES: readonly ModelStage[] = ['staging', 'production']
@@ -198,7 +198,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
         at,
         at,
       )
-      return this.versionById(id)!
+      return readBack(this.versionById(id), `model version ${id}`)
     })
   }
 
@@ -290,7 +290,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
         now(),
         version.id,
       )
-      return this.versionById(version.id)!
+      return readBack(this.versionById(version.id), `model version ${version.id}`)
     })
   }
 
@@ -334,7 +334,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
         version.id,
       )
       this.#recordStage(version.id, version.stage, stage, options.actor, at)
-      return this.versionById(version.id)!
+      return readBack(this.versionById(version.id), `model version ${version.id}`)
     })
   }
 

@@ -17,7 +17,7 @@ import type {
   StepRunUpdate,
 } from '../repositories/runs.js'
 import type { Synchronous } from './queued-repository.js'
-import { now, type Row, type SqliteDatabase } from './sqlite-database.js'
+import { now, type Row, readBack, type SqliteDatabase } from './sqlite-database.js'
 
 const RUN_COLUMNS = `r.id, r.name, r.pipeline_id, p.name AS pipeline_name, r.status, r.stack_name, r.artifact_store_uri,
   r.parameters, r.owner_host, r.owner_pid, r.owner_started_at, r.heartbeat_at, r.lease_ms, r.error,
@@ -142,7 +142,7 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
       `SELECT ${RUN_COLUMNS} ${from} WHERE r.id LIKE ? LIMIT 2`,
       `${reference}%`,
     )
-    return candidates.length === 1 ? toRun(candidates[0]!) : undefined
+    return candidates.length === 1 && candidates[0] ? toRun(candidates[0]) : undefined
   }
 
   /**
@@ -345,7 +345,7 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
       name,
       ...Object.values(values),
     )
-    return row!.id
+    return readBack(row, `step run '${name}' of run ${runId}`).id
   }
 
   stepRuns(runId: string): StepRunRecord[] {

@@ -52,7 +52,7 @@ export class SqliteSecretRepository implements Synchronous<SecretRepository> {
   }
 
   count(): number {
-    return this.#store.get<{ n: number }>('SELECT COUNT(*) AS n FROM secrets')!.n
+    return this.#store.count('SELECT COUNT(*) AS n FROM secrets')
   }
 
   find(name: string): SecretSummary | undefined {

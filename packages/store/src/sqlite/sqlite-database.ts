@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import { StrataError } from '@strata/core/base'
 
 /** Row values as SQLite returns them. */
 export type Row = Record<string, unknown>
@@ -45,6 +46,11 @@ export class SqliteDatabase {
   /** The first row of one query, or `undefined`. */
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined {
     return this.#statement(sql).get(...(params as SqlValue[])) as T | undefined
+  }
+
+  /** The `n` of `SELECT COUNT(*) AS n …` (which always returns its one row). */
+  count(sql: string, ...params: unknown[]): number {
+    return this.get<{ n: number }>(sql, ...params)?.n ?? 0
   }
 
   /** Runs one statement; returns the number of changed rows. */
@@ -128,6 +134,19 @@ export class SqliteDatabase {
     this.#statements.clear()
     this.db.close()
   }
+}
+
+/**
+ * A record this connection has just written, read back in the same transaction: missing only if the
+ * database lost the write, which is refused rather than passed on as `undefined`.
+ * @throws StrataError `STORE_WRITE_LOST`
+ */
+export function readBack<T>(record: T | undefined, what: string): T {
+  if (record !== undefined) return record
+  throw new StrataError(
+    'STORE_WRITE_LOST',
+    `${what} was written to the metadata store but cannot be read back — check that no other program changes the store's database file, then retry`,
+  )
 }
 
 /** Now, as stored: ISO 8601 in UTC. */

@@ -54,7 +54,7 @@ export class SqliteStackRepository implements Synchronous<StackRepository> {
   }
 
   count(): number {
-    return this.#store.get<{ n: number }>('SELECT COUNT(*) AS n FROM stacks')!.n
+    return this.#store.count('SELECT COUNT(*) AS n FROM stacks')
   }
 
   findById(id: string): StackRecord | undefined {
@@ -114,7 +114,7 @@ export class SqliteStackRepository implements Synchronous<StackRepository> {
         componentId,
       )
     }
-    return this.findById(id)!
+    return this.#byId(id)
   }
 
   /**
@@ -137,7 +137,7 @@ export class SqliteStackRepository implements Synchronous<StackRepository> {
       )
     }
     this.#store.run('UPDATE stacks SET updated_at = ? WHERE id = ?', now(), id)
-    return this.findById(id)!
+    return this.#byId(id)
   }
 
   /** @throws StrataError `STACK_NOT_FOUND`, `DEFAULT_STACK`, `INVALID_NAME`, `STACK_EXISTS` */
@@ -152,7 +152,7 @@ export class SqliteStackRepository implements Synchronous<StackRepository> {
     checkName('stack', name)
     this.#refuseTaken(name)
     this.#store.run('UPDATE stacks SET name = ?, updated_at = ? WHERE id = ?', name, now(), id)
-    return this.findById(id)!
+    return this.#byId(id)
   }
 
   /**

@@ -37,7 +37,9 @@ export class TransactionQueue {
    */
   call<T>(target: object, method: string, args: unknown[]): Promise<T> {
     if (this.#ended) return Promise.reject(transactionEnded())
-    const fn = (target as Record<string, (...args: unknown[]) => T>)[method]!
+    const fn = (target as Record<string, ((...args: unknown[]) => T) | undefined>)[method]
+    if (typeof fn !== 'function')
+      return Promise.reject(new TypeError(`${method} is not a method of the store`))
     if (this.idle) {
       try {
         return Promise.resolve(fn.apply(target, args))

@@ -37,9 +37,9 @@ export function expandReferences(text: string, variables: Record<string, string>
  * support either
  */
 export function fieldValue(pod: V1Pod, fieldPath: string): string {
-  const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath)
-  if (keyed)
-    return (keyed[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations)?.[keyed[2]!] ?? ''
+  const [, kind, key] = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath) ?? []
+  if (key !== undefined)
+    return (kind === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations)?.[key] ?? ''
   switch (fieldPath) {
     case 'metadata.name':
       return pod.metadata?.name ?? ''

@@ -102,7 +102,10 @@ export async function startContainerProcess(
         `the node agent's sandbox setup failed with exit code ${exit.exitCode} (its output is in the container's log)`,
     )
   }
-  const pid = child.pid!
+  const { pid } = child
+  // A child that reported it started has a pid; without one there is nothing to signal or wait for.
+  if (pid === undefined)
+    throw new ContainerStartError('the container process reported a start but has no pid')
   return {
     pid,
     startedAt,

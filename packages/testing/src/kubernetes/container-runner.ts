@@ -78,7 +78,8 @@ export async function runContainer(context: ContainerRunContext, policy: string)
     }
     backoff = backoff === 0 ? initialMs : Math.min(backoff * 2, maxMs)
     lastRestart = Date.now()
-    record.lastState = { terminated: record.state.terminated ?? record.lastState.terminated! }
+    const terminated = record.state.terminated ?? record.lastState.terminated
+    record.lastState = terminated ? { terminated } : {}
     record.restartCount++
   }
 }

@@ -137,9 +137,12 @@ export async function startNodeAgent(launch: AgentLaunch, timeoutMs: number): Pr
     })
   }
   const logsDir = join(stateDir, 'pod-logs')
+  const { pid } = child
+  if (pid === undefined)
+    throw new Error(`the node agent has no pid although it said it was ready:\n${output()}`)
   return {
     nodeName: launch.config.nodeName,
-    pid: child.pid!,
+    pid,
     list: () => call<RunningContainerInfo[]>({ method: 'list' }),
     kill: (namespace, pod, signal = 'SIGKILL', container) =>
       call<number>({ method: 'kill', namespace, pod, signal, ...(container ? { container } : {}) }),

@@ -1,6 +1,6 @@
 import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { V1KeyToPath, V1Pod, V1Volume, V1VolumeProjection } from '@kubernetes/client-node'
+import type { V1HostPathVolumeSource, V1KeyToPath, V1Pod, V1VolumeProjection } from '@kubernetes/client-node'
 import { fieldValue, resourceValue } from './container-env.js'
 import { ContainerConfigError, type PodObjects } from './pod-objects.js'
 
@@ -72,9 +72,9 @@ async function projection(
   tokens: Array<Omit<TokenFile, 'path'> & { relative: string }>,
 ): Promise<Entry[]> {
   const namespace = context.pod.metadata?.namespace ?? 'default'
-  if (source.configMap || source.secret) {
+  const reference = source.configMap ?? source.secret
+  if (reference) {
     const kind = source.configMap ? 'configmap' : 'secret'
-    const reference = (source.configMap ?? source.secret)!
     const data =
       kind === 'configmap'
         ? await context.objects.configMap(namespace, reference.name ?? '')
@@ -86,15 +86,20 @@ async function projection(
     return selectKeys(volume, kind, data, reference.items, defaultMode)
   }
   if (source.downwardAPI) {
-    return (source.downwardAPI.items ?? []).map((item) => ({
-      path: item.path,
-      mode: item.mode ?? defaultMode,
-      data: Buffer.from(
-        item.fieldRef
-          ? fieldValue(context.pod, item.fieldRef.fieldPath)
-          : resourceValue(context.pod, undefined, item.resourceFieldRef!, context.allocatable),
-      ),
-    }))
+    return (source.downwardAPI.items ?? []).map((item) => {
+      const value = item.fieldRef
+        ? fieldValue(context.pod, item.fieldRef.fieldPath)
+        : item.resourceFieldRef
+          ? resourceValue(context.pod, undefined, item.resourceFieldRef, context.allocatable)
+          : undefined
+      if (value === undefined) {
+        throw new ContainerConfigError(
+          `volume "${volume}": downwardAPI item "${item.path}" names neither a fieldRef nor a resourceFieldRef`,
+          { retryable: false },
+        )
+      }
+      return { path: item.path, mode: item.mode ?? defaultMode, data: Buffer.from(value) }
+    })
   }
   if (source.serviceAccountToken) {
     const { audience, expirationSeconds = 3600, path } = source.serviceAccountToken
@@ -118,11 +123,10 @@ async function writeEntries(directory: string, entries: Entry[], group: number |
   }
 }
 
-async function hostPath(volume: V1Volume): Promise<string> {
-  const { path, type = '' } = volume.hostPath!
+async function hostPath(volume: string, source: V1HostPathVolumeSource): Promise<string> {
+  const { path, type = '' } = source
   const info = await stat(path).catch(() => undefined)
-  const fail = (what: string) =>
-    setUpFailed(volume.name, `hostPath type check failed: ${path} is not ${what}`)
+  const fail = (what: string) => setUpFailed(volume, `hostPath type check failed: ${path} is not ${what}`)
   switch (type) {
     case 'DirectoryOrCreate':
       if (!info) await mkdir(path, { recursive: true, mode: 0o755 })
@@ -167,7 +171,11 @@ export async function materialiseVolumes(
   for (const volume of context.pod.spec?.volumes ?? []) {
     const directory = join(context.podDir, 'volumes', volume.name)
     if (volume.hostPath) {
-      volumes.set(volume.name, { name: volume.name, hostPath: await hostPath(volume), forceReadOnly: false })
+      volumes.set(volume.name, {
+        name: volume.name,
+        hostPath: await hostPath(volume.name, volume.hostPath),
+        forceReadOnly: false,
+      })
       continue
     }
     if (volume.emptyDir) {

@@ -166,5 +166,6 @@ export async function runMlflowPython(server: MlflowTestServer, code: string): P
     env: { ...process.env, ...SERVER_ENV, MLFLOW_TRACKING_URI: server.url },
     timeout: 60_000,
   })
-  return JSON.parse(stdout.trim().split('\n').at(-1)!)
+  const printed = stdout.trim()
+  return JSON.parse(printed.slice(printed.lastIndexOf('\n') + 1))
 }

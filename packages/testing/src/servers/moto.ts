@@ -55,6 +55,13 @@ const S3_EVERYTHING = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
 })
 
+/** The text of the first `<tag>` in one of moto's XML answers. */
+function xmlField(xml: string, tag: string): string {
+  const value = new RegExp(`<${tag}>(.*?)<`).exec(xml)?.[1]
+  if (value === undefined) throw new Error(`moto's answer has no <${tag}>: ${xml.slice(0, 1000)}`)
+  return value
+}
+
 /**
  * moto with IAM enforcement on: requests must be signed by a known key (it checks SigV4 signatures) and
  * allowed by a policy. The first requests (creating two users and their keys; with `temporaryCredentials`,
@@ -68,7 +75,7 @@ export async function startMotoWithIam(
     env: { INITIAL_NO_AUTH_ACTION_COUNT: String(setupRequests) },
     ...(options.command === undefined ? {} : { command: options.command }),
   })
-  if (!server) return { skip: skip! }
+  if (!server) return { skip: skip ?? 'moto did not start' }
   const call = async (service: 'iam' | 'sts', params: Record<string, string>): Promise<string> => {
     const response = await fetch(`${server.url}/`, {
       method: 'POST',
@@ -85,8 +92,8 @@ export async function startMotoWithIam(
   }
   const iam = (params: Record<string, string>) => call('iam', params)
   const accessKey = (xml: string): AccessKey => ({
-    accessKeyId: /<AccessKeyId>(.*?)</.exec(xml)![1]!,
-    secretAccessKey: /<SecretAccessKey>(.*?)</.exec(xml)![1]!,
+    accessKeyId: xmlField(xml, 'AccessKeyId'),
+    secretAccessKey: xmlField(xml, 'SecretAccessKey'),
   })
   await iam({ Action: 'CreateUser', UserName: 'admin' })
   const admin = accessKey(await iam({ Action: 'CreateAccessKey', UserName: 'admin' }))
@@ -116,12 +123,12 @@ export async function startMotoWithIam(
   })
   const assumed = await call('sts', {
     Action: 'AssumeRole',
-    RoleArn: /<Arn>(.*?)</.exec(role)![1]!,
+    RoleArn: xmlField(role, 'Arn'),
     RoleSessionName: 'strata-test',
   })
   const temporary = {
     ...accessKey(assumed),
-    sessionToken: /<SessionToken>(.*?)</.exec(assumed)![1]!,
+    sessionToken: xmlField(assumed, 'SessionToken'),
   }
   return { moto: { server, admin, nobody, temporary } }
 }
