@@ -79,9 +79,11 @@ try {
       metric: shared.get('cached'),
       reference: ['the run that filled the cache', (m) => m.cached.firstMs],
     },
+    // Linear in the steps: ten times the steps within 15× the time (quadratic work would take 100×).
     {
       metric: { label: `compile a ${size.compile}-step pipeline`, value: (m) => m.compile.ms },
       reference: [`a ${size.compile / 10}-step one (linear = 10×)`, (m) => m.compileTenth.ms],
+      budget: 15,
       absoluteBudget: 1000,
     },
     {
@@ -113,7 +115,7 @@ try {
     const summary = summarize(values)
     let reference = ''
     let ratio = ''
-    let budget = ''
+    const budgets = []
     if (row.reference) {
       const [label, value] = row.reference
       const referenceSummary = summarize(rounds.map(value))
@@ -123,17 +125,17 @@ try {
       if (row.budget) {
         const ok = ratios.median <= row.budget
         over ||= !ok
-        budget = `≤ ${row.budget}× ${ok ? '✓' : '✗'}`
+        budgets.push(`≤ ${row.budget}× ${ok ? '✓' : '✗'}`)
       }
     }
-    if (row.note) budget = row.note
+    if (row.note) budgets.push(row.note)
     if (row.absoluteBudget) {
       const ok = summary.median <= row.absoluteBudget
       over ||= !ok
-      budget = `≤ ${formatValue(row.absoluteBudget, row.metric.unit)} ${ok ? '✓' : '✗'}`
+      budgets.push(`≤ ${formatValue(row.absoluteBudget, row.metric.unit)} ${ok ? '✓' : '✗'}`)
     }
     lines.push(
-      `| ${row.metric.label} | ${formatSummary(summary, row.metric.unit)} | ${reference} | ${ratio} | ${budget} |`,
+      `| ${row.metric.label} | ${formatSummary(summary, row.metric.unit)} | ${reference} | ${ratio} | ${budgets.join(', ')} |`,
     )
   }
   lines.push(

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { type DagNode, executeDag } from './dag-executor.js'
+import type { StepOutcome } from './orchestrator.js'
 import type { FailureMode } from './snapshot.js'
 
 // a → b, a → c, b → d, c → d (diamond); e independent; f after d
@@ -13,69 +13,81 @@ const nodes: DagNode[] = [
   { id: 'f', upstream: ['d'] },
 ]
 
-function run(failureMode: FailureMode, failing: string, durations: Record<string, number> = {}) {
+/** Lets every pending callback run: what the executor starts in reaction to an outcome has started after it. */
+const settled = () => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * Nodes that run until the test finishes them (or their signal aborts them: they end `stopped`), so each
+ * test decides the order of events instead of timing it. `started` and `aborted` list ids in order.
+ */
+function controlledRun(options: { failureMode: FailureMode; concurrency?: number; graph?: DagNode[] }) {
   const started: string[] = []
   const aborted: string[] = []
-  return executeDag({
-    nodes,
-    concurrency: 8,
-    failureMode,
-    execute: async (id, signal) => {
-      started.push(id)
-      const duration = durations[id] ?? 10
-      try {
-        await sleep(duration, undefined, { signal })
-      } catch {
-        aborted.push(id)
-        return { status: 'stopped' }
-      }
-      return id === failing ? { status: 'failed', error: 'boom' } : { status: 'completed' }
-    },
-  }).then((states) => ({ states, started, aborted }))
+  const running = new Map<string, (outcome: StepOutcome) => void>()
+  const states = executeDag({
+    nodes: options.graph ?? nodes,
+    concurrency: options.concurrency ?? 8,
+    failureMode: options.failureMode,
+    execute: (id, signal) =>
+      new Promise<StepOutcome>((resolve) => {
+        started.push(id)
+        running.set(id, resolve)
+        // One signal serves every node; only a node still running is aborted by it.
+        signal.addEventListener('abort', () => {
+          if (!running.delete(id)) return
+          aborted.push(id)
+          resolve({ status: 'stopped' })
+        })
+      }),
+  })
+  const finish = async (id: string, status: 'completed' | 'failed' = 'completed'): Promise<void> => {
+    const resolve = running.get(id)
+    if (!resolve) throw new Error(`${id} is not running; started: ${started.join(', ')}`)
+    running.delete(id)
+    resolve(status === 'failed' ? { status, error: 'boom' } : { status })
+    await settled()
+  }
+  return { states, started, aborted, running: () => [...running.keys()].sort(), finish }
 }
 
 describe('executeDag', () => {
-  it('runs a diamond with its branches overlapping', async () => {
-    const windows: Record<string, [number, number]> = {}
-    const states = await executeDag({
-      nodes,
-      concurrency: 8,
-      failureMode: 'continue_on_failure',
-      execute: async (id) => {
-        const start = performance.now()
-        await sleep(30)
-        windows[id] = [start, performance.now()]
-        return { status: 'completed' }
-      },
-    })
-    expect(Object.values(states).every((state) => state === 'completed')).toBe(true)
-    const [bStart, bEnd] = windows.b!
-    const [cStart, cEnd] = windows.c!
-    expect(Math.max(bStart, cStart)).toBeLessThan(Math.min(bEnd, cEnd))
-    expect(windows.d![0]).toBeGreaterThanOrEqual(Math.max(bEnd, cEnd))
+  it('runs a diamond with its branches overlapping, and its join after both', async () => {
+    const run = controlledRun({ failureMode: 'continue_on_failure' })
+    await settled()
+    expect(run.running()).toEqual(['a', 'e'])
+    await run.finish('a')
+    // b and c both run before either has ended.
+    expect(run.running()).toEqual(['b', 'c', 'e'])
+    await run.finish('b')
+    expect(run.started).not.toContain('d')
+    await run.finish('c')
+    expect(run.running()).toEqual(['d', 'e'])
+    for (const id of ['d', 'e', 'f']) await run.finish(id)
+    expect(Object.values(await run.states).every((state) => state === 'completed')).toBe(true)
+    expect(run.started).toEqual(['a', 'e', 'b', 'c', 'd', 'f'])
   })
 
   it('never runs more than the concurrency at once', async () => {
-    let running = 0
-    let peak = 0
     const wide = Array.from({ length: 16 }, (_, index) => ({ id: `n${index}`, upstream: [] }))
-    await executeDag({
-      nodes: wide,
-      concurrency: 4,
-      failureMode: 'continue_on_failure',
-      execute: async () => {
-        peak = Math.max(peak, ++running)
-        await sleep(5)
-        running--
-        return { status: 'completed' }
-      },
-    })
-    expect(peak).toBe(4)
+    const run = controlledRun({ failureMode: 'continue_on_failure', concurrency: 4, graph: wide })
+    await settled()
+    expect(run.running()).toEqual(['n0', 'n1', 'n2', 'n3'])
+    // Each node that ends makes room for exactly one more.
+    for (let index = 0; index < 16; index++) {
+      await run.finish(`n${index}`)
+      expect(run.running()).toHaveLength(Math.min(4, 15 - index))
+    }
+    expect(Object.values(await run.states)).toHaveLength(16)
   })
 
   it('continue_on_failure skips only the descendants of the failure', async () => {
-    const { states } = await run('continue_on_failure', 'b')
-    expect(states).toEqual({
+    const run = controlledRun({ failureMode: 'continue_on_failure' })
+    await settled()
+    await run.finish('a')
+    await run.finish('b', 'failed')
+    await run.finish('c')
+    await run.finish('e')
+    expect(await run.states).toEqual({
       a: 'completed',
       e: 'completed',
       b: 'failed',
@@ -86,9 +98,15 @@ describe('executeDag', () => {
   })
 
   it('stop_on_failure lets running steps finish and starts nothing new', async () => {
-    // b fails at 10 ms while c (60 ms) runs; e is slow too.
-    const { states, aborted } = await run('stop_on_failure', 'b', { c: 60, e: 60 })
-    expect(states).toEqual({
+    const run = controlledRun({ failureMode: 'stop_on_failure' })
+    await settled()
+    await run.finish('a')
+    // b fails while c and e run: they finish, unaborted, and nothing starts after them.
+    await run.finish('b', 'failed')
+    expect(run.running()).toEqual(['c', 'e'])
+    await run.finish('c')
+    await run.finish('e')
+    expect(await run.states).toEqual({
       a: 'completed',
       e: 'completed',
       b: 'failed',
@@ -96,7 +114,8 @@ describe('executeDag', () => {
       d: 'skipped',
       f: 'skipped',
     })
-    expect(aborted).toEqual([])
+    expect(run.aborted).toEqual([])
+    expect(run.started).toEqual(['a', 'e', 'b', 'c'])
   })
 
   it('stop_on_failure leaves independent work not started', async () => {
@@ -115,8 +134,12 @@ describe('executeDag', () => {
   })
 
   it('fail_fast aborts running steps', async () => {
-    const { states, aborted } = await run('fail_fast', 'b', { c: 500, e: 500 })
-    expect(states).toEqual({
+    const run = controlledRun({ failureMode: 'fail_fast' })
+    await settled()
+    await run.finish('a')
+    // b fails while c and e run: both are aborted.
+    await run.finish('b', 'failed')
+    expect(await run.states).toEqual({
       a: 'completed',
       e: 'stopped',
       b: 'failed',
@@ -124,7 +147,7 @@ describe('executeDag', () => {
       d: 'skipped',
       f: 'skipped',
     })
-    expect(aborted.sort()).toEqual(['c', 'e'])
+    expect(run.aborted.sort()).toEqual(['c', 'e'])
   })
 
   it('never executes nodes that are already done', async () => {

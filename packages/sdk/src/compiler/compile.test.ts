@@ -265,27 +265,16 @@ describe('compilePipeline: the graph', () => {
     expect(compiled.steps[0]!.upstream).toEqual([])
   })
 
-  it('compiles 10,000 steps in linear time', () => {
-    const chain = (length: number) =>
-      pipeline({ name: 'chain' }, () => {
-        let value = source()
-        for (let index = 1; index < length; index++) value = double({ value })
-      })
-    const time = (length: number) => {
-      const durations: number[] = []
-      for (let round = 0; round < 3; round++) {
-        const started = performance.now()
-        expect(chain(length).compile().steps).toHaveLength(length)
-        durations.push(performance.now() - started)
-      }
-      return Math.min(...durations)
-    }
-    time(2000) // warm-up
-    const small = time(5000)
-    const large = time(10_000)
-    // Quadratic work would take four times as long; allow noise.
-    expect(large / small).toBeLessThan(3.2)
-    expect(large).toBeLessThan(5000)
+  // How fast (≤ 1 s, and linear: 10× the steps ≈ 10× the time) is measured by `pnpm bench`, not here.
+  it('compiles a 10,000-step chain, each step wired to the one before', () => {
+    const length = 10_000
+    const chain = pipeline({ name: 'chain' }, () => {
+      let value = source()
+      for (let index = 1; index < length; index++) value = double({ value })
+    })
+    const { steps } = chain.compile()
+    expect(steps).toHaveLength(length)
+    expect(steps.every((step, index) => index === 0 || step.upstream[0] === steps[index - 1]?.id)).toBe(true)
   })
 })
 

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RunOwner, SqliteStore } from '@strata/store'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Client } from '../client/client.js'
 import { type TempEnvironment, tempEnvironment } from '../test-support/temp-environment.js'
 import { currentOwner, ownerState } from './run-owner.js'
@@ -98,7 +98,15 @@ describe('who may mark a run failed', () => {
     environment = await tempEnvironment()
     client = new Client(environment)
   })
-  afterEach(() => environment.dispose())
+  afterEach(async () => {
+    vi.useRealTimers()
+    await environment.dispose()
+  })
+  /** Moves the clock (`Date` only) past a lease instead of waiting for it: no heartbeat comes meanwhile. */
+  const later = (ms: number) => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + ms)
+  }
 
   /** A run recorded as active with this owner and lease, as `pipeline.run()` records its own. */
   const activeRun = async (owner: RunOwner, leaseMs: number) => {
@@ -126,7 +134,7 @@ describe('who may mark a run failed', () => {
     expect(ownerState(owner)).toBe('unknown')
     const run = await activeRun(owner, 300)
     expect(await status(run.id)).toEqual({ status: 'running', error: null })
-    await sleep(450)
+    later(1000)
     expect(await status(run.id)).toEqual({
       status: 'failed',
       error: expect.stringMatching(
@@ -173,7 +181,7 @@ Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000)`,
       expect(owner.pid).toBe(child.pid)
       expect(ownerState(owner)).toBe('alive')
       const run = await activeRun(owner, 100)
-      await sleep(400)
+      later(60_000)
       // The lease expired long ago, but the owner is provably alive: nothing changes.
       expect(await status(run.id)).toEqual({ status: 'running', error: null })
       await expect(client.resumeRun(run.name)).rejects.toThrow(

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { Client } from '../client/client.js'
 import { pipeline } from '../dsl/pipeline.js'
@@ -18,7 +17,8 @@ it('routes console output of concurrent steps to each step’s own log', async (
         console.log(`${name} line ${line}`)
         if (line % 3 === 0) console.error(`${name} warning ${line}`)
         ctx.logger.info(`${name} via logger ${line}`)
-        await sleep(1)
+        // Both steps run at once and yield after every line, so their output interleaves line by line.
+        await new Promise((resolve) => setImmediate(resolve))
       }
     })
   const left = talk('left')

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SqliteStore } from '../sqlite/sqlite-store.js'
 import type { NewRun } from './runs.js'
 import { useTempStore } from './temp-store.test-helpers.js'
 
 const temp = useTempStore()
+afterEach(() => {
+  vi.useRealTimers()
+})
 const owner = { host: 'here', pid: 42, startedAt: '2026-01-01T00:00:00.000Z' }
 
 function newRun(name: string, fields: Partial<NewRun> = {}): NewRun {
@@ -145,10 +148,12 @@ describe('RunRepository', () => {
     const store = temp.current()
     const { runs } = store
     const output = await artifactVersion(store, 'out')
+    // Runs are ordered by when they were created (ISO milliseconds): the second a second later.
+    vi.useFakeTimers({ toFake: ['Date'] })
     const first = await runs.create(newRun('first'))
-    // Runs are ordered by when they were created (ISO milliseconds).
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    vi.setSystemTime(Date.now() + 1000)
     const second = await runs.create(newRun('second'))
+    vi.useRealTimers()
     const earlier = await runs.upsertStepRun(first.id, 'train', {
       status: 'completed',
       cacheKey: 'key',
