@@ -101,12 +101,11 @@ describe.skipIf(moto.skip)('strata stack validate: an S3 artifact store on moto'
   })
 
   it('fails promptly for an unreachable endpoint, naming the store, the bucket and what to check', async () => {
+    // Promptly: a closed port refuses at once; retrying it for long would run into the test's timeout.
     await s3('s3-unreachable', 's3://validate-ok/team', `http://127.0.0.1:${await closedPort()}`)
-    const started = Date.now()
     expect(await expectInvalid('s3-unreachable')).toMatch(
       /^Error: stack 's3-unreachable': artifact store 's3-unreachable' \(s3:\/\/validate-ok\/team\): list '' in bucket 'validate-ok': cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) — check 'endpoint'\/'region', that the server is running and that this machine can reach it$/,
     )
-    expect(Date.now() - started).toBeLessThan(20_000)
   })
 })
 
@@ -135,12 +134,11 @@ describe.skipIf(gcs.skip)('strata stack validate: a GCS artifact store on fake-g
   })
 
   it('fails promptly for an unreachable endpoint, naming the store, the bucket and what to check', async () => {
+    // Promptly: a closed port refuses at once; retrying it for long would run into the test's timeout.
     await gcp('gcs-unreachable', 'gs://validate-ok/team', `http://127.0.0.1:${await closedPort()}`)
-    const started = Date.now()
     expect(await expectInvalid('gcs-unreachable')).toMatch(
       /^Error: stack 'gcs-unreachable': artifact store 'gcs-unreachable' \(gs:\/\/validate-ok\/team\): list '' in bucket 'validate-ok': cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) — check 'apiEndpoint', that the server is running and that this machine can reach it$/,
     )
-    expect(Date.now() - started).toBeLessThan(30_000)
   })
 })
 

@@ -70,8 +70,8 @@ describe('gcs artifact store errors: unreachable endpoint', () => {
       { path: `gs://${bucket}/p`, apiEndpoint: `http://127.0.0.1:${port}`, maxRetries: 1 },
       logger,
     )
-    // maxRetries 1: with the default 3 the client backs off ~15 s per call before giving up on a closed port.
-    const started = Date.now()
+    // maxRetries 1: with the default 3 the client backs off ~15 s per call before giving up on a closed port
+    // (four calls: past the test's timeout).
     for (const call of [
       () => store.write('a/b', 'x'),
       () => store.read('a/b'),
@@ -88,7 +88,6 @@ describe('gcs artifact store errors: unreachable endpoint', () => {
       expect(error.cause).toBeDefined()
       expectNoSecret(error, logger.lines)
     }
-    expect(Date.now() - started).toBeLessThan(20_000)
   })
 
   it('refuses a malformed service-account key without quoting it', async () => {

@@ -32,16 +32,7 @@ describe.skipIf(skip)('mlflow tracker retries (real server behind a 503 proxy)',
 
     const attempts = proxy.requests.filter((request) => request.url.endsWith('/experiments/search'))
     expect(attempts.map((request) => request.status)).toEqual([503, 503, 503, 200])
-    const gaps = attempts.slice(1).map((request, index) => request.at - attempts[index]!.at)
-    // Each delay is at least its jittered minimum (sleeps never end early); the upper bounds leave 0.5 s slack.
-    expect(gaps[0]).toBeGreaterThanOrEqual(375)
-    expect(gaps[0]).toBeLessThan(625 + 500)
-    expect(gaps[1]).toBeGreaterThanOrEqual(750)
-    expect(gaps[1]).toBeLessThan(1250 + 500)
-    expect(gaps[2]).toBeGreaterThanOrEqual(1500)
-    expect(gaps[2]).toBeLessThan(2500 + 500)
-    expect(gaps[2]!).toBeGreaterThan(2 * gaps[0]!)
-    // The waits it logged are the ones it took.
+    // The policy, from the waits it logged: 500 ms doubling, each within ±25 %; so they grow.
     const logged = logger.lines
       .filter((line) => line.includes('mlflow request failed, retrying'))
       .map((line) => (JSON.parse(line.slice(line.indexOf('{'))) as { delayMs: number }).delayMs)
@@ -49,7 +40,11 @@ describe.skipIf(skip)('mlflow tracker retries (real server behind a 503 proxy)',
     logged.forEach((delay, index) => {
       expect(delay).toBeGreaterThanOrEqual(500 * 2 ** index * 0.75)
       expect(delay).toBeLessThanOrEqual(500 * 2 ** index * 1.25)
-      expect(gaps[index]!).toBeGreaterThanOrEqual(delay - 5)
+    })
+    // It took those waits: the proxy saw each retry no sooner than its logged delay after the one before.
+    // (A lower bound only — a sleep never ends early, and a busy machine only makes the gap longer.)
+    attempts.slice(1).forEach((request, index) => {
+      expect(request.at - (attempts[index]?.at ?? 0)).toBeGreaterThanOrEqual((logged[index] ?? 0) - 5)
     })
   }, 30_000)
 })

@@ -62,7 +62,7 @@ describe('s3 artifact store errors: unreachable endpoint', () => {
       },
       logger,
     )
-    const started = Date.now()
+    // A closed port refuses at once; a client that kept retrying would run into the test's timeout.
     for (const call of [
       () => store.write('a/b', 'x'),
       () => store.read('a/b'),
@@ -79,7 +79,6 @@ describe('s3 artifact store errors: unreachable endpoint', () => {
       expect(shown).not.toContain(CANARY_SECRET)
       expect(shown).not.toContain(CANARY_KEY_ID)
     }
-    expect(Date.now() - started).toBeLessThan(15_000)
   })
 })
 

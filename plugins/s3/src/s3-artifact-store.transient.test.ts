@@ -107,10 +107,13 @@ describe.skipIf(skip)('s3 artifact store: transient errors are retried (moto beh
     await direct.close?.()
     // 16 pieces of 16 KiB, 150 ms apart: 2.4 s in all, never 800 ms without a byte.
     proxy = await startFaultProxy(server!.url, { times: 0, chunkDelayMs: 150 })
-    const store = await storeAt(proxy.url, { requestTimeoutMs: 800, maxAttempts: 1 })
+    const requestTimeoutMs = 800
+    const store = await storeAt(proxy.url, { requestTimeoutMs, maxAttempts: 1 })
     const started = Date.now()
     const bytes = await collectBytes(await store.read('slow/blob.bin'))
-    expect(Date.now() - started).toBeGreaterThan(2000)
+    // The subject is a timeout: the read outlasted requestTimeoutMs (a lower bound — the proxy's pauses make
+    // it at least 2.25 s on any machine) and still got every byte, in one attempt.
+    expect(Date.now() - started).toBeGreaterThan(2 * requestTimeoutMs)
     expect(bytes.byteLength).toBe(256 * 1024)
     await store.close?.()
   })
@@ -157,7 +160,8 @@ describe('s3 artifact store: a stalled server never hangs a call', () => {
   ])(
     'fails a %s with a clear error once requestTimeoutMs passes on every attempt',
     async (operation, call) => {
-      const store = await storeAt(stalled.url, { requestTimeoutMs: 800, maxAttempts: 2 })
+      const requestTimeoutMs = 800
+      const store = await storeAt(stalled.url, { requestTimeoutMs, maxAttempts: 2 })
       const { error, elapsedMs, connections } = await stalledCall(stalled, () => call(store))
       expect(isStrataError(error) && error.code).toBe('ARTIFACT_STORE_UNREACHABLE')
       expect((error as Error).message).toMatch(
@@ -165,9 +169,10 @@ describe('s3 artifact store: a stalled server never hangs a call', () => {
           `^artifact store 'test-s3' \\(s3://strata-transient/runs\\): ${operation} 'stalled/(value\\.txt)?' in bucket 'strata-transient': cannot reach http://127\\.0\\.0\\.1:\\d+ \\(TimeoutError\\) — check 'endpoint'/'region'`,
         ),
       )
-      // Two attempts of 800 ms each (plus the SDK's short backoff), never the default two minutes.
-      expect(elapsedMs).toBeGreaterThanOrEqual(1500)
-      expect(elapsedMs).toBeLessThan(8000)
+      // The subject is a timeout: two attempts of 800 ms (plus the SDK's short backoff), never the default two
+      // minutes. Bounds derived from it: at least both timeouts, at most five times both.
+      expect(elapsedMs).toBeGreaterThanOrEqual(2 * requestTimeoutMs - 100)
+      expect(elapsedMs).toBeLessThan(2 * requestTimeoutMs * 5)
       expect(connections).toBe(2)
       await store.close?.()
     },
