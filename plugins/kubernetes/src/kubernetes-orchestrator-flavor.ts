@@ -8,7 +8,7 @@ const dnsLabel = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lower-case letters, digits and -')
 
-export const kubernetesOrchestratorConfig = z.object({
+const kubernetesOrchestratorConfig = z.object({
   kubernetesContext: z
     .string()
     .optional()
@@ -36,7 +36,7 @@ export type KubernetesOrchestratorConfig = z.output<typeof kubernetesOrchestrato
 
 export const DEFAULT_IMAGE = 'node:24-slim'
 
-export const DEFAULT_FAIL_ON_WAITING_REASONS = [
+const DEFAULT_FAIL_ON_WAITING_REASONS = [
   'InvalidImageName',
   'ErrImagePull',
   'ImagePullBackOff',
