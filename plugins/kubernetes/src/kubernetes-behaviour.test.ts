@@ -227,6 +227,36 @@ describe.skipIf(skip)('runs on the kubernetes orchestrator', { timeout: 300_000 
     }
   })
 
+  it('says why an orchestrator pod died while its Job starts another', async () => {
+    const controller = new AbortController()
+    const lines: string[] = []
+    const run = await withEnvironment((environment) =>
+      pipelines.chain.run({
+        environment,
+        params: { ms: 10 },
+        // A driver that cannot read what the client handed over: its pod fails at start, every time.
+        settings: settings({
+          orchestratorPodSettings: { env: [{ name: 'STRATA_STEP_ARTIFACT_STORE', value: 'not json' }] },
+        }),
+        signal: controller.signal,
+        output: (line) => {
+          lines.push(line)
+          if (line.includes('failed (exit')) controller.abort()
+        },
+      }),
+    )
+    expect(run.status).toBe('running')
+    expect(lines.find((line) => line.includes('failed (exit'))).toMatch(
+      /^kubernetes: the orchestrator pod chain-[0-9a-f]{8}-orchestrator-\S+ failed \(exit 1\): .*not valid JSON.* — its Job starts another/,
+    )
+    const client = await Client.open({ configDir, projectRoot: project })
+    try {
+      await client.stopRun(run.id, { force: true })
+    } finally {
+      await client.close()
+    }
+  })
+
   it('detaches on abort and lets runs sync follow the run to its end', async () => {
     const controller = new AbortController()
     const lines: string[] = []

@@ -1,4 +1,4 @@
-import { defineFlavor } from '@strata/core'
+import { defineFlavor, type StackIssue, type StackView } from '@strata/core'
 import { z } from 'zod'
 import { podSettings } from './pod-settings.js'
 
@@ -106,6 +106,23 @@ export const kubernetesOrchestratorSettings = z
 
 export type KubernetesOrchestratorSettings = z.output<typeof kubernetesOrchestratorSettings>
 
+/**
+ * A cluster on this machine (`local`) may use local components, but its pods see their own filesystem: a
+ * local artifact store's folder must be mounted into them at the same path, which this check cannot see —
+ * so it asks, unless `skipLocalValidations` says it is done.
+ */
+function validateLocalCluster(stack: StackView): StackIssue[] {
+  const orchestrator = stack.components.orchestrator
+  if (orchestrator?.flavor !== 'kubernetes' || orchestrator.config.local !== true) return []
+  if (orchestrator.config.skipLocalValidations === true) return []
+  return Object.entries(stack.components)
+    .filter(([type, component]) => type !== 'orchestrator' && component?.isLocal)
+    .map(([, component]) => ({
+      component: orchestrator.name,
+      message: `its pods cannot see the ${component?.flavor} component '${component?.name}' unless its folder is mounted into them at the same path (podSettings volumes and volumeMounts, a hostPath) — mount it, then set skipLocalValidations: true; or use a remote component`,
+    }))
+}
+
 /** `orchestrator/kubernetes`: an orchestrator Job drives one Job per step. */
 export const kubernetesOrchestrator = defineFlavor({
   apiVersion: 1,
@@ -117,6 +134,7 @@ export const kubernetesOrchestrator = defineFlavor({
   settings: kubernetesOrchestratorSettings,
   // A cluster on this machine (local: true) may use local components: its pods run here.
   runsOnThisMachine: (config) => config.local,
+  validateStack: validateLocalCluster,
   create: async (config) => {
     const { KubernetesOrchestrator } = await import('./kubernetes-orchestrator.js')
     return new KubernetesOrchestrator(config)

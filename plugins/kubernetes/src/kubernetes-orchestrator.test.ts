@@ -96,6 +96,21 @@ describe.skipIf(skip)('the kubernetes orchestrator on a real control plane', { t
         name: 'k8s',
         components: { orchestrator: cluster.id, artifact_store: bucket.id },
       })
+      // The plane is a cluster on this machine whose pods see its filesystem (its node runs them as local
+      // processes): local: true with the local artifact store, the folder "mounted" as skipLocalValidations says.
+      // A pod's /tmp is its own (as on a kubelet), so the folder is not under /tmp.
+      const disk = await register('artifact_store', 'disk', 'local', { path: join(project, 'disk-store') })
+      const here = await register('orchestrator', 'here', 'kubernetes', {
+        kubeconfig,
+        kubernetesContext: 'test-plane',
+        kubernetesNamespace: namespace,
+        local: true,
+        skipLocalValidations: true,
+      })
+      await workspace.store.stacks.create({
+        name: 'k8s-local',
+        components: { orchestrator: here.id, artifact_store: disk.id },
+      })
       await setActiveStack(workspace, 'k8s', { scope: 'user' })
     } finally {
       await workspace.close()
@@ -146,6 +161,17 @@ describe.skipIf(skip)('the kubernetes orchestrator on a real control plane', { t
       expect(second.status).toBe('completed')
       expect(second.steps).toEqual({ produce: 'cached', double: 'cached', total: 'cached' })
       expect((await batch.listNamespacedJob({ namespace })).items).toHaveLength(4)
+    } finally {
+      await environment.close()
+    }
+  })
+
+  it('runs on a cluster on this machine (local: true) with the local artifact store', async () => {
+    const environment = await openRunEnvironment({ configDir, projectRoot: project, stack: 'k8s-local' })
+    try {
+      const run = await flow.run({ environment, settings, output: false })
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'completed', error: undefined })
+      expect(run.steps).toEqual({ produce: 'completed', double: 'completed', total: 'completed' })
     } finally {
       await environment.close()
     }

@@ -18,7 +18,7 @@ import { driveRun } from './job-driver.js'
 import { createKubeClient, type KubeClient } from './kube-client.js'
 import type { KubernetesOrchestratorConfig } from './kubernetes-orchestrator-flavor.js'
 import { ANNOTATIONS, LABELS, labelValue, runObjectNames } from './names.js'
-import { jobEnd, RunMonitor, stuckContainer } from './run-monitor.js'
+import { failedContainer, jobEnd, RunMonitor, stuckContainer } from './run-monitor.js'
 import { createRunObjects, DRIVER_ENV } from './run-objects.js'
 import { runSettings } from './run-settings.js'
 import { listSchedules } from './schedules.js'
@@ -95,6 +95,7 @@ export class KubernetesOrchestrator implements OrchestratorV1 {
       settings.pipeline.jobMonitoringInterval * 1000,
     )
     let states: Record<string, StepRunState | 'pending' | 'running'> = {}
+    const reported = new Set<string>()
     for (;;) {
       if (context.signal.aborted) {
         return {
@@ -121,6 +122,16 @@ export class KubernetesOrchestrator implements OrchestratorV1 {
         )
       }
       for (const pod of monitor.podsOf(names.orchestratorJob)) {
+        const failed = failedContainer(pod)
+        const podName = pod.metadata?.name ?? ''
+        if (failed && !reported.has(podName)) {
+          // The Job starts another pod (it resumes the run); the user sees why this one died, not a silence.
+          reported.add(podName)
+          const tail = failed.message.split('\n').slice(-3).join(' | ')
+          context.logger.warn(
+            `kubernetes: the orchestrator pod ${podName} failed (exit ${failed.exitCode})${tail ? `: ${tail}` : ''} — its Job starts another; see kubectl logs -n ${client.namespace} ${podName}`,
+          )
+        }
         const stuck = stuckContainer(pod, settings.pipeline.failOnContainerWaitingReasons)
         if (!stuck) continue
         await this.stop({ ...handle }, { force: true })

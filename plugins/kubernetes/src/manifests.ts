@@ -110,6 +110,8 @@ function podSpec(options: PodOptions): V1PodSpec {
       {
         name: 'main',
         image: options.image,
+        // A container that fails says why in its status (the end of its log), where the client reads it.
+        terminationMessagePolicy: 'FallbackToLogsOnError',
         command: ['node', `${RUNTIME_DIR}/bootstrap.mjs`],
         args: options.args,
         envFrom: [{ secretRef: { name: options.secretName } }, ...((settings.envFrom ?? []) as never[])],

@@ -84,3 +84,13 @@ export class RunMonitor {
     return this.#pods.filter((pod) => pod.metadata?.labels?.['batch.kubernetes.io/job-name'] === jobName)
   }
 }
+
+/** A container of the pod that ended with a non-zero exit: its exit code and termination message. */
+export function failedContainer(pod: V1Pod): { exitCode: number; message: string } | undefined {
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const terminated = status.state?.terminated
+    if (terminated && terminated.exitCode !== 0)
+      return { exitCode: terminated.exitCode, message: terminated.message?.trim() ?? '' }
+  }
+  return undefined
+}
