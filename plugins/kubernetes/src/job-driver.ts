@@ -118,32 +118,31 @@ async function runStepJob(options: StepJobOptions): Promise<StepOutcome> {
   const { client, context, monitor, stepId, name } = options
   const settings = options.settings.step(stepId)
   const step = options.snapshot.steps.find((candidate) => candidate.id === stepId)
-  await monitor.look()
-  if (!monitor.job(name)) {
-    await client.call(`create the Job of step '${stepId}'`, () =>
-      client.batch.createNamespacedJob({
-        namespace: client.namespace,
-        body: job({
-          name,
-          run: options.run,
-          role: 'step',
-          step: stepId,
-          backoffLimit: (step?.retry.maxRetries ?? 0) + settings.backoffLimitMargin,
-          ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished,
-          activeDeadlineSeconds: settings.activeDeadlineSeconds,
-          pod: {
-            image: settings.image,
-            args: context.stepArgs(stepId),
-            secretName: options.secretName,
-            runtimeConfigMaps: options.runtimeNames,
-            serviceAccountName: settings.stepPodServiceAccountName ?? settings.serviceAccountName,
-            settings: settings.podSettings,
-            terminationGracePeriodSeconds: settings.podStopGracePeriod,
-          },
-        }),
+  // Created at once; a Job that exists already is this step's, started by an earlier driver of the run
+  // (a restarted orchestrator pod): it is waited for, not started again.
+  await client.callOrExisting(`create the Job of step '${stepId}'`, () =>
+    client.batch.createNamespacedJob({
+      namespace: client.namespace,
+      body: job({
+        name,
+        run: options.run,
+        role: 'step',
+        step: stepId,
+        backoffLimit: (step?.retry.maxRetries ?? 0) + settings.backoffLimitMargin,
+        ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished,
+        activeDeadlineSeconds: settings.activeDeadlineSeconds,
+        pod: {
+          image: settings.image,
+          args: context.stepArgs(stepId),
+          secretName: options.secretName,
+          runtimeConfigMaps: options.runtimeNames,
+          serviceAccountName: settings.stepPodServiceAccountName ?? settings.serviceAccountName,
+          settings: settings.podSettings,
+          terminationGracePeriodSeconds: settings.podStopGracePeriod,
+        },
       }),
-    )
-  }
+    }),
+  )
   for (;;) {
     if (options.signal.aborted) return stopStepJob(options, settings.podStopGracePeriod)
     await monitor.look(options.signal)

@@ -20,6 +20,8 @@ export interface KubeClient {
    */
   call<T>(what: string, request: () => Promise<T>): Promise<T>
   callOrMissing<T>(what: string, request: () => Promise<T>): Promise<T | undefined>
+  /** Like `call`, but a 409 (the object exists) resolves `undefined` instead of throwing. */
+  callOrExisting<T>(what: string, request: () => Promise<T>): Promise<T | undefined>
 }
 
 /**
@@ -91,6 +93,14 @@ export function createKubeClient(
     core: kubeConfig.makeApiClient(CoreV1Api),
     authorization: kubeConfig.makeApiClient(AuthorizationV1Api),
     call,
+    async callOrExisting(what, request) {
+      try {
+        return await call(what, request)
+      } catch (error) {
+        if (error instanceof StrataError && error.code === 'KUBERNETES_CONFLICT') return undefined
+        throw error
+      }
+    },
     async callOrMissing(what, request) {
       try {
         return await call(what, request)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildRuntimeBundle } from './runtime-bundle.js'
+import { buildRuntimeBundle, runtimeFromCache } from './runtime-bundle.js'
 import { packRuntime } from './runtime-package.js'
 
 const outside = mkdtempSync(join(tmpdir(), 'strata-runtime-test-'))
@@ -71,5 +71,23 @@ describe('the self-contained runtime', () => {
     const damaged = run()
     expect(damaged.status).not.toBe(0)
     expect(damaged.stderr).not.toContain('usage:')
+  })
+
+  it('is kept on disk, and used again only while the files it was built from are unchanged', async () => {
+    const saved = process.env.XDG_CACHE_HOME
+    process.env.XDG_CACHE_HOME = join(outside, 'cache')
+    try {
+      const plugin = join(outside, 'plugin.mjs')
+      writeFileSync(plugin, "export default { name: 'demo', flavors: [] }\n")
+      const entries = [pathToFileURL(plugin).href]
+      expect(runtimeFromCache(entries)).toBeUndefined()
+      const built = await buildRuntimeBundle(entries)
+      expect(runtimeFromCache(entries)?.digest).toBe(built.digest)
+      writeFileSync(plugin, "export default { name: 'demo-2', flavors: [] }\n")
+      expect(runtimeFromCache(entries)).toBeUndefined()
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME
+      else process.env.XDG_CACHE_HOME = saved
+    }
   })
 })

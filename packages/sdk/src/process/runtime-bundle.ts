@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StrataError } from '@strata/core'
 import { sdkPackageDir } from './code-bundle.js'
@@ -28,14 +30,69 @@ export function buildRuntimeBundle(pluginEntries: readonly string[]): Promise<Ru
   const key = entries.join('\n')
   let bundle = built.get(key)
   if (!bundle) {
-    bundle = bundleRuntime(entries)
+    bundle = cachedRuntime(entries)
     built.set(key, bundle)
     bundle.catch(() => built.delete(key))
   }
   return bundle
 }
 
-async function bundleRuntime(entries: readonly string[]): Promise<RuntimeBundle> {
+/** Where built runtimes are kept between processes: `$XDG_CACHE_HOME/strata/runtime`, else `~/.cache/…`. */
+function cacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'strata', 'runtime')
+}
+
+/** The files a build read, with what they were: a cached runtime is good while they all still are. */
+type Inputs = Record<string, [mtimeMs: number, size: number]>
+
+function unchanged(inputs: Inputs): boolean {
+  for (const [path, [mtimeMs, size]] of Object.entries(inputs)) {
+    try {
+      const now = statSync(path)
+      if (now.mtimeMs !== mtimeMs || now.size !== size) return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/**
+ * The runtime from the disk cache when nothing it was built from changed (every input file's mtime and
+ * size, as esbuild's metafile lists them), else built and cached: a build takes about a second, a process
+ * that submits a run usually finds it already built. A cache that cannot be read or written is skipped.
+ */
+async function cachedRuntime(entries: readonly string[]): Promise<RuntimeBundle> {
+  const cached = runtimeFromCache(entries)
+  if (cached) return cached
+  const { bundle, inputs } = await bundleRuntime(entries)
+  try {
+    mkdirSync(cacheDir(), { recursive: true })
+    writeFileSync(join(cacheDir(), `${bundle.digest}.mjs`), bundle.code)
+    writeFileSync(cacheIndex(entries), JSON.stringify({ digest: bundle.digest, inputs }))
+  } catch {}
+  return bundle
+}
+
+function cacheIndex(entries: readonly string[]): string {
+  const key = [sdkPackageDir(), ...new Set(entries)].sort().join('\n')
+  return join(cacheDir(), `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.json`)
+}
+
+/** The cached runtime of these entries, if one was built from files that have not changed since. */
+export function runtimeFromCache(entries: readonly string[]): RuntimeBundle | undefined {
+  try {
+    const cached = JSON.parse(readFileSync(cacheIndex(entries), 'utf8')) as { digest: string; inputs: Inputs }
+    if (!unchanged(cached.inputs)) return undefined
+    const code = readFileSync(join(cacheDir(), `${cached.digest}.mjs`))
+    if (createHash('sha256').update(code).digest('hex') !== cached.digest) return undefined
+    return { code: new Uint8Array(code), digest: cached.digest }
+  } catch {
+    return undefined
+  }
+}
+
+async function bundleRuntime(entries: readonly string[]): Promise<{ bundle: RuntimeBundle; inputs: Inputs }> {
   const main = RUNNING_FROM_SOURCE
     ? join(sdkPackageDir(), 'src', 'process', 'runtime-main.ts')
     : join(sdkPackageDir(), 'dist', 'process', 'runtime-main.js')
@@ -48,6 +105,7 @@ async function bundleRuntime(entries: readonly string[]): Promise<RuntimeBundle>
   ].join('\n')
   const esbuild = await import('esbuild')
   let code: string
+  const inputs: Inputs = {}
   try {
     const result = await esbuild.build({
       stdin: { contents, resolveDir: sdkPackageDir(), loader: 'js', sourcefile: 'strata-runtime-entry.js' },
@@ -67,10 +125,19 @@ async function bundleRuntime(entries: readonly string[]): Promise<RuntimeBundle>
       },
       logLevel: 'silent',
       legalComments: 'none',
+      metafile: true,
     })
     const [output] = result.outputFiles
     if (!output) throw new Error('esbuild returned no output file')
     code = output.text
+    // Paths relative to the working directory esbuild ran in (the default: this process's).
+    for (const path of Object.keys(result.metafile.inputs)) {
+      // The generated entry (stdin) is no file; everything else the bundle read is.
+      if (path.startsWith('<') || path.endsWith('strata-runtime-entry.js')) continue
+      const absolute = resolve(path)
+      const stat = statSync(absolute)
+      inputs[absolute] = [stat.mtimeMs, stat.size]
+    }
   } catch (error) {
     const problems = (error as { errors?: Array<{ text: string }> }).errors
       ?.map((problem) => problem.text)
@@ -82,5 +149,5 @@ async function bundleRuntime(entries: readonly string[]): Promise<RuntimeBundle>
     )
   }
   const bytes = new TextEncoder().encode(code)
-  return { code: bytes, digest: createHash('sha256').update(bytes).digest('hex') }
+  return { bundle: { code: bytes, digest: createHash('sha256').update(bytes).digest('hex') }, inputs }
 }
