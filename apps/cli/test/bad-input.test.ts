@@ -203,7 +203,7 @@ const cases: Array<[string, string[], RegExp]> = [
   [
     'an unknown integration',
     ['integration', 'install', 'nope', '--dry-run'],
-    /unknown integration 'nope' — available: local, s3, gcs, kubernetes, mlflow/,
+    /unknown integration 'nope' — available: local, s3, gcs, kubernetes, kubeflow, mlflow/,
   ],
 ]
 

@@ -127,11 +127,11 @@ describe('flavors', () => {
         .stdout,
     )
     expect(integrations.items.map((row: { name: string }) => row.name)).toEqual(['s3', 'mlflow', 'local'])
-    expect(integrations.pagination).toEqual({ page: 1, size: 3, totalPages: 2, total: 5 })
+    expect(integrations.pagination).toEqual({ page: 1, size: 3, totalPages: 2, total: 6 })
     expect(integrations.items[2]).toMatchObject({ package: '@strata/local', installed: '0.1.0' })
     const second = await ok(sandbox, ['integration', 'list', '--page', '2', '--size', '3'])
-    expect(second.stdout).toMatch(/^INTEGRATION\s+PACKAGE\s+INSTALLED\s+FLAVORS\nmlflow\s+@strata\/mlflow\s/)
-    expect(second.stderr).toContain('Page 2 of 2 (5 integrations)')
+    expect(second.stdout).toMatch(/^INTEGRATION\s+PACKAGE\s+INSTALLED\s+FLAVORS\nlocal\s+@strata\/local\s/)
+    expect(second.stderr).toContain('Page 2 of 2 (6 integrations)')
   })
 
   it('refuses a flavor whose manifest declares an interface version this Strata cannot host, naming which side to upgrade', async () => {

@@ -133,6 +133,11 @@ describe.skipIf(skip)('strata on a Kubernetes stack', { timeout: 300_000 }, () =
     expect(first.stdout).toMatch(/run training-\S+: completed/)
     const created = await jobs()
     expect(created).toHaveLength(5)
+    const runName = /run (training-\S+): completed/.exec(first.stdout)?.[1] ?? ''
+    const described = await strata(['pipeline', 'runs', 'describe', runName])
+    expect(described.stdout).toMatch(
+      /^Owner\s+orchestrator 'cluster' \(namespace strata, Job training-[0-9a-f]{8}-orchestrator\)$/m,
+    )
     // The step pods carry the run config's labels (ZenML's spelling in YAML).
     expect(created.filter((job) => job.spec?.template.metadata?.labels?.team_name === 'ml')).toHaveLength(4)
 

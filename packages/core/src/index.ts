@@ -91,6 +91,7 @@ export {
 export type { JsonObject, JsonValue } from './json-value.js'
 export { type Logger, type LogLevel, silentLogger } from './logger.js'
 export type {
+  ExportContext,
   OrchestratorDriveContext,
   OrchestratorRunContext,
   OrchestratorRunResult,

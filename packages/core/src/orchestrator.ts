@@ -107,6 +107,18 @@ export interface ScheduleContext {
   stage(): Promise<RemoteRunStaging>
 }
 
+/** What the runtime hands a remote orchestrator that exports a pipeline for hand submission. */
+export interface ExportContext {
+  readonly logger: Logger
+  /** The export's id in Strata (its runs start from a template, as a schedule's do). */
+  readonly scheduleId: string
+  readonly name: string
+  /** The format asked for, e.g. `kfp`. */
+  readonly format: string
+  /** Stages the template (snapshot, code bundle) and returns what its runs need. */
+  stage(): Promise<RemoteRunStaging>
+}
+
 /** Everything a remote environment needs to run a pipeline: staged in the artifact store, or handed over. */
 export interface RemoteRunStaging {
   /** The run (or schedule) in the artifact store, as `strata-runtime` takes it (`--run URI`). */
@@ -198,6 +210,15 @@ export interface OrchestratorV1 {
   status?(handle: RemoteRunHandle): Promise<RemoteRunState>
   /** Stops a detached run: gracefully (start nothing new) or at once (`force`). */
   stop?(handle: RemoteRunHandle, options: { force: boolean }): Promise<void>
+  /**
+   * Writes the pipeline in the orchestrator's own format for users who submit it by hand (a KFP pipeline
+   * YAML); its runs start from a staged template, as a schedule's do, and `schedules.delete(handle)` removes
+   * what the export created.
+   */
+  export?(
+    snapshot: PipelineSnapshot,
+    context: ExportContext,
+  ): Promise<{ content: string; handle: RemoteRunHandle }>
   /** Runs a pipeline on a cron schedule. */
   schedules?: {
     create(snapshot: PipelineSnapshot, context: ScheduleContext): Promise<ScheduleInfo>

@@ -46,7 +46,8 @@ export {
   ownerState,
   reconcileAbandonedRuns,
 } from './run/run-owner.js'
-export { executeRun, runPipeline } from './run/run-pipeline.js'
+export { executeRun, exportPipelineDefinition, runPipeline } from './run/run-pipeline.js'
+export type { ExportedPipeline } from './run/schedule-pipeline.js'
 export { syncRun } from './run/sync-run.js'
 export * from './stacks/index.js'
 export {

@@ -12,6 +12,8 @@ import type { Pipeline } from '@strata/sdk'
 import {
   Client,
   discoverWorkspaceFlavors,
+  type ExportedPipeline,
+  exportPipelineDefinition,
   openRunEnvironment,
   openWorkspace,
   prepareComponent,
@@ -562,6 +564,36 @@ describe.skipIf(skip)(
       expect(exported.yaml).not.toContain(CANARY)
       await core.deleteNamespacedSecret({ namespace, name: exported.objects[0]! })
       for (const name of exported.objects.slice(1)) await core.deleteNamespacedConfigMap({ namespace, name })
+    })
+
+    it('exports through the SDK (strata pipeline export): recorded, listed, and removed with schedule delete', async () => {
+      const { small } = await load<{ small: Pipeline }>('small.ts')
+      const environment = await openRunEnvironment({ configDir, projectRoot: project })
+      let exported: ExportedPipeline
+      try {
+        exported = await exportPipelineDefinition(small.definition, {
+          environment,
+          format: 'kfp',
+          name: 'small-by-hand',
+          output: false,
+        })
+      } finally {
+        await environment.close()
+      }
+      expect((await judgeKfpPipeline(exported.content)).problems).toEqual([])
+      const selector = { namespace, labelSelector: `strata.dev/schedule=${exported.id}` }
+      expect((await core.listNamespacedSecret(selector)).items).toHaveLength(1)
+      const client = await Client.open({ configDir, projectRoot: project })
+      try {
+        const listed = (await client.listSchedules()).find((schedule) => schedule.name === 'small-by-hand')
+        expect(listed).toMatchObject({ cron: null, pipelineName: 'small' })
+        await client.deleteSchedule('small-by-hand')
+        expect((await client.listSchedules()).map((schedule) => schedule.name)).not.toContain('small-by-hand')
+      } finally {
+        await client.close()
+      }
+      expect((await core.listNamespacedSecret(selector)).items).toEqual([])
+      expect((await core.listNamespacedConfigMap(selector)).items).toEqual([])
     })
 
     it('shows the secret in no pod, ConfigMap, event or request the KFP API received', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { KubeConfig } from '@kubernetes/client-node'
 import {
+  type ExportContext,
   type OrchestratorRunContext,
   type OrchestratorRunResult,
   type OrchestratorV1,
@@ -318,6 +319,33 @@ export class KubeflowOrchestrator implements OrchestratorV1 {
     }
   }
 
+  /**
+   * `strata pipeline export --format kfp`: the pipeline as a KFP pipeline YAML for the Kubeflow UI, with its
+   * Secret and runtime ConfigMaps created in the namespace; each run started from it starts a fresh Strata
+   * run from the staged template.
+   * @throws StrataError `EXPORT_FORMAT` for a format other than `kfp`
+   */
+  async export(
+    snapshot: PipelineSnapshot,
+    context: ExportContext,
+  ): Promise<{ content: string; handle: RemoteRunHandle }> {
+    if (context.format !== 'kfp') {
+      throw new StrataError(
+        'EXPORT_FORMAT',
+        `the Kubeflow orchestrator exports --format kfp, not '${context.format}'`,
+      )
+    }
+    const exported = await this.exportPipeline(snapshot, { ...context, cron: '' })
+    return {
+      content: exported.yaml,
+      handle: {
+        scheduleId: context.scheduleId,
+        pipelineName: snapshot.pipeline.name,
+        namespace: exported.namespace,
+      },
+    }
+  }
+
   readonly schedules = {
     create: async (snapshot: PipelineSnapshot, context: ScheduleContext): Promise<ScheduleInfo> => {
       checkTimeZone(context.timeZone)
@@ -401,16 +429,19 @@ export class KubeflowOrchestrator implements OrchestratorV1 {
     },
     delete: async (remote: RemoteRunHandle): Promise<void> => {
       const handle = remote as Partial<KubeflowScheduleHandle>
-      if (typeof handle.recurringRunId !== 'string' || typeof handle.scheduleId !== 'string')
+      if (typeof handle.scheduleId !== 'string')
         throw new StrataError(
           'INVALID_RUN_HANDLE',
           'the schedule was not created by the Kubeflow orchestrator',
         )
-      const client = await this.#client()
-      try {
-        await client.deleteRecurringRun(handle.recurringRunId)
-      } catch (error) {
-        if (!(error instanceof StrataError && error.code === 'KUBEFLOW_NOT_FOUND')) throw error
+      // An exported pipeline has no recurring run: only its Secret and runtime go.
+      if (typeof handle.recurringRunId === 'string') {
+        const client = await this.#client()
+        try {
+          await client.deleteRecurringRun(handle.recurringRunId)
+        } catch (error) {
+          if (!(error instanceof StrataError && error.code === 'KUBEFLOW_NOT_FOUND')) throw error
+        }
       }
       if (handle.namespace && handle.pipelineName) {
         const names = runObjectNames(handle.scheduleId, handle.pipelineName)

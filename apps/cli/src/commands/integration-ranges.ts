@@ -13,4 +13,5 @@ export const INTEGRATION_RANGES: Readonly<Record<string, string>> = {
   '@strata/gcs': '0.0.x',
   '@strata/mlflow': '0.0.x',
   '@strata/kubernetes': '0.0.x',
+  '@strata/kubeflow': '0.0.x',
 }

@@ -51,6 +51,16 @@ const RUN_STATUSES = [
   'stopped',
 ] as const satisfies readonly RunStatus[]
 
+/** Where a remote run lives, from its orchestrator's handle: a Kubernetes Job, a KFP run. */
+function remoteWhere(handle: Record<string, unknown>): string {
+  const parts = [
+    typeof handle.namespace === 'string' ? `namespace ${handle.namespace}` : undefined,
+    typeof handle.job === 'string' ? `Job ${handle.job}` : undefined,
+    typeof handle.kfpRunId === 'string' ? `KFP run ${handle.kfpRunId}` : undefined,
+  ]
+  return parts.filter((part) => part !== undefined).join(', ') || 'remote'
+}
+
 function describeRun(context: CommandContext, run: RunDetails): void {
   const { io } = context
   const { model } = run.snapshot
@@ -65,7 +75,12 @@ function describeRun(context: CommandContext, run: RunDetails): void {
     ['Duration', duration(run.createdAt, run.endedAt)],
     ['Parameters', JSON.stringify(run.parameters)],
     ...(model ? [['Model', `${model.name} v${model.number}`] satisfies [string, string]] : []),
-    ['Owner', `pid ${run.owner.pid} on ${run.owner.host}`],
+    run.remote
+      ? ['Owner', `orchestrator '${run.remote.orchestrator}' (${remoteWhere(run.remote.handle)})`]
+      : ['Owner', `pid ${run.owner.pid} on ${run.owner.host}`],
+    ...(typeof run.remote?.handle.url === 'string'
+      ? [['Remote', run.remote.handle.url] satisfies [string, string]]
+      : []),
     ...(run.error ? [['Error', run.error] satisfies [string, string]] : []),
   ])
   io.out()

@@ -38,7 +38,7 @@ export const scheduleGroup = defineGroup({
           columns: [
             { header: 'SCHEDULE', value: (row) => row.name },
             { header: 'PIPELINE', value: (row) => row.pipelineName },
-            { header: 'CRON', value: (row) => row.cron, shrink: false },
+            { header: 'CRON', value: (row) => row.cron ?? 'by hand (exported)', shrink: false },
             { header: 'TIME ZONE', value: (row) => row.timeZone ?? 'UTC' },
             { header: 'STACK', value: (row) => row.stackName },
             { header: 'ACTIVE', value: (row) => activeText(row.active) },
@@ -64,7 +64,7 @@ export const scheduleGroup = defineGroup({
           ['Schedule', schedule.name],
           ['Id', schedule.id],
           ['Pipeline', schedule.pipelineName],
-          ['Cron', schedule.cron],
+          ['Cron', schedule.cron ?? 'none: an exported pipeline, its runs started by hand'],
           ['Time zone', schedule.timeZone ?? 'UTC'],
           ['Stack', schedule.stackName],
           ['Orchestrator', schedule.orchestrator],

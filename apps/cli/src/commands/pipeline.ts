@@ -1,4 +1,4 @@
-import { dateTime, defineCommand, defineGroup, listOptions, printList } from '../kit.js'
+import { dateTime, defineCommand, defineGroup, done, listOptions, printList, UsageError } from '../kit.js'
 import { exitCode, plainOption, runsGroup } from './pipeline-runs.js'
 import { scheduleGroup } from './pipeline-schedule.js'
 import { pipelineFrom } from './pipeline-source.js'
@@ -28,6 +28,44 @@ export default defineGroup({
           signal: context.interruption(),
         })
         return exitCode(run)
+      },
+    }),
+    export: defineCommand({
+      summary:
+        "Write a pipeline in its stack's orchestrator's own format, to submit it by hand (kubeflow: --format kfp)",
+      args: [{ name: 'FILE', required: true, help: 'The module that exports the pipeline' }],
+      options: {
+        name: { help: 'Which pipeline, when the module exports several (its name or export name)' },
+        format: { choices: ['kfp'], default: 'kfp', help: 'The format: kfp (a KFP v2 pipeline YAML)' },
+        out: { short: 'o', placeholder: 'FILE', help: 'Where to write it (required)' },
+        config: {
+          placeholder: 'FILE',
+          help: 'A run configuration (YAML); see strata pipeline config-schema',
+        },
+        'export-name': {
+          help: "The export's name in 'strata pipeline schedule list' (default <pipeline>-<id>)",
+        },
+      },
+      examples: ['strata pipeline export src/pipelines.ts --name training --format kfp -o training.yaml'],
+      async run(context) {
+        const { name, format, out, config } = context.options
+        if (!out) throw new UsageError('missing -o FILE: where to write the pipeline', context.path)
+        const pipeline = await pipelineFrom(context.cwd, context.args.FILE, name)
+        const { resolve } = await import('node:path')
+        const { writeFile } = await import('node:fs/promises')
+        const sdk = await context.sdk()
+        const exported = await sdk.exportPipelineDefinition(pipeline.definition, {
+          format,
+          ...(config ? { config: resolve(context.cwd, config) } : {}),
+          ...(context.options['export-name'] ? { name: context.options['export-name'] } : {}),
+          output: false,
+        })
+        await writeFile(resolve(context.cwd, out), exported.content)
+        done(
+          context,
+          `Wrote pipeline '${pipeline.name}' as ${format} to ${out} (export ${exported.name}: runs started from it appear after 'strata pipeline runs sync'; 'strata pipeline schedule delete ${exported.name}' removes what it created).`,
+        )
+        return 0
       },
     }),
     list: defineCommand({

@@ -13,6 +13,12 @@ import { currentOwner, reconcileAbandonedRuns } from './run-owner.js'
 import type { RunOutput } from './run-progress.js'
 import type { PipelineRun } from './run-result.js'
 import { buildSnapshot, defaultRunName } from './run-snapshot.js'
+import {
+  type ExportedPipeline,
+  exportPipeline,
+  schedulePipeline,
+  type TemplateOptions,
+} from './schedule-pipeline.js'
 
 export { executeRun } from './execute-run.js'
 export type { PipelineRun } from './run-result.js'
@@ -62,18 +68,20 @@ function checkTrackerUse(
   }
 }
 
+/** A pipeline compiled for a stack: what a run, a schedule or an export is made from. */
+interface PreparedPipeline extends TemplateOptions {
+  args: RunConfig
+  file: { config: RunConfig; source: string } | undefined
+  /** Closes the environment when this call opened it. */
+  close(): Promise<void>
+}
+
 /**
- * Compiles and runs a pipeline on the environment's stack: validates configuration, fingerprints code,
- * records the run and its owner, resolves cached steps, and hands the rest to the orchestrator.
+ * Compiles a pipeline with its run configuration, opens the stack (unless given), fingerprints the code
+ * (while the store opens) and resolves `artifact()` inputs.
  */
-export async function runPipeline(
-  pipeline: PipelineDefinition,
-  options: RunOptions = {},
-): Promise<PipelineRun> {
-  if (insideStepProcess() || importingModules()) {
-    return { id: '', name: '', pipelineName: pipeline.name, status: 'skipped', steps: {} }
-  }
-  const { params, config, environment: given, output, signal, ...overrides } = options
+async function preparePipeline(pipeline: PipelineDefinition, options: RunOptions): Promise<PreparedPipeline> {
+  const { params, config, environment: given, output, signal: _signal, ...overrides } = options
   const file =
     typeof config === 'string'
       ? { config: await loadRunConfig(config), source: config }
@@ -86,7 +94,6 @@ export async function runPipeline(
     ...(file ? { file } : {}),
     args,
   })
-
   const modules = [
     ...new Set(
       compiled.steps.map((step) => step.definition.module).filter((m): m is string => m !== undefined),
@@ -99,6 +106,9 @@ export async function runPipeline(
   fingerprinting.catch(() => {})
   const { openRunEnvironment } = await import('./run-environment.js')
   const environment = given ?? (await openRunEnvironment())
+  const close = async () => {
+    if (!given) await environment.close()
+  }
   try {
     await reconcileAbandonedRuns(environment)
     checkTrackerUse(compiled.steps, environment)
@@ -118,19 +128,46 @@ export async function runPipeline(
     }
     const say: RunOutput | undefined =
       output === false ? undefined : (output ?? ((line: string) => process.stdout.write(`${line}\n`)))
+    return { environment, pipeline, compiled, fingerprints, artifactInputs, output: say, args, file, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/**
+ * Exports a pipeline in its stack's orchestrator's own format (`strata pipeline export --format kfp`), for
+ * users who submit it by hand; see {@link exportPipeline}.
+ */
+export async function exportPipelineDefinition(
+  pipeline: PipelineDefinition,
+  options: RunOptions & { format: string; name?: string },
+): Promise<ExportedPipeline> {
+  const { format, name, ...runOptions } = options
+  const prepared = await preparePipeline(pipeline, runOptions)
+  try {
+    return await exportPipeline({ ...prepared, format, ...(name ? { name } : {}) })
+  } finally {
+    await prepared.close()
+  }
+}
+
+/**
+ * Compiles and runs a pipeline on the environment's stack: validates configuration, fingerprints code,
+ * records the run and its owner, resolves cached steps, and hands the rest to the orchestrator.
+ */
+export async function runPipeline(
+  pipeline: PipelineDefinition,
+  options: RunOptions = {},
+): Promise<PipelineRun> {
+  if (insideStepProcess() || importingModules()) {
+    return { id: '', name: '', pipelineName: pipeline.name, status: 'skipped', steps: {} }
+  }
+  const prepared = await preparePipeline(pipeline, options)
+  const { environment, compiled, fingerprints, artifactInputs, args, file, output: say } = prepared
+  try {
     const schedule = args.schedule ?? file?.config.schedule
-    if (schedule) {
-      const { schedulePipeline } = await import('./schedule-pipeline.js')
-      return await schedulePipeline({
-        environment,
-        pipeline,
-        compiled,
-        fingerprints,
-        artifactInputs,
-        schedule,
-        output: say,
-      })
-    }
+    if (schedule) return await schedulePipeline({ ...prepared, schedule })
     const run = { id: randomUUID(), name: compiled.runName ?? defaultRunName(compiled.pipelineName) }
     const { repositories } = environment
     // Models resolve (or get their new version) in the transaction that records the run.
@@ -166,9 +203,9 @@ export async function runPipeline(
       definitions: new Map(compiled.steps.map((step) => [step.id, step.definition])),
       pipeline,
       output: say,
-      signal,
+      signal: options.signal,
     })
   } finally {
-    if (!given) await environment.close()
+    await prepared.close()
   }
 }

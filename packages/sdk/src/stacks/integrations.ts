@@ -43,6 +43,12 @@ export const INTEGRATIONS: readonly Integration[] = [
     flavors: [{ type: 'orchestrator', name: 'kubernetes' }],
   },
   {
+    name: 'kubeflow',
+    package: '@strata/kubeflow',
+    description: 'Run pipelines on Kubeflow Pipelines (KFP v2)',
+    flavors: [{ type: 'orchestrator', name: 'kubeflow' }],
+  },
+  {
     name: 'mlflow',
     package: '@strata/mlflow',
     description: 'MLflow experiment tracking',

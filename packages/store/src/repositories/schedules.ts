@@ -1,4 +1,7 @@
-/** A pipeline that runs on a cron schedule, kept by a remote orchestrator (a Kubernetes CronJob). */
+/**
+ * A pipeline template a remote orchestrator starts runs from: on a cron schedule (a Kubernetes CronJob), or
+ * by hand (a pipeline exported for Kubeflow's UI).
+ */
 export interface ScheduleRecord {
   id: string
   name: string
@@ -8,8 +11,8 @@ export interface ScheduleRecord {
   orchestrator: string
   /** The artifact store its runs write to (where `runs sync` finds them). */
   artifactStoreUri: string
-  /** Standard five-field cron. */
-  cron: string
+  /** Standard five-field cron; `null` for an exported pipeline whose runs are started by hand. */
+  cron: string | null
   timeZone: string | null
   /** How the orchestrator finds the schedule again. */
   handle: Record<string, unknown>

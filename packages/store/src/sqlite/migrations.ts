@@ -230,7 +230,7 @@ CREATE TABLE schedules (
   stack_name TEXT NOT NULL,
   orchestrator TEXT NOT NULL,
   artifact_store_uri TEXT NOT NULL,
-  cron TEXT NOT NULL,
+  cron TEXT,
   time_zone TEXT,
   handle TEXT NOT NULL,
   created_at TEXT NOT NULL

@@ -15,7 +15,7 @@ function toSchedule(row: Row): ScheduleRecord {
     stackName: row.stack_name as string,
     orchestrator: row.orchestrator as string,
     artifactStoreUri: row.artifact_store_uri as string,
-    cron: row.cron as string,
+    cron: (row.cron as string | null) ?? null,
     timeZone: (row.time_zone as string | null) ?? null,
     handle: JSON.parse(row.handle as string) as Record<string, unknown>,
     createdAt: row.created_at as string,
