@@ -19,3 +19,5 @@ export {
   type StrataErrorCode,
   type StrataErrorOptions,
 } from './errors.js'
+export { assertName, NAME_MAX_LENGTH, NAME_RULE, nameProblem } from './name-rule.js'
+export { escapeControls, excerpt, findControlCharacter, QUOTE_LIMIT, quote } from './quote.js'

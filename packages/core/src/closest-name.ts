@@ -34,7 +34,10 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   let best: string | undefined
   let bestDistance = Math.max(2, Math.floor(typed.length / 3)) + 1
   for (const candidate of candidates) {
-    const distance = editDistance(typed, comparable(candidate))
+    const other = comparable(candidate)
+    // Two names differ by at least their difference in length: a 5 MB typo is compared with nothing.
+    if (Math.abs(typed.length - other.length) >= bestDistance) continue
+    const distance = editDistance(typed, other)
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
   }
   return best

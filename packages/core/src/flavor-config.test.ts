@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bucketStore } from './fixtures.test-helpers.js'
 import {
+  findControlCharacter,
   flavorConfigJsonSchema,
   isStrataError,
   MASK,
@@ -52,6 +53,19 @@ describe('parseFlavorConfig', () => {
     expect(error.message).toMatch(
       /config: unknown field 'bogus' — remove it or use one of its fields \(path, .*region.*\); see 'strata artifact-store flavor describe bucket'$/,
     )
+  })
+
+  it('quotes a huge or hostile value and key as a bounded, inert excerpt', () => {
+    const huge = `bucket/${'x'.repeat(1024 * 1024)}`
+    const value = errorOf(() => parseFlavorConfig(bucketStore, { path: huge }))
+    expect(value.message.length).toBeLessThan(300)
+    expect(value.message).toContain(`(got "bucket/${'x'.repeat(55)}… (1048585 characters))`)
+    const key = errorOf(() =>
+      parseFlavorConfig(bucketStore, { path: 's3://b', [`\u001b]0;pwned\u0007${huge}`]: 1 }),
+    )
+    expect(key.message.length).toBeLessThan(400)
+    expect(key.message).toContain("unknown field '\\x1b]0;pwned\\x07bucket/xxx")
+    expect(findControlCharacter(key.message)).toBeUndefined()
   })
 
   it('refuses a secret reference on a non-secret field', () => {

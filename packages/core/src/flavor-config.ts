@@ -4,6 +4,7 @@ import { componentCliName } from './component-types.js'
 import { StrataError } from './errors.js'
 import { type AnyFlavor, flavorId } from './flavor.js'
 import { type JsonSchema, secretFieldPaths, toFlavorJsonSchema } from './json-schema.js'
+import { excerpt, quote } from './quote.js'
 import {
   looksLikeSecretReference,
   MASK,
@@ -56,7 +57,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Config, secretPaths: Set<st
   let value: unknown = raw
   for (const key of issue.path) value = isPlainObject(value) ? value[String(key)] : undefined
   if (value === undefined && issue.code === 'invalid_type') return `'${path}' is required`
-  const got = isSecret || value === undefined ? '' : ` (got ${JSON.stringify(value)})`
+  const got =
+    isSecret || value === undefined ? '' : ` (got ${excerpt(JSON.stringify(value) ?? String(value))})`
   return path === '' ? `${message}${got}` : `'${path}': ${message}${got}`
 }
 
@@ -77,7 +79,7 @@ export function parseFlavorConfig(
   options: ParseFlavorConfigOptions = {},
 ): Config {
   const id = flavorId(flavor.type, flavor.name)
-  const subject = options.componentName ? `${id} component '${options.componentName}'` : id
+  const subject = options.componentName ? `${id} component ${quote(options.componentName)}` : id
   const describeHint = `see 'strata ${componentCliName(flavor.type)} flavor describe ${flavor.name}'`
   if (!isPlainObject(raw)) {
     throw new StrataError('INVALID_CONFIG', `${subject} config must be an object — ${describeHint}`)
@@ -91,7 +93,7 @@ export function parseFlavorConfig(
       const secretList = [...secretPaths].join(', ') || 'none'
       throw new StrataError(
         'SECRET_REFERENCE_NOT_ALLOWED',
-        `${subject} config: '${path}' is not a secret field, so it cannot hold the secret reference ${value} — put the value itself there (secret fields of ${id}: ${secretList})`,
+        `${subject} config: '${path}' is not a secret field, so it cannot hold the secret reference ${excerpt(value)} — put the value itself there (secret fields of ${id}: ${secretList})`,
         { details: { flavor: id, field: path } },
       )
     }
@@ -113,7 +115,7 @@ export function parseFlavorConfig(
         known.length === 0
           ? `remove it: ${id} takes no configuration`
           : `${suggestion ? `did you mean '${suggestion}'? ` : 'remove it or use '}one of its fields (${known.join(', ')}); ${describeHint}`
-      throw new StrataError('INVALID_CONFIG', `${subject} config: unknown field '${key}' — ${fix}`, {
+      throw new StrataError('INVALID_CONFIG', `${subject} config: unknown field ${quote(key)} — ${fix}`, {
         details: { flavor: id, field: key },
       })
     }

@@ -3,6 +3,7 @@ import { StrataError } from './errors.js'
 import { type AnyFlavor, flavorId, type PluginDefinition, SUPPORTED_API_VERSIONS } from './flavor.js'
 import { flavorConfigJsonSchema } from './flavor-config.js'
 import { type JsonSchema, toFlavorJsonSchema } from './json-schema.js'
+import { quote } from './quote.js'
 
 /** Where a flavor came from. */
 export interface FlavorSource {
@@ -155,7 +156,7 @@ export class FlavorRegistry {
     const available = this.list(type).map((flavor) => flavor.name)
     throw new StrataError(
       'UNKNOWN_FLAVOR',
-      `unknown ${type} flavor '${name}' — available: ${available.join(', ') || 'none'}; see 'strata ${componentCliName(type)} flavor list' or install an integration`,
+      `unknown ${type} flavor ${quote(name)} — available: ${available.join(', ') || 'none'}; see 'strata ${componentCliName(type)} flavor list' or install an integration`,
       { details: { type, flavor: name, available } },
     )
   }

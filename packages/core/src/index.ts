@@ -90,6 +90,7 @@ export {
 } from './json-schema.js'
 export type { JsonObject, JsonValue } from './json-value.js'
 export { type Logger, type LogLevel, silentLogger } from './logger.js'
+export { assertName, NAME_MAX_LENGTH, NAME_RULE, nameProblem } from './name-rule.js'
 export type {
   ExportContext,
   OrchestratorDriveContext,
@@ -118,6 +119,7 @@ export {
   pluginManifest,
   withPluginManifest,
 } from './plugin-manifest.js'
+export { escapeControls, excerpt, findControlCharacter, QUOTE_LIMIT, quote } from './quote.js'
 export { redactError, redactText } from './redact-secrets.js'
 export {
   assertSecretsResolved,
