@@ -4,9 +4,12 @@ import { defineConfig } from 'vitest/config'
 
 // Tests read source: each workspace package's "source" export is aliased for code Vite transforms.
 // (Not as a resolve condition: Vitest hands those to Node too, and installed plugins must load built code.)
+// Found from this file's folder, not the working directory: a package's own lane (`pnpm --filter @strata/s3
+// test` runs `vitest --root ../..` in plugins/s3) must test the same source as the root lane, not dist/.
 function workspaceSourceAliases(): Array<{ find: RegExp; replacement: string }> {
   const aliases: Array<{ find: RegExp; replacement: string }> = []
-  for (const group of ['packages', 'plugins', 'apps']) {
+  for (const folder of ['packages', 'plugins', 'apps']) {
+    const group = join(import.meta.dirname, folder)
     if (!existsSync(group)) continue
     for (const name of readdirSync(group)) {
       const manifest = join(group, name, 'package.json')

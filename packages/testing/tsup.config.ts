@@ -7,6 +7,10 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'orchestrator-suite': 'src/orchestrator-suite.ts',
+    // The suites' pipelines, each in a module of its own: a step process bundles the module that defines
+    // its step, and the suite's module imports vitest, which a step process cannot resolve.
+    'orchestrator-fixtures': 'src/orchestrator-fixtures.ts',
+    'store-pipeline-fixtures': 'src/store-pipeline-fixtures.ts',
     'capture-output': 'src/capture-output.ts',
     kubernetes: 'src/kubernetes/index.ts',
     kubeflow: 'src/kubeflow/index.ts',
