@@ -64,7 +64,7 @@ describe('parseFlavorConfig', () => {
       parseFlavorConfig(bucketStore, { path: 's3://b', [`\u001b]0;pwned\u0007${huge}`]: 1 }),
     )
     expect(key.message.length).toBeLessThan(400)
-    expect(key.message).toContain("unknown field '\\x1b]0;pwned\\x07bucket/xxx")
+    expect(key.message).toContain("unknown field '\\u001b]0;pwned\\u0007bucket/xxx")
     expect(findControlCharacter(key.message)).toBeUndefined()
   })
 

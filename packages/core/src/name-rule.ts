@@ -12,7 +12,7 @@ export const NAME_RULE = `a name is 1 to ${NAME_MAX_LENGTH} characters without c
 
 /**
  * What is wrong with a name, or `undefined` when it keeps {@link NAME_RULE}: `is empty`, `is 300
- * characters long`, `contains the control character \x1b (at 0)`, `is not well-formed Unicode`.
+ * characters long`, `contains the control character \u001b (at 0)`, `is not well-formed Unicode`.
  * Names with stricter rules (stacks, components, secrets, pipelines, steps) check those too.
  */
 export function nameProblem(name: string): string | undefined {

@@ -4,9 +4,9 @@ import { escapeControls, quote } from './quote.js'
 describe('quote', () => {
   it('quotes a short value whole, its control characters escaped', () => {
     expect(quote('prod')).toBe("'prod'")
-    expect(quote('\u001b[31mred\u001b[0m')).toBe("'\\x1b[31mred\\x1b[0m'")
-    expect(quote('\u001b]0;pwned\u0007')).toBe("'\\x1b]0;pwned\\x07'")
-    expect(quote('a\u009bb\u202ec\u007f')).toBe("'a\\x9bb\\u202ec\\x7f'")
+    expect(quote('\u001b[31mred\u001b[0m')).toBe("'\\u001b[31mred\\u001b[0m'")
+    expect(quote('\u001b]0;pwned\u0007')).toBe("'\\u001b]0;pwned\\u0007'")
+    expect(quote('a\u009bb\u202ec\u007f')).toBe("'a\\u009bb\\u202ec\\u007f'")
   })
 
   it('quotes a long value as one bounded excerpt with its length', () => {

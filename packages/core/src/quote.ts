@@ -12,15 +12,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a
 
 const CONTROLS = new RegExp(CONTROL.source, 'g')
 
-/** `\x1b` for a character below U+0100, `\u202e` above: what a JavaScript or JSON string would say. */
+/** `\u001b`: the escape a JSON string (and a YAML double-quoted one) reads back as the character. */
 function escapeCharacter(character: string): string {
-  const code = character.charCodeAt(0)
-  return code < 0x100
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`
+  return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`
 }
 
-/** The text with every control character written out as an escape (`\x1b`, `\u202e`), so that none acts. */
+/** The text with every control character written out as an escape (`\u001b`, `\u202e`), so that none acts. */
 export function escapeControls(text: string): string {
   return text.replace(CONTROLS, escapeCharacter)
 }
@@ -54,7 +51,7 @@ export function excerpt(text: string, limit: number = QUOTE_LIMIT): string {
 }
 
 /**
- * A value as an error quotes it: in single quotes, control characters escaped (`'\x1b[31mx'`), and at
+ * A value as an error quotes it: in single quotes, control characters escaped (`'\u001b[31mx'`), and at
  * most `limit` characters of it, ellipsised with its length when longer (`'xxxx…' (5242880 characters)`).
  * Values that are not strings are quoted as JSON.
  * @param limit the most characters shown @default QUOTE_LIMIT
