@@ -17,6 +17,7 @@ const ICON: Record<StepProgressState, string> = {
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 const CSI = '\u001b['
+// Sent through the terminal's control(): any other control character printed is shown, not obeyed.
 const HIDE_CURSOR = `${CSI}?25l`
 const SHOW_CURSOR = `${CSI}?25h`
 /**
@@ -88,6 +89,10 @@ interface LiveTerminal {
   columns(): number
   rows(): number
   style(text: string, colour: StateColour): string
+  /** A control sequence the view means to send (every other control character is neutralised). */
+  control(sequence: string): string
+  /** Text with its control characters neutralised, as it will be shown: measured before it is cut. */
+  inert(text: string): string
   /** Writes text that ends with a newline (scrubbed of secrets like every CLI output). */
   write(text: string): void
 }
@@ -113,7 +118,7 @@ class LiveRunView {
   /** Written before the next lines (hiding the cursor while the block is live). */
   #prefix = ''
   readonly #restoreCursor = (): void => {
-    this.#terminal.write(`${SHOW_CURSOR}\n`)
+    this.#terminal.write(`${this.#terminal.control(SHOW_CURSOR)}\n`)
   }
 
   constructor(terminal: LiveTerminal, now: () => number = Date.now) {
@@ -146,7 +151,7 @@ class LiveRunView {
     this.#startedAt = this.#now()
     if (!this.#active) {
       this.#active = true
-      this.#prefix = HIDE_CURSOR
+      this.#prefix = this.#terminal.control(HIDE_CURSOR)
       process.once('exit', this.#restoreCursor)
       this.#timer = setInterval(() => {
         this.#frame++
@@ -181,7 +186,9 @@ class LiveRunView {
     process.off('exit', this.#restoreCursor)
     // The summary: every step, however many, since nothing is redrawn after it.
     const block = this.#block(Number.POSITIVE_INFINITY, true)
-    this.#terminal.write(`${SHOW_CURSOR}${this.#erase()}${[...block, line].join('\n')}\n`)
+    this.#terminal.write(
+      `${this.#terminal.control(SHOW_CURSOR)}${this.#erase()}${[...block, line].join('\n')}\n`,
+    )
     this.#drawn = 0
   }
 
@@ -199,7 +206,7 @@ class LiveRunView {
   }
 
   #erase(): string {
-    return this.#drawn > 0 ? `\r${CSI}${this.#drawn}A${CSI}J` : ''
+    return this.#drawn > 0 ? this.#terminal.control(`\r${CSI}${this.#drawn}A${CSI}J`) : ''
   }
 
   /** The block's lines, each cut to the terminal's width so that none wraps (wrapping would break the redraw). */
@@ -296,8 +303,9 @@ class LiveRunView {
     let line = ''
     for (const segment of segments) {
       if (left <= 0) break
-      const characters = [...segment.text]
-      const text = characters.length > left ? `${characters.slice(0, left - 1).join('')}…` : segment.text
+      const characters = [...this.#terminal.inert(segment.text)]
+      const text =
+        characters.length > left ? `${characters.slice(0, left - 1).join('')}…` : characters.join('')
       left -= Math.min(characters.length, left)
       line += segment.colour && text.trim() !== '' ? this.#terminal.style(text, segment.colour) : text
     }
@@ -313,6 +321,8 @@ export function runPrinter(context: ProgressContext): RunOutput {
     columns: () => io.columns ?? 80,
     rows: () => process.stdout.rows || 24,
     style: (text, colour) => io.style(text, colour),
+    control: (sequence) => io.control(sequence),
+    inert: (text) => io.inert(text),
     // Every write ends with a newline, which io.out adds.
     write: (text) => io.out(text.slice(0, -1)),
   })

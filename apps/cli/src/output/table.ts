@@ -7,24 +7,29 @@ export interface Column<Row> {
   shrink?: boolean
 }
 
-const COLOUR_CODE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g')
-
-// Display width ignoring colour codes.
-function width(text: string): number {
-  return text.replaceAll(COLOUR_CODE, '').length
-}
-
-function cut(text: string, size: number): string {
-  if (width(text) <= size) return text
-  return size <= 1 ? text.slice(0, size) : `${text.slice(0, size - 1)}…`
-}
-
 /**
  * Prints rows as an aligned table sized to the terminal: when too wide, the widest shrinkable columns are
- * cut first. Not cut when stdout is not a terminal.
+ * cut first. Not cut when stdout is not a terminal. Cells are neutralised before they are measured, so a
+ * control character shown as `\u001b` keeps its column aligned.
  */
 export function printTable<Row>(io: Io, columns: ReadonlyArray<Column<Row>>, rows: readonly Row[]): void {
-  const cells = rows.map((row) => columns.map((column) => column.value(row).replaceAll(/\s*\n\s*/g, ' ')))
+  // Display width ignoring colour codes.
+  const width = (text: string): number => io.plain(text).length
+  const cut = (text: string, size: number): string => {
+    if (width(text) <= size) return text
+    return size <= 1 ? text.slice(0, size) : `${text.slice(0, size - 1)}…`
+  }
+  const cells = rows.map((row) =>
+    columns.map((column) =>
+      io.inert(
+        column
+          .value(row)
+          .replaceAll(/\s*\n\s*/g, ' ')
+          .replaceAll('\t', ' '),
+      ),
+    ),
+  )
+
   const widths = columns.map((column, index) =>
     Math.max(width(column.header), ...cells.map((row) => width(row[index]!))),
   )
