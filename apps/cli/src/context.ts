@@ -1,13 +1,39 @@
 import { resolve } from 'node:path'
 import type { Client, DiscoveryResult } from '@strata/sdk/internal'
 import type { StrataWorkspace } from '@strata/sdk/stack-state'
-import { UsageError } from './errors.js'
-import type { Io } from './output/io.js'
+import { CommandError, UsageError } from './errors.js'
+import { type Io, neutralise } from './output/io.js'
 import { cliVersion } from './version.js'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
-const { readFileSync } = process.getBuiltinModule('node:fs')
+const { closeSync, fstatSync, openSync, readSync } = process.getBuiltinModule('node:fs')
+
+/**
+ * The most a file read for a value may hold (`--KEY=@file`, `--values @file`): 1 MiB — a certificate bundle
+ * or a service account key is a few kilobytes. The same limit as the SDK's for stack and run config files.
+ */
+const VALUE_FILE_LIMIT = 1024 * 1024
+
+/** A file's text, or `undefined` when it holds more than `limit` bytes (known before reading a regular file). */
+function readFileAtMost(path: string, limit: number): string | undefined {
+  const fd = openSync(path, 'r')
+  try {
+    const stat = fstatSync(fd)
+    if (stat.isFile() && stat.size > limit) return undefined
+    // One byte more than the limit: reading it proves a pipe (or a growing file) too large.
+    const buffer = Buffer.allocUnsafe(limit + 1)
+    let length = 0
+    while (length <= limit) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null)
+      if (read === 0) break
+      length += read
+    }
+    return length > limit ? undefined : buffer.toString('utf8', 0, length)
+  } finally {
+    closeSync(fd)
+  }
+}
 
 type Sdk = typeof import('@strata/sdk/internal')
 
@@ -135,25 +161,36 @@ export class CommandContext<Args extends object = object, Options extends object
     for (const warning of this.#refusals.splice(0)) if (warning !== said) this.io.warn(warning)
   }
 
-  /** A value as typed, or a file's contents for `@path` (one trailing newline dropped; `@@` for a literal @). */
+  /**
+   * A value as typed, or a file's contents for `@path` (one trailing newline dropped; `@@` for a literal @).
+   * @throws UsageError for a file that cannot be read; CommandError `INPUT_TOO_LARGE` past 1 MiB
+   */
   readValue(raw: string, what: string): string {
     if (raw.startsWith('@@')) return raw.slice(1)
     if (!raw.startsWith('@')) return raw
     const path = resolve(this.cwd, raw.slice(1))
+    let text: string | undefined
     try {
-      return readFileSync(path, 'utf8').replace(/\r?\n$/, '')
+      text = readFileAtMost(path, VALUE_FILE_LIMIT)
     } catch (error) {
       throw new UsageError(
         `cannot read ${what} from ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} — check the path after '@'`,
         this.path,
       )
     }
+    if (text === undefined) {
+      throw new CommandError(
+        'INPUT_TOO_LARGE',
+        `cannot read ${what} from ${path}: the file holds more than the 1 MiB a value may be — check the path after '@'`,
+      )
+    }
+    return text.replace(/\r?\n$/, '')
   }
 
   /** Asks for one line on stdin; `hidden` does not echo it on a terminal. */
   async prompt(question: string, options: { hidden?: boolean } = {}): Promise<string> {
     const stdin = process.stdin
-    process.stderr.write(question)
+    process.stderr.write(neutralise(this.io.scrub(question)))
     if (stdin.isTTY && options.hidden) return readHidden(stdin)
     if (!this.#lines) {
       const { createInterface } = await import('node:readline')

@@ -27,12 +27,15 @@ export function nameProblem(name: string): string | undefined {
 /**
  * Checks a name a user gave against {@link NAME_RULE}.
  * @param field what the name is, for the message: `model name`, `run name`
+ * @param where where it was given, starting the message: `step 'fit' in pipeline 'training'`
  * @throws StrataError `INVALID_NAME` naming the field, the problem and the rule
  */
-export function assertName(field: string, name: unknown): asserts name is string {
+export function assertName(field: string, name: unknown, where?: string): asserts name is string {
   const problem = typeof name === 'string' ? nameProblem(name) : `is a ${typeof name}, not a string`
   if (problem === undefined) return
-  throw new StrataError('INVALID_NAME', `invalid ${field} ${quote(name)}: it ${problem} — ${NAME_RULE}`, {
-    details: { field },
-  })
+  throw new StrataError(
+    'INVALID_NAME',
+    `${where ? `${where}: ` : ''}invalid ${field} ${quote(name)}: it ${problem} — ${NAME_RULE}`,
+    { details: { field } },
+  )
 }

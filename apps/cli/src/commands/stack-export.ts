@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
-import { CommandError, defineCommand, done, UsageError, warnMissingSecrets } from '../kit.js'
+import { defineCommand, done, UsageError, warnMissingSecrets } from '../kit.js'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
-const { existsSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs')
+const { existsSync, writeFileSync } = process.getBuiltinModule('node:fs')
 
 const stackArgument = { name: 'NAME', required: true, help: "The stack's name (or id)" } as const
 
@@ -49,22 +49,10 @@ export const stackImportCommand = defineCommand({
       if (/\.ya?ml$/i.test(given) || existsSync(resolve(context.cwd, given))) file = given
       else [file, name] = [`${given}.yaml`, name ?? given]
     } else if (given !== undefined) name ??= given
-    const path = resolve(context.cwd, file)
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch {
-      throw new CommandError(
-        'STACK_FILE_NOT_FOUND',
-        `cannot read ${path} — write one with 'strata stack export NAME FILE'`,
-      )
-    }
-    const [workspace, sdk, { registry }] = await Promise.all([
-      context.workspace(),
-      context.sdk(),
-      context.flavors(),
-    ])
-    const document = sdk.parseStackExport(text, file)
+    const sdk = await context.sdk()
+    // Read (at most 1 MiB) and parsed before the store opens: a wrong file changes nothing.
+    const document = sdk.parseStackExport(sdk.readStackFile(resolve(context.cwd, file)), file)
+    const [workspace, { registry }] = await Promise.all([context.workspace(), context.flavors()])
     const result = await sdk.importStack(workspace, document, { registry, ...(name ? { name } : {}) })
     if (result.status === 'unchanged')
       done(context, `Stack '${result.stack.name}' is already imported; nothing changed.`)

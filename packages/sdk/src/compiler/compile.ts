@@ -1,4 +1,5 @@
 import {
+  assertName,
   type FailureMode,
   type JsonObject,
   type ModelReference,
@@ -18,6 +19,15 @@ import type {
 } from '../dsl/step-definition.js'
 import { findNonJson } from '../util/json.js'
 import type { RunConfig } from './run-config.js'
+
+/**
+ * A model reference whose name keeps the rule of every name (a run records the model by it).
+ * @throws StrataError `INVALID_NAME`
+ */
+function named(where: string, model: ModelReference | undefined): ModelReference | undefined {
+  if (model) assertName('model name', model.name, where)
+  return model
+}
 
 /** What `pipeline()` records. */
 export interface PipelineDefinition {
@@ -391,7 +401,10 @@ export function compilePipeline(
           ['run() arguments', pick(args.experimentTracker, argsStep.experimentTracker)],
         ],
       ),
-      model: pick(pipelineConfig.model, config.model, file.model, fileStep.model, args.model, argsStep.model),
+      model: named(
+        where,
+        pick(pipelineConfig.model, config.model, file.model, fileStep.model, args.model, argsStep.model),
+      ),
       env: [...new Set([...(pipelineConfig.env ?? []), ...(config.env ?? [])])].sort(),
       secrets: [...new Set([...(pipelineConfig.secrets ?? []), ...(config.secrets ?? [])])].sort(),
     }
@@ -405,7 +418,7 @@ export function compilePipeline(
       mergeSettings(pipelineConfig.settings, file.settings, args.settings),
       `pipeline '${name}' settings`,
     ),
-    model: pick(pipelineConfig.model, file.model, args.model),
+    model: named(`pipeline '${name}'`, pick(pipelineConfig.model, file.model, args.model)),
     runName: pick(file.runName, args.runName),
     steps,
   }

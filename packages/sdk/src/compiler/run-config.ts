@@ -1,9 +1,15 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { StrataError, toFlavorJsonSchema } from '@strata/core'
+import { excerpt, NAME_RULE, nameProblem, quote, StrataError, toFlavorJsonSchema } from '@strata/core'
 import { z } from 'zod'
+import { readInputFile } from '../util/read-input-file.js'
 
 const FAILURE_MODES = ['fail_fast', 'stop_on_failure', 'continue_on_failure'] as const
+
+/** A name a user gives in a run configuration (run, schedule, model): the rule of every name. */
+const nameSchema = z.string().superRefine((name, context) => {
+  const problem = nameProblem(name)
+  if (problem) context.addIssue({ code: 'custom', message: `${quote(name)} ${problem} (${NAME_RULE})` })
+})
 
 const retrySchema = z
   .object({
@@ -20,7 +26,7 @@ const settingsSchema = z
 
 const modelSchema = z
   .object({
-    name: z.string(),
+    name: nameSchema,
     version: z
       .union([z.string(), z.number().int()])
       .optional()
@@ -61,13 +67,13 @@ const scheduleSchema = z
       .string()
       .optional()
       .describe('IANA time zone of the cron, e.g. "Europe/Berlin". Default: UTC'),
-    name: z.string().optional().describe("The schedule's name. Default: <pipeline>-<short id>"),
+    name: nameSchema.optional().describe("The schedule's name. Default: <pipeline>-<short id>"),
   })
   .strict()
 
 export const runConfigSchema = z
   .object({
-    runName: z.string().optional().describe('Name of the run; default <pipeline>-<date>-<time>-<random>'),
+    runName: nameSchema.optional().describe('Name of the run; default <pipeline>-<date>-<time>-<random>'),
     parameters: z.record(z.string(), z.unknown()).optional().describe("The pipeline's parameters"),
     failureMode: z.enum(FAILURE_MODES).optional(),
     ...executionSchema,
@@ -94,11 +100,14 @@ export function runConfigJsonSchema(): Record<string, unknown> {
 export function parseRunConfig(value: unknown, source: string): RunConfig {
   const result = runConfigSchema.safeParse(value ?? {})
   if (result.success) return result.data
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.join('.') || '(top level)'
-    if (issue.code === 'unrecognized_keys') return `${path}: unknown key(s) ${issue.keys.join(', ')}`
-    return `${path}: ${issue.message}`
+  // Bounded: a key or value of a huge or hostile file is quoted as an excerpt, its controls escaped.
+  const problems = result.error.issues.slice(0, 10).map((issue) => {
+    const path = excerpt(issue.path.join('.') || '(top level)')
+    if (issue.code === 'unrecognized_keys')
+      return `${path}: unknown key(s) ${issue.keys.map((key) => excerpt(key)).join(', ')}`
+    return `${path}: ${excerpt(issue.message, 400)}`
   })
+  if (result.error.issues.length > 10) problems.push(`and ${result.error.issues.length - 10} more`)
   throw new StrataError(
     'INVALID_RUN_CONFIG',
     `run config ${source} is invalid: ${problems.join('; ')} — see 'strata pipeline config-schema' for the allowed keys`,
@@ -106,15 +115,20 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
 }
 
 /**
- * Reads and validates a YAML (or JSON) run configuration file.
- * @throws StrataError `INVALID_RUN_CONFIG` for unreadable, malformed or invalid files
+ * Reads and validates a YAML (or JSON) run configuration file, refusing one larger than 1 MiB before
+ * reading it (large data belongs in artifacts and parameters of steps, not in the file).
+ * @throws StrataError `INVALID_RUN_CONFIG` for unreadable, malformed or invalid files, `INPUT_TOO_LARGE`
  */
 export async function loadRunConfig(path: string, cwd: string = process.cwd()): Promise<RunConfig> {
   const file = resolve(cwd, path)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = readInputFile(file, {
+      what: 'run config',
+      fix: 'keep data out of the run configuration: load it in a step, or pass it as an artifact',
+    })
   } catch (error) {
+    if ((error as StrataError).code === 'INPUT_TOO_LARGE') throw error
     throw new StrataError(
       'INVALID_RUN_CONFIG',
       `cannot read run config ${file}: ${(error as Error).message} — check the path`,
@@ -130,7 +144,7 @@ export async function loadRunConfig(path: string, cwd: string = process.cwd()): 
   } catch (error) {
     throw new StrataError(
       'INVALID_RUN_CONFIG',
-      `run config ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]} — fix the syntax`,
+      `run config ${file} is not valid YAML: ${excerpt((error as Error).message.split('\n')[0] ?? '', 200)} — fix the syntax`,
       { cause: error },
     )
   }

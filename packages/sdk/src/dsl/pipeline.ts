@@ -1,4 +1,4 @@
-import { type FailureMode, StrataError } from '@strata/core'
+import { type FailureMode, quote, StrataError } from '@strata/core'
 import type { z } from 'zod'
 import { type CompiledPipeline, compilePipeline, type PipelineDefinition } from '../compiler/compile.js'
 import type { RunConfig } from '../compiler/run-config.js'
@@ -64,7 +64,7 @@ export function pipeline<S extends ParamsSchema = undefined, R = void>(
   if (typeof options?.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(options.name)) {
     throw new StrataError(
       'INVALID_PIPELINE',
-      `pipeline name ${JSON.stringify(options?.name)} is invalid — use letters, digits, '_', '-' and '.', starting with a letter`,
+      `pipeline name ${quote(options?.name)} is invalid — use letters, digits, '_', '-' and '.', starting with a letter`,
     )
   }
   if (typeof body !== 'function') {

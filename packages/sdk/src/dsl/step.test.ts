@@ -1,3 +1,4 @@
+import { escapeControls } from '@strata/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { input } from './input.js'
@@ -43,6 +44,44 @@ describe('step(): inputs declared once', () => {
     )
     expect(() => step({ name: 'bad', inputs: { '1st': input<number>() } }, async () => 1)).toThrow(
       refusal('INVALID_STEP'),
+    )
+  })
+})
+
+describe('names in code: control characters are refused, quoted inertly', () => {
+  const hostile = ['\u001b[31mred', '\u001b]0;pwned\u0007', 'a\rb', '\u009b2J', 'abc\u202edef']
+  const fn = async () => 1
+
+  it.each(hostile)('refuses %j as a step, pipeline, output, artifact or model name', (name) => {
+    const escaped = escapeControls(name)
+    expect(() => step({ name }, fn)).toThrow(
+      refusal('INVALID_STEP', expect.stringContaining(`step name '${escaped}' is invalid`)),
+    )
+    expect(() => pipeline({ name }, () => {})).toThrow(
+      refusal('INVALID_PIPELINE', expect.stringContaining(`pipeline name '${escaped}' is invalid`)),
+    )
+    expect(() => step({ name: 's', outputs: [name] }, fn as never)).toThrow(
+      refusal(
+        'INVALID_STEP',
+        expect.stringContaining(`step 's': output name '${escaped}' contains the control character`),
+      ),
+    )
+    expect(() => step({ name: 's', artifacts: { output: { name } } }, fn)).toThrow(
+      refusal(
+        'INVALID_STEP',
+        expect.stringContaining(
+          `artifact name '${escaped}' of output 'output' contains the control character`,
+        ),
+      ),
+    )
+    const modelled = step({ name: 'modelled', model: { name } }, fn)
+    expect(() => pipeline({ name: 'p' }, () => modelled()).compile()).toThrow(
+      refusal(
+        'INVALID_NAME',
+        expect.stringContaining(
+          `step 'modelled' in pipeline 'p': invalid model name '${escaped}': it contains`,
+        ),
+      ),
     )
   })
 })

@@ -1,5 +1,5 @@
 import type { StepContext, StepTracking } from '@strata/core'
-import { StrataError } from '@strata/core'
+import { NAME_RULE, nameProblem, quote, StrataError } from '@strata/core'
 import type { z } from 'zod'
 import { callerModule } from './caller-module.js'
 import { currentCompilation } from './compilation.js'
@@ -131,7 +131,7 @@ function inputNames(step: string, inputs: unknown): string[] {
   for (const name of names) {
     if (!NAME.test(name)) {
       throw invalid(
-        `step '${step}': input name ${JSON.stringify(name)} is invalid — use letters, digits, '_', '-' and '.', starting with a letter`,
+        `step '${step}': input name ${quote(name)} is invalid — use letters, digits, '_', '-' and '.', starting with a letter`,
       )
     }
     if (!isStepInput((inputs as Record<string, unknown>)[name])) {
@@ -141,6 +141,31 @@ function inputNames(step: string, inputs: unknown): string[] {
     }
   }
   return names
+}
+
+/**
+ * Output names and the artifact names given for them keep the rule of every name: they are shown in lists
+ * and stored.
+ * @throws StrataError `INVALID_STEP` naming the output, the problem and the rule
+ */
+function checkOutputNames(
+  step: string,
+  outputs: readonly unknown[] | undefined,
+  artifacts: Record<string, { name?: unknown } | undefined> | undefined,
+): void {
+  for (const output of outputs ?? []) {
+    const problem = typeof output === 'string' ? nameProblem(output) : 'is not a string'
+    if (problem) throw invalid(`step '${step}': output name ${quote(output)} ${problem} — ${NAME_RULE}`)
+  }
+  for (const [output, artifact] of Object.entries(artifacts ?? {})) {
+    if (artifact?.name === undefined) continue
+    const problem = typeof artifact.name === 'string' ? nameProblem(artifact.name) : 'is not a string'
+    if (problem) {
+      throw invalid(
+        `step '${step}': artifact name ${quote(artifact.name)} of output ${quote(output)} ${problem} — ${NAME_RULE}`,
+      )
+    }
+  }
 }
 
 /**
@@ -172,13 +197,14 @@ export function step<
 ): Step<InputValues<TInputs>, TOut, S, TOutNames> {
   if (typeof options?.name !== 'string' || !NAME.test(options.name)) {
     throw invalid(
-      `step name ${JSON.stringify(options?.name)} is invalid — use letters, digits, '_', '-' and '.', starting with a letter`,
+      `step name ${quote(options?.name)} is invalid — use letters, digits, '_', '-' and '.', starting with a letter`,
     )
   }
   if (typeof fn !== 'function') {
     throw invalid(`step '${options.name}' needs an async function as its second argument`)
   }
   const { name, inputs, outputs, params, artifacts, onSuccess, onFailure, ...config } = options
+  checkOutputNames(name, outputs, artifacts)
   const definition: StepDefinition = Object.freeze({
     name,
     inputs: Object.freeze(inputNames(name, inputs)),

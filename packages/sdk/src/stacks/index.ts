@@ -63,6 +63,7 @@ export {
   exportStack,
   importStack,
   parseStackExport,
+  readStackFile,
   type StackExport,
   type StackImportResult,
 } from './stack-yaml.js'

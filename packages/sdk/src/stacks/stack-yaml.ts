@@ -3,13 +3,18 @@ import {
   COMPONENT_TYPES,
   type ComponentType,
   componentCliName,
+  excerpt,
   type FlavorRegistry,
   maskConfig,
+  NAME_RULE,
+  nameProblem,
+  quote,
   StrataError,
 } from '@strata/core'
 import type { StackRecord } from '@strata/store'
 import { parse, stringify, YAMLParseError } from 'yaml'
 import { z } from 'zod'
+import { readInputFile } from '../util/read-input-file.js'
 import { type PreparedComponent, prepareComponent } from './components.js'
 import { ensureDefaultStack, type StrataWorkspace } from './stack-state.js'
 
@@ -26,15 +31,21 @@ export interface StackExport {
   >
 }
 
+/** A name in a stack file: the rule of every name (the store checks its stricter rule when it writes). */
+const nameSchema = z.string().superRefine((name, context) => {
+  const problem = nameProblem(name)
+  if (problem) context.addIssue({ code: 'custom', message: `${quote(name)} ${problem} (${NAME_RULE})` })
+})
+
 const componentSchema = z.object({
-  name: z.string().min(1),
-  flavor: z.string().min(1),
+  name: nameSchema,
+  flavor: nameSchema,
   plugin: z.string().optional(),
   configuration: z.record(z.string(), z.unknown()).nullish(),
 })
 const exportSchema = z.object({
   strata_version: z.string().optional(),
-  stack_name: z.string().min(1),
+  stack_name: nameSchema,
   components: z.partialRecord(z.enum(COMPONENT_TYPES), componentSchema),
 })
 
@@ -70,6 +81,27 @@ export function exportStack(
 }
 
 /**
+ * Reads a stack file from disk, refusing one larger than 1 MiB before reading it (a stack file is a few
+ * hundred bytes; a larger one is the wrong file).
+ * @throws StrataError `STACK_FILE_NOT_FOUND` for a file that cannot be read, `INPUT_TOO_LARGE`
+ */
+export function readStackFile(path: string): string {
+  try {
+    return readInputFile(path, {
+      what: 'stack file',
+      fix: "a stack file holds a stack's names and configuration, as 'strata stack export NAME FILE' writes it: check the path",
+    })
+  } catch (error) {
+    if ((error as StrataError).code === 'INPUT_TOO_LARGE') throw error
+    throw new StrataError(
+      'STACK_FILE_NOT_FOUND',
+      `cannot read ${path} — write one with 'strata stack export NAME FILE'`,
+      { cause: error },
+    )
+  }
+}
+
+/**
  * Reads a stack export.
  * @throws StrataError `INVALID_STACK_FILE` naming the file, the line or field, and the fix
  */
@@ -79,7 +111,7 @@ export function parseStackExport(text: string, source: string): StackExport {
     value = parse(text)
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` line ${error.linePos[0].line}` : ''
-    const reason = (error as Error).message.split('\n')[0]
+    const reason = excerpt((error as Error).message.split('\n')[0] ?? '', 200)
     throw new StrataError(
       'INVALID_STACK_FILE',
       `cannot import ${source}:${where}: ${reason} — fix the YAML (see 'strata stack export NAME' for the format)`,
@@ -88,10 +120,10 @@ export function parseStackExport(text: string, source: string): StackExport {
   const result = exportSchema.safeParse(value)
   if (!result.success) {
     const [issue] = result.error.issues
-    const path = issue?.path.join('.') || '(top level)'
+    const path = excerpt(issue?.path.join('.') || '(top level)')
     throw new StrataError(
       'INVALID_STACK_FILE',
-      `cannot import ${source}: '${path}': ${issue?.message ?? result.error.message} — a stack file needs stack_name and components: { TYPE: { name, flavor, configuration } } (see 'strata stack export NAME')`,
+      `cannot import ${source}: '${path}': ${excerpt(issue?.message ?? result.error.message, 400)} — a stack file needs stack_name and components: { TYPE: { name, flavor, configuration } } (see 'strata stack export NAME')`,
     )
   }
   const components: StackExport['components'] = {}

@@ -17,7 +17,7 @@ import {
   type StrataWorkspace,
   setActiveStack,
 } from './stack-state.js'
-import { exportStack, importStack, parseStackExport } from './stack-yaml.js'
+import { exportStack, importStack, parseStackExport, readStackFile } from './stack-yaml.js'
 
 const demoProject = resolve(import.meta.dirname, '../../../../fixtures/demo-project')
 let root: string
@@ -141,6 +141,40 @@ describe('stack export and import', () => {
     expect(() => parseStackExport('stack_name: [x', 'f.yaml')).toThrow(/^cannot import f.yaml: line 1: /)
     expect(() => parseStackExport('stack_name: x\ncomponents:\n  teleporter: {}\n', 'f.yaml')).toThrow(
       'cannot import f.yaml: \'components\': Unrecognized key: "teleporter"',
+    )
+  })
+
+  it('refuses names holding control characters, and quotes huge ones as a bounded excerpt', () => {
+    const file = (stack: string, component: string) =>
+      `stack_name: ${JSON.stringify(stack)}\ncomponents:\n  orchestrator: { name: ${JSON.stringify(component)}, flavor: local }\n`
+    expect(() => parseStackExport(file('\u001b]0;pwned\u0007', 'o'), 'f.yaml')).toThrow(
+      "cannot import f.yaml: 'stack_name': '\\u001b]0;pwned\\u0007' contains the control character \\u001b (at 0) (a name is 1 to 255",
+    )
+    expect(() => parseStackExport(file('s', 'o\u202e'), 'f.yaml')).toThrow(
+      "'components.orchestrator.name': 'o\\u202e' contains the control character \\u202e (at 1)",
+    )
+    expect(() => parseStackExport(file('', 'o'), 'f.yaml')).toThrow("'stack_name': '' is empty")
+    let message = ''
+    try {
+      parseStackExport(file('s', 'x'.repeat(5_000_000)), 'f.yaml')
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/'x{63}…' \(5000000 characters\) is 5000000 characters long/)
+    expect(message.length).toBeLessThan(600)
+  })
+
+  it('reads a stack file of at most 1 MiB', () => {
+    const path = join(root, 'big.yaml')
+    writeFileSync(path, `stack_name: s\n# ${'x'.repeat(1024 * 1024)}\n`)
+    expect(() => readStackFile(path)).toThrow(
+      expect.objectContaining({
+        code: 'INPUT_TOO_LARGE',
+        message: expect.stringContaining('is 1048593 bytes, more than the 1 MiB'),
+      }),
+    )
+    expect(() => readStackFile(join(root, 'nowhere.yaml'))).toThrow(
+      expect.objectContaining({ code: 'STACK_FILE_NOT_FOUND' }),
     )
   })
 })

@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core/base'
+import { quote, StrataError } from '@strata/core/base'
 
 /** Paging and sorting for repository lists. */
 export interface ListOptions<TField extends string = string> {
@@ -26,7 +26,7 @@ export function parseSort<TField extends string>(
   if (!match || field === undefined || !fields.includes(field)) {
     throw new StrataError(
       'INVALID_SORT',
-      `cannot sort ${subject ? `${subject} ` : ''}by '${sort}' — use one of ${fields.join(', ')}, optionally as -FIELD or desc:FIELD`,
+      `cannot sort ${subject ? `${subject} ` : ''}by ${quote(sort)} — use one of ${fields.join(', ')}, optionally as -FIELD or desc:FIELD`,
     )
   }
   return { field, descending: match[1] === 'desc' || match[2] === '-' }
@@ -42,6 +42,6 @@ export function checkName(kind: string, name: string): void {
   if (NAME.test(name)) return
   throw new StrataError(
     'INVALID_NAME',
-    `invalid ${kind} name '${name}' — use letters, digits, '_', '-' and '.', starting with a letter, digit or '_' (at most 128)`,
+    `invalid ${kind} name ${quote(name)} — use letters, digits, '_', '-' and '.', starting with a letter, digit or '_' (at most 128)`,
   )
 }

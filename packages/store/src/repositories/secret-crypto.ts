@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core/base'
+import { quote, StrataError } from '@strata/core/base'
 import { crypto } from '../lazy-crypto.js'
 
 // Secret and key names are what a `{{name.key}}` reference can spell.
@@ -20,10 +20,10 @@ export interface SealedSecret {
  */
 export function checkSecretName(kind: 'secret' | 'key', name: string, secret?: string): void {
   if (NAME.test(name)) return
-  const where = kind === 'key' ? ` in secret '${secret}'` : ''
+  const where = kind === 'key' ? ` in secret ${quote(secret)}` : ''
   throw new StrataError(
     'INVALID_SECRET_NAME',
-    `invalid ${kind} name '${name}'${where} — use letters, digits, '_' and '-' (so that {{secret.key}} can refer to it)`,
+    `invalid ${kind} name ${quote(name)}${where} — use letters, digits, '_' and '-' (so that {{secret.key}} can refer to it)`,
   )
 }
 

@@ -86,6 +86,12 @@ describe('StackRepository', () => {
     await expect(temp.current().stacks.create({ name: 'bad name', components: {} })).rejects.toThrow(
       "invalid stack name 'bad name'",
     )
+    // Quoted inertly and bounded: the control sequence escaped, a huge name cut.
+    await expect(
+      temp.current().stacks.create({ name: `\u001b]0;pwned\u0007${'x'.repeat(100_000)}`, components: {} }),
+    ).rejects.toThrow(
+      /^invalid stack name '\\u001b]0;pwned\\u0007x{53}…' \(100010 characters\) — use letters/,
+    )
   })
 
   it('finds stacks by name, id or unique id prefix; lists them sorted and paged', async () => {
