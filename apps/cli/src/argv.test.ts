@@ -92,7 +92,11 @@ describe('parseArguments', () => {
       'option --flavor needs a value: --flavor=FLAVOR',
     )
     expect(() => parseArguments(command, ['a', '--size=-1'], 'x')).toThrow(
-      "--size needs a whole number, got '-1'",
+      "--size needs a whole number from 0 to 9007199254740991, got '-1'",
+    )
+    // A whole number to JavaScript, but not one SQLite can take as a row count.
+    expect(() => parseArguments(command, ['a', '--size=1e19'], 'x')).toThrow(
+      "--size needs a whole number from 0 to 9007199254740991, got '1e19'",
     )
     expect(() => parseArguments(command, ['a', '-q'], 'x')).toThrow("unknown option '-q'")
     expect(() => parseArguments(command, ['a', '--output', 'xml'], 'x')).toThrow(

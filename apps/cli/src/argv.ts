@@ -34,8 +34,13 @@ function alternatives(values: readonly string[]): string {
 function convert(name: string, option: OptionSpec, raw: string, command: string): string | number | boolean {
   if (option.type === 'number') {
     const value = Number(raw)
-    if (!Number.isInteger(value) || value < 0) {
-      throw new UsageError(`--${name} needs a whole number, got '${raw}'`, command)
+    // Safe integers only: 1e19 is a whole number to JavaScript, but no count or page is that large, and
+    // past 2^53 it is not even exact (SQLite refused it as a REAL: "datatype mismatch").
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new UsageError(
+        `--${name} needs a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got '${raw}'`,
+        command,
+      )
     }
     return value
   }

@@ -65,6 +65,11 @@ describe('RunRepository', () => {
     await runs.updateSnapshot(run.id, { steps: ['changed'] })
     expect(await runs.snapshot(run.id)).toEqual({ steps: ['changed'] })
     await expect(runs.snapshot('missing')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+    await expect(runs.create(newRun('first'))).rejects.toMatchObject({
+      code: 'RUN_EXISTS',
+      message:
+        "a run named 'first' already exists — give this run another name (runName, or run_name in the run config), or leave the name out to get a new one each run",
+    })
   })
 
   it('lists pipelines with their run counts, and runs page by page, filtered and sorted', async () => {
@@ -90,6 +95,10 @@ describe('RunRepository', () => {
     await runs.setStatus(r2.id, 'completed', { ended: true })
     expect((await runs.list({ status: 'completed' })).items.map((run) => run.name)).toEqual(['r2'])
     expect((await runs.active()).map((run) => run.name).sort()).toEqual(['other', 'r1', 'r3'])
+    // A page far past the end is empty, however far: not an SQL error ("datatype mismatch" at 1e19).
+    for (const far of [1e19, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2]) {
+      expect(await runs.list({ page: far, size: far })).toMatchObject({ items: [], total: 4 })
+    }
   })
 
   it('sets, settles, abandons once and reopens runs', async () => {

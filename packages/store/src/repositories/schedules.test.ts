@@ -59,7 +59,7 @@ describe('ScheduleRepository', () => {
     const gone = await schedules.create(newSchedule('c0000000-0000-4000-8000-000000000002', 'gone'))
     await expect(
       schedules.create(newSchedule('c0000000-0000-4000-8000-000000000003', 'kept')),
-    ).rejects.toThrow('UNIQUE constraint failed: schedules.name')
+    ).rejects.toThrow("a schedule named 'kept' already exists — pick another name")
     await schedules.delete(gone.id)
     expect(await schedules.list()).toEqual([kept])
   })

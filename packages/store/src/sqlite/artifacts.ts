@@ -8,6 +8,7 @@ import type {
   NewArtifactVersion,
 } from '../repositories/artifacts.js'
 import type { Page } from '../repositories/runs.js'
+import { pageWindow } from './list-clause.js'
 import type { Synchronous } from './queued-repository.js'
 import { now, type Row, type SqliteDatabase } from './sqlite-database.js'
 
@@ -137,8 +138,7 @@ export class SqliteArtifactRepository implements Synchronous<ArtifactRepository>
   }
 
   list(options: { name?: string; page?: number; size?: number } = {}): Page<ArtifactSummary> {
-    const page = Math.max(1, options.page ?? 1)
-    const size = Math.max(1, options.size ?? 20)
+    const { page, size, offset } = pageWindow(options)
     const filter = options.name ? 'WHERE a.name LIKE ?' : ''
     const params = options.name ? [`%${options.name}%`] : []
     const total =
@@ -150,7 +150,7 @@ export class SqliteArtifactRepository implements Synchronous<ArtifactRepository>
          GROUP BY a.id ORDER BY a.name LIMIT ? OFFSET ?`,
         ...params,
         size,
-        (page - 1) * size,
+        offset,
       )
       .map((row) => ({
         id: row.id as string,
@@ -163,8 +163,7 @@ export class SqliteArtifactRepository implements Synchronous<ArtifactRepository>
   }
 
   versions(name: string, options: { page?: number; size?: number } = {}): Page<ArtifactVersionRecord> {
-    const page = Math.max(1, options.page ?? 1)
-    const size = Math.max(1, options.size ?? 20)
+    const { page, size, offset } = pageWindow(options)
     const total =
       this.#store.get<{ n: number }>(
         'SELECT COUNT(*) AS n FROM artifact_versions v JOIN artifacts a ON a.id = v.artifact_id WHERE a.name = ?',
@@ -176,7 +175,7 @@ export class SqliteArtifactRepository implements Synchronous<ArtifactRepository>
          WHERE a.name = ? ORDER BY v.version DESC LIMIT ? OFFSET ?`,
         name,
         size,
-        (page - 1) * size,
+        offset,
       )
       .map(toVersion)
     return { items, total, page, size }

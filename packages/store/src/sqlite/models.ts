@@ -14,6 +14,7 @@ import {
   type StageEvent,
 } from '../repositories/models.js'
 import type { Page } from '../repositories/runs.js'
+import { pageWindow } from './list-clause.js'
 import type { Synchronous } from './queued-repository.js'
 import { now, type Row, readBack, type SqliteDatabase } from './sqlite-database.js'
 
@@ -131,8 +132,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
   }
 
   list(options: { page?: number; size?: number } = {}): Page<ModelSummary> {
-    const page = Math.max(1, options.page ?? 1)
-    const size = Math.max(1, options.size ?? 20)
+    const { page, size, offset } = pageWindow(options)
     const total = this.#store.get<{ n: number }>('SELECT COUNT(*) AS n FROM models')?.n ?? 0
     const items = this.#store
       .all<Row>(
@@ -140,7 +140,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
            (SELECT number FROM model_versions v WHERE v.model_id = m.id AND v.stage = 'production') AS production
          FROM models m ORDER BY m.name LIMIT ? OFFSET ?`,
         size,
-        (page - 1) * size,
+        offset,
       )
       .map((row) => ({
         ...toModel(row),
@@ -254,8 +254,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
     options: { page?: number; size?: number; stage?: ModelStage } = {},
   ): Page<ModelVersionRecord> {
     const model = this.require(modelName)
-    const page = Math.max(1, options.page ?? 1)
-    const size = Math.max(1, options.size ?? 20)
+    const { page, size, offset } = pageWindow(options)
     const filter = options.stage ? 'AND v.stage = ?' : ''
     const params = options.stage ? [model.id, options.stage] : [model.id]
     const total =
@@ -269,7 +268,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
          ORDER BY v.number DESC LIMIT ? OFFSET ?`,
         ...params,
         size,
-        (page - 1) * size,
+        offset,
       )
       .map(toVersion)
     return { items, total, page, size }

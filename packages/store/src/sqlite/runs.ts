@@ -16,6 +16,7 @@ import type {
   StepRunStatus,
   StepRunUpdate,
 } from '../repositories/runs.js'
+import { pageWindow } from './list-clause.js'
 import type { Synchronous } from './queued-repository.js'
 import { now, type Row, readBack, type SqliteDatabase } from './sqlite-database.js'
 
@@ -100,8 +101,17 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
       }))
   }
 
+  /** @throws StrataError `RUN_EXISTS` when a run already has the name (also one another process just made) */
   create(run: NewRun): RunRecord {
     return this.#store.transaction(() => {
+      // Inside the write transaction (BEGIN IMMEDIATE): no other process can take the name before the insert.
+      if (this.#store.get('SELECT 1 FROM runs WHERE name = ?', run.name)) {
+        throw new StrataError(
+          'RUN_EXISTS',
+          `a run named '${run.name}' already exists — give this run another name (runName, or run_name in the run config), or leave the name out to get a new one each run`,
+          { details: { run: run.name } },
+        )
+      }
       const id = run.id ?? crypto().randomUUID()
       const at = now()
       this.#store.run(
@@ -174,8 +184,7 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
   }
 
   list(options: ListRunsOptions = {}): Page<RunRecord> {
-    const page = Math.max(1, options.page ?? 1)
-    const size = Math.max(1, options.size ?? 20)
+    const { page, size, offset } = pageWindow(options)
     const where: string[] = []
     const params: unknown[] = []
     if (options.pipeline) {
@@ -199,7 +208,7 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
         `SELECT ${RUN_COLUMNS} FROM runs r JOIN pipelines p ON p.id = r.pipeline_id ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`,
         ...params,
         size,
-        (page - 1) * size,
+        offset,
       )
       .map(toRun)
     return { items, total, page, size }

@@ -32,8 +32,16 @@ export class SqliteScheduleRepository implements Synchronous<ScheduleRepository>
     this.#pipelineId = pipelineId
   }
 
+  /** @throws StrataError `SCHEDULE_EXISTS` when a schedule already has the name (also one just made elsewhere) */
   create(schedule: NewSchedule): ScheduleRecord {
     return this.#store.transaction(() => {
+      if (this.#store.get('SELECT 1 FROM schedules WHERE name = ?', schedule.name)) {
+        throw new StrataError(
+          'SCHEDULE_EXISTS',
+          `a schedule named '${schedule.name}' already exists — pick another name, or delete it first ('strata pipeline schedule delete ${schedule.name}')`,
+          { details: { schedule: schedule.name } },
+        )
+      }
       this.#store.run(
         `INSERT INTO schedules (id, name, pipeline_id, stack_name, orchestrator, artifact_store_uri, cron, time_zone,
            handle, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

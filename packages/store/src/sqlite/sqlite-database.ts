@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { StrataError } from '@strata/core/base'
+import { type StoreLocation, storeError } from './sqlite-errors.js'
 
 /** Row values as SQLite returns them. */
 export type Row = Record<string, unknown>
@@ -17,16 +18,30 @@ export interface TransactionLevel {
  * The synchronous core of the SQLite store: one connection, its prepared statements, and transactions
  * that nest as savepoints. The SQLite repositories run on it; only the store's queue calls them, so no two
  * callers ever share an open transaction.
+ *
+ * Every statement runs through here, so this is where SQLite's failures that a user can act on (the store
+ * locked past the busy timeout, a full disk, a damaged file) become coded errors (see `storeError`).
  */
 export class SqliteDatabase {
   readonly db: DatabaseSync
+  readonly location: StoreLocation
   /** Prepared statements by SQL: repositories run the same few statements over and over. */
   readonly #statements = new Map<string, StatementSync>()
   /** Open transaction levels: 0 outside, 1 in `BEGIN IMMEDIATE`, more in savepoints. */
   #depth = 0
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, location: StoreLocation) {
     this.db = db
+    this.location = location
+  }
+
+  /** Runs SQL directly (pragmas, migrations, transaction control). */
+  exec(sql: string): void {
+    try {
+      this.db.exec(sql)
+    } catch (error) {
+      throw storeError(error, this.location)
+    }
   }
 
   #statement(sql: string): StatementSync {
@@ -40,12 +55,20 @@ export class SqliteDatabase {
 
   /** All rows of one query. */
   all<T = Row>(sql: string, ...params: unknown[]): T[] {
-    return this.#statement(sql).all(...(params as SqlValue[])) as T[]
+    try {
+      return this.#statement(sql).all(...(params as SqlValue[])) as T[]
+    } catch (error) {
+      throw storeError(error, this.location)
+    }
   }
 
   /** The first row of one query, or `undefined`. */
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined {
-    return this.#statement(sql).get(...(params as SqlValue[])) as T | undefined
+    try {
+      return this.#statement(sql).get(...(params as SqlValue[])) as T | undefined
+    } catch (error) {
+      throw storeError(error, this.location)
+    }
   }
 
   /** The `n` of `SELECT COUNT(*) AS n …` (which always returns its one row). */
@@ -53,9 +76,16 @@ export class SqliteDatabase {
     return this.get<{ n: number }>(sql, ...params)?.n ?? 0
   }
 
-  /** Runs one statement; returns the number of changed rows. */
+  /**
+   * Runs one statement; returns the number of changed rows. A constraint it breaks is thrown as SQLite's
+   * error, for the repository to name (`RUN_EXISTS`); the failures a user can act on are coded here.
+   */
   run(sql: string, ...params: unknown[]): number {
-    return Number(this.#statement(sql).run(...(params as SqlValue[])).changes)
+    try {
+      return Number(this.#statement(sql).run(...(params as SqlValue[])).changes)
+    } catch (error) {
+      throw storeError(error, this.location)
+    }
   }
 
   /**
@@ -65,14 +95,14 @@ export class SqliteDatabase {
   begin(): TransactionLevel {
     if (this.#depth > 0) {
       const savepoint = `strata_${this.#depth}`
-      this.db.exec(`SAVEPOINT ${savepoint}`)
+      this.exec(`SAVEPOINT ${savepoint}`)
       this.#depth++
       return {
         commit: () => {
           try {
-            this.db.exec(`RELEASE ${savepoint}`)
+            this.exec(`RELEASE ${savepoint}`)
           } catch (error) {
-            this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+            this.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
             throw error
           } finally {
             this.#depth--
@@ -80,21 +110,21 @@ export class SqliteDatabase {
         },
         rollback: () => {
           try {
-            this.db.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+            this.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
           } finally {
             this.#depth--
           }
         },
       }
     }
-    this.db.exec('BEGIN IMMEDIATE')
+    this.exec('BEGIN IMMEDIATE')
     this.#depth++
     return {
       commit: () => {
         try {
-          this.db.exec('COMMIT')
+          this.exec('COMMIT')
         } catch (error) {
-          if (this.db.isTransaction) this.db.exec('ROLLBACK')
+          if (this.db.isTransaction) this.exec('ROLLBACK')
           throw error
         } finally {
           this.#depth--
@@ -102,7 +132,7 @@ export class SqliteDatabase {
       },
       rollback: () => {
         try {
-          if (this.db.isTransaction) this.db.exec('ROLLBACK')
+          if (this.db.isTransaction) this.exec('ROLLBACK')
         } finally {
           this.#depth--
         }

@@ -19,7 +19,7 @@ import type { StackRepository } from '../repositories/stacks.js'
 import { SqliteArtifactRepository } from './artifacts.js'
 import { SqliteComponentRepository } from './components.js'
 import { SqliteFlavorRepository } from './flavors.js'
-import { MIGRATIONS, STORE_SCHEMA_VERSION } from './migrations.js'
+import { STORE_SCHEMA_VERSION } from './migrations.js'
 import { SqliteModelRepository } from './models.js'
 import { queued } from './queued-repository.js'
 import { SqliteRunRepository } from './runs.js'
@@ -27,12 +27,47 @@ import { SqliteScheduleRepository } from './schedules.js'
 import { SqliteSecretRepository } from './secrets.js'
 import { SqliteSettingsRepository } from './settings.js'
 import { type Row, SqliteDatabase } from './sqlite-database.js'
+import { damagedStore, type StoreLocation, storeError } from './sqlite-errors.js'
 import { SqliteStackRepository } from './stacks.js'
+import {
+  applyMigrations,
+  CONNECTION_PRAGMAS,
+  checkStoreFile,
+  createStoreFile,
+  existingFileUrl,
+  hotWriteAheadLog,
+  notAStore,
+} from './store-file.js'
+import {
+  backupDatabase,
+  inspectStoreFile,
+  type RestoreResult,
+  restoreDatabase,
+  type StoreInspection,
+} from './store-maintenance.js'
 import { TransactionQueue } from './transaction-queue.js'
 
 // Not `import ... from 'node:fs'`: building that ESM facade loads fs/promises (~3 ms), a tenth of the
 // start-up budget of `strata stack list`; getBuiltinModule hands over the already-loaded module.
 const { chmodSync, mkdirSync } = process.getBuiltinModule('node:fs')
+
+/** How long a write waits for another process's by default. */
+const DEFAULT_BUSY_TIMEOUT_MS = 30_000
+
+/**
+ * `STRATA_STORE_BUSY_TIMEOUT_MS`, else 30 s.
+ * @throws StrataError `INVALID_CONFIG` for a value that is not a whole number of milliseconds
+ */
+function busyTimeoutFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.STRATA_STORE_BUSY_TIMEOUT_MS
+  if (raw === undefined || raw === '') return DEFAULT_BUSY_TIMEOUT_MS
+  const value = Number(raw)
+  if (Number.isSafeInteger(value) && value >= 0 && value <= 2 ** 31 - 1) return value
+  throw new StrataError(
+    'INVALID_CONFIG',
+    `STRATA_STORE_BUSY_TIMEOUT_MS must be a whole number of milliseconds (0 to 2147483647), got '${raw.slice(0, 40)}' — fix or unset it`,
+  )
+}
 
 export interface OpenStoreOptions {
   /** The user's Strata directory. @default resolveConfigDir() */
@@ -41,7 +76,7 @@ export interface OpenStoreOptions {
   path?: string
   /**
    * How long a write waits for another process's write to finish.
-   * @default 30000
+   * @default `STRATA_STORE_BUSY_TIMEOUT_MS`, else 30000
    */
   busyTimeoutMs?: number
   /** How the store directory's filesystem is found (network filesystems are refused). @default the real one */
@@ -94,10 +129,15 @@ export class SqliteStore implements MetadataStore {
   #context: AsyncLocalStorage<TransactionQueue> | undefined
   #open = true
 
-  private constructor(db: DatabaseSync, path: string, configDir: string, secretsKey: () => Buffer) {
-    this.path = path
+  private constructor(
+    db: DatabaseSync,
+    location: StoreLocation,
+    configDir: string,
+    secretsKey: () => Buffer,
+  ) {
+    this.path = location.path
     this.configDir = configDir
-    this.#database = new SqliteDatabase(db)
+    this.#database = new SqliteDatabase(db, location)
     const database = this.#database
     this.#sqlite = {
       stacks: new SqliteStackRepository(database),
@@ -126,33 +166,49 @@ export class SqliteStore implements MetadataStore {
   }
 
   /**
-   * Opens (creating and migrating when needed) the store.
-   * @throws StrataError `NODE_VERSION`, `NETWORK_FILESYSTEM`, `STORE_TOO_NEW` or `STORE_OPEN_FAILED`
+   * Opens the store, migrating it when it is older than this Strata. A store is created only where no file
+   * exists; an existing file that is not a store (empty, cut short, not SQLite, another program's database,
+   * damaged pages SQLite meets on the way) is refused, never started over. Opening checks no more than that
+   * costs (a stat, SQLite's own header checks); after a crash left a write-ahead log behind, the first
+   * process to open the store also runs `PRAGMA quick_check` on it.
+   * @throws StrataError `NODE_VERSION`, `NETWORK_FILESYSTEM`, `STORE_TOO_NEW`, `STORE_DAMAGED`, `STORE_BUSY`
+   * or `STORE_OPEN_FAILED`
    */
   static open(options: OpenStoreOptions = {}): SqliteStore {
     assertSupportedNode()
     const configDir = options.configDir ?? resolveConfigDir()
     const path = options.path ?? join(configDir, 'strata.db')
+    const location = { path, busyTimeoutMs: options.busyTimeoutMs ?? busyTimeoutFromEnv(process.env) }
     mkdirSync(configDir, { recursive: true, mode: 0o700 })
     refuseNetworkFilesystem(configDir, process.env, options.filesystem)
     // Node's built-in SQLite: no native package to install, and it opens in under a millisecond (a native
     // binding took ~8 ms, a sixth of the start-up budget of `strata stack list`). Loaded after the Node check.
-    const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
-    let db: DatabaseSync
+    const sqlite = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite')
+    if (!checkStoreFile(path)) createStoreFile(sqlite, path)
+    const recovering = hotWriteAheadLog(path)
+    let db: DatabaseSync | undefined
     try {
-      db = new DatabaseSync(path, {
-        timeout: options.busyTimeoutMs ?? 30_000,
+      // mode=rw: a file removed since the check above is an error, not a new empty database.
+      db = new sqlite.DatabaseSync(existingFileUrl(path), {
+        timeout: location.busyTimeoutMs,
         enableForeignKeyConstraints: true,
       })
-      // A checkpoint (and its fsync) every 4000 pages rather than SQLite's 1000: a pipeline run commits a
-      // transaction per step, and checkpoints were a tenth of a step's cost on the default stack.
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4000')
+      // Before the pragmas: switching to WAL would write to another program's database.
+      const problem = notAStore(db)
+      if (problem) throw damagedStore(path, problem)
+      db.exec(CONNECTION_PRAGMAS)
+      if (recovering) {
+        const found = db.prepare('PRAGMA quick_check(5)').all() as Array<{ quick_check: string }>
+        if (found[0]?.quick_check !== 'ok') {
+          throw damagedStore(
+            path,
+            `after recovering the write-ahead log a crash left (${path}-wal), SQLite finds: ${found.map((row) => row.quick_check).join('; ')}`,
+          )
+        }
+      }
     } catch (error) {
-      throw new StrataError(
-        'STORE_OPEN_FAILED',
-        `cannot open the Strata store at ${path}: ${(error as Error).message} — check the file's permissions, or point STRATA_CONFIG_DIR elsewhere`,
-        { cause: error },
-      )
+      db?.close()
+      throw storeError(error, location)
     }
     try {
       chmodSync(path, 0o600)
@@ -163,7 +219,7 @@ export class SqliteStore implements MetadataStore {
       key ??= typeof given === 'function' ? given() : loadSecretsKey({ configDir })
       return key
     }
-    const store = new SqliteStore(db, path, configDir, secretsKey)
+    const store = new SqliteStore(db, location, configDir, secretsKey)
     store.#migrate()
     return store
   }
@@ -184,7 +240,13 @@ export class SqliteStore implements MetadataStore {
   }
 
   #migrate(): void {
-    const current = this.schemaVersion
+    let current: number
+    try {
+      current = this.schemaVersion
+    } catch (error) {
+      this.#closeNow()
+      throw error
+    }
     if (current > STORE_SCHEMA_VERSION) {
       this.#closeNow()
       throw new StrataError(
@@ -193,15 +255,15 @@ export class SqliteStore implements MetadataStore {
       )
     }
     if (current === STORE_SCHEMA_VERSION) return
-    this.#database.transaction(() => {
-      // Another process may have migrated while this one waited for the write lock.
-      const locked = this.schemaVersion
-      for (const migration of MIGRATIONS) {
-        if (migration.version <= locked) continue
-        this.db.exec(migration.sql)
-        this.db.exec(`PRAGMA user_version = ${migration.version}`)
-      }
-    })
+    try {
+      this.#database.transaction(() => {
+        // Another process may have migrated while this one waited for the write lock.
+        applyMigrations(this.db, this.schemaVersion)
+      })
+    } catch (error) {
+      this.#closeNow()
+      throw storeError(error, this.#database.location)
+    }
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T> | T): Promise<T> {
@@ -259,6 +321,48 @@ export class SqliteStore implements MetadataStore {
       })
     }
     return dump
+  }
+
+  /**
+   * Copies the store into a self-contained file at `destination` with SQLite's online backup, while other
+   * processes go on writing: the copy is one consistent moment of the store, checked, readable by this user
+   * only, and appears whole or not at all. Secret values stay sealed: they open only with this store's
+   * secrets key, which is not in the copy.
+   * @throws StrataError `STORE_BACKUP_EXISTS` when `destination` exists and `force` is not set
+   */
+  backup(destination: string, options: { force?: boolean } = {}): Promise<{ path: string; bytes: number }> {
+    return this.#queue.exclusive(() => backupDatabase(this.db, this.path, destination, options))
+  }
+
+  /**
+   * Replaces the store with a backup (see {@link restoreDatabase}); the replaced store is kept beside it.
+   * Opens no store: it is the way out of a damaged one.
+   * @throws StrataError `STORE_BACKUP_INVALID`, `STORE_IN_USE`
+   */
+  static restore(options: {
+    from: string
+    configDir?: string
+    path?: string
+    now?: Date
+  }): Promise<RestoreResult> {
+    assertSupportedNode()
+    const configDir = options.configDir ?? resolveConfigDir()
+    mkdirSync(configDir, { recursive: true, mode: 0o700 })
+    return restoreDatabase({
+      from: options.from,
+      path: options.path ?? join(configDir, 'strata.db'),
+      ...(options.now ? { now: options.now } : {}),
+    })
+  }
+
+  /**
+   * Checks the store's file without opening it as a store (nothing is migrated or created): SQLite's
+   * integrity check of every page and index, its schema version, its tables and references.
+   */
+  static check(options: { configDir?: string; path?: string } = {}): StoreInspection {
+    assertSupportedNode()
+    const path = options.path ?? join(options.configDir ?? resolveConfigDir(), 'strata.db')
+    return inspectStoreFile(path)
   }
 
   /** `PRAGMA integrity_check`: `'ok'` for a healthy file. */
