@@ -36,6 +36,19 @@ export interface ArtifactCallOptions {
   signal?: AbortSignal
 }
 
+/** An object a write left behind before it completed (its writer was killed midway). */
+export interface ArtifactLeftover {
+  /** The store's own temporary name, relative to its root (never an artifact's key). */
+  key: string
+  size: number
+  modifiedAt: Date
+  /**
+   * The process that was writing it, as far as the store can tell: `alive` (it may still finish: never
+   * remove it), `gone` (nobody will finish it), `unknown` (another machine, or no way to tell here).
+   */
+  writer: 'alive' | 'gone' | 'unknown'
+}
+
 /**
  * Version 1 of the artifact store contract: a flat key space of immutable-once-written objects.
  *
@@ -44,7 +57,8 @@ export interface ArtifactCallOptions {
  * trust its keys. Strata never overwrites a key: every artifact version is written under a fresh prefix.
  *
  * Required: `write`, `read`, `stat`, `list`, `delete`, `deletePrefix`.
- * Optional capabilities: `exists`, `copy` (derived by the host when absent), `localPath`, `verify`, `close`.
+ * Optional capabilities: `exists`, `copy` (derived by the host when absent), `localPath`, `verify`,
+ * `leftovers` with `removeLeftover`, `close`.
  */
 export interface ArtifactStoreV1 {
   readonly apiVersion: 1
@@ -103,6 +117,17 @@ export interface ArtifactStoreV1 {
    * @throws StrataError naming the store and the likely fix
    */
   verify?(options?: ArtifactCallOptions): Promise<void>
+
+  /**
+   * Capability of stores that write through temporary objects beside the target (the local store): the
+   * temporary objects that writes left behind, in any order. Never lists a finished object.
+   */
+  leftovers?(options?: ArtifactCallOptions): AsyncIterable<ArtifactLeftover>
+
+  /**
+   * Capability (with `leftovers`): removes one temporary object `leftovers` listed; refuses any other key.
+   */
+  removeLeftover?(key: string, options?: ArtifactCallOptions): Promise<void>
 
   /** Capability: releases clients and sockets. */
   close?(): Promise<void>

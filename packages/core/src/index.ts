@@ -3,6 +3,7 @@ export { joinArtifactKey, normalizeArtifactKey, normalizeArtifactPrefix } from '
 export type {
   ArtifactBody,
   ArtifactCallOptions,
+  ArtifactLeftover,
   ArtifactListEntry,
   ArtifactListOptions,
   ArtifactListPage,
