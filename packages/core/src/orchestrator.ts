@@ -24,6 +24,14 @@ export interface ProcessExit {
   signal: string | null
   /** The end of the process's output, quoted when it died without recording an outcome. */
   output?: string
+  /**
+   * The orchestrator stopped the process because the run asked it to (its signal or the step's aborted:
+   * a stop by the user, or `fail_fast`). Without it, a process that ended on a signal died of something the
+   * run did not send (the OOM killer's SIGKILL, a SIGSEGV, a SIGTERM from elsewhere): the attempt failed,
+   * and the step's retry policy decides what follows.
+   * @default false
+   */
+  stopped?: boolean
 }
 
 /** What the runtime hands an orchestrator for one run. */
@@ -40,10 +48,28 @@ export interface OrchestratorRunContext {
    * stages what the step process needs in the artifact store (returning `undefined`).
    */
   prepareStep(stepId: string): Promise<StepOutcome | undefined>
-  /** The command that runs one step in a fresh process, for process-isolated and remote orchestrators. */
+  /**
+   * The command that runs one step in a fresh process, for process-isolated and remote orchestrators. The
+   * process makes one attempt (the next one, by what the step's journal holds); `collectStep` says whether
+   * another process must make the one after.
+   */
   stepCommand(stepId: string): StepCommand
-  /** Called after a step process exits: ingests what it recorded and returns its outcome. */
-  collectStep(stepId: string, exit: ProcessExit): Promise<StepOutcome>
+  /**
+   * What a step process writes, as it arrives (its stdout and stderr, decoded): the runtime shows it with
+   * the run's output, masks the run's secrets in it, and keeps in the step's log what the step's own log
+   * lacks (what was written around the step runner: a crash, a native library).
+   */
+  stepOutput(stepId: string, stream: 'stdout' | 'stderr', text: string): void
+  /**
+   * Called after a step process exits: ingests what it recorded and returns its outcome — or `retrying`
+   * when that attempt failed (or the process died of a signal the run did not send) and the step's retry
+   * policy allows another: then start `stepCommand(stepId)` again (the new process waits out the retry
+   * delay itself).
+   */
+  collectStep(
+    stepId: string,
+    exit: ProcessExit,
+  ): Promise<StepOutcome | { status: 'retrying'; attempt: number; error: string }>
   /** For orchestrators that run the pipeline away from this machine (the flavor is `isRemote`). */
   readonly remote?: RemoteRunContext
   /**
@@ -231,5 +257,11 @@ export interface OrchestratorV1 {
    * @throws StrataError naming what is missing and the fix
    */
   verify?(): Promise<void>
+  /**
+   * Removes what runs left on this machine when their process was killed (the local orchestrator: step
+   * processes' working folders), never what a live process still uses; `strata pipeline runs sync` calls it.
+   * Resolves with what it removed.
+   */
+  reclaim?(): Promise<string[]>
   close?(): Promise<void>
 }

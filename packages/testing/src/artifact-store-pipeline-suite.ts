@@ -223,13 +223,16 @@ export function artifactStorePipelineSuite(options: ArtifactStorePipelineSuiteOp
         const files = readdirSync(capture)
         const printed = files.map((file) => readFileSync(join(capture, file), 'utf8')).join('\n')
         // The checks below can fail: the step processes' own output was captured, and the logs were stored.
-        expect(files.filter((file) => file.endsWith('.stderr')).length).toBeGreaterThan(0)
+        expect(files.filter((file) => file.endsWith('.stdout')).length).toBeGreaterThan(0)
         expect(printed).toContain('report: a line written to the process stderr')
         expect(printed).toContain('report: the sum is 18')
         expect(storedLogs).toHaveLength(2)
+        // Every way of printing reaches the step's log, in-process and in a step process alike.
         for (const log of storedLogs) {
           expect(log).toContain('report: the sum is 18')
           expect(log).toContain('report: a console.error line')
+          expect(log).toContain('report: a line written to the process stderr')
+          expect(log).toContain('report: a line written to the process stdout')
         }
         for (const value of values) {
           expect(printed).not.toContain(value)

@@ -37,14 +37,18 @@ class Slots {
   }
 }
 
+/** How long the output of an exited step process may take to drain (a child it started may hold it open). */
+const DRAIN_MS = 2_000
+
 /**
  * Spawns one step process in a fresh temporary directory, with the metadata store out of reach (its
- * config directory points at an empty folder): it has only the artifact store, as a pod would.
+ * config directory points at an empty folder): it has only the artifact store, as a pod would. Everything
+ * it writes goes to `onOutput` as it comes; it resolves once the process exited and its output drained.
  */
 async function spawnStep(
   command: StepCommand,
   signal: AbortSignal,
-  onLine: (line: string) => void,
+  onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
 ): Promise<{ exit: ProcessExit; output: string }> {
   const workDir = await mkdtemp(join(tmpdir(), 'strata-step-'))
   let output = ''
@@ -55,25 +59,29 @@ async function spawnStep(
         env: { ...process.env, ...command.env, STRATA_CONFIG_DIR: join(workDir, 'no-store') },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
-      // Decoded as text by the streams, so a character split across two chunks arrives whole.
-      child.stdout.setEncoding('utf8')
-      child.stderr.setEncoding('utf8')
-      const keep = (chunk: string): void => {
-        output = (output + chunk).slice(-4000)
-      }
-      // The step's log lines (`[step] ...`, echoed by the step process) reach the run's output as they come.
-      let partial = ''
-      child.stdout.on('data', (chunk: string) => {
-        keep(chunk)
-        const lines = (partial + chunk).split('\n')
-        partial = lines.pop() ?? ''
-        for (const line of lines) onLine(line)
-      })
-      child.stdout.once('end', () => {
-        if (partial !== '') onLine(partial)
-      })
-      child.stderr.on('data', keep)
+      let drained = 0
+      let exited: ProcessExit | undefined
       let kill: NodeJS.Timeout | undefined
+      let drainLimit: NodeJS.Timeout | undefined
+      const settle = (): void => {
+        if (!exited || drained < 2) return
+        signal.removeEventListener('abort', stop)
+        clearTimeout(kill)
+        clearTimeout(drainLimit)
+        resolve(exited)
+      }
+      for (const stream of ['stdout', 'stderr'] as const) {
+        // Decoded as text by the stream, so a character split across two chunks arrives whole.
+        child[stream].setEncoding('utf8')
+        child[stream].on('data', (chunk: string) => {
+          output = (output + chunk).slice(-4000)
+          onOutput(stream, chunk)
+        })
+        child[stream].once('close', () => {
+          drained++
+          settle()
+        })
+      }
       // SIGTERM lets the step stop through its signal and journal that; one that does not exit in time
       // (a step ignoring its signal, or blocking the event loop) is killed, so none outlives the run.
       const stop = (): void => {
@@ -82,16 +90,23 @@ async function spawnStep(
       }
       if (signal.aborted) stop()
       else signal.addEventListener('abort', stop, { once: true })
-      const settle = (exit: ProcessExit): void => {
-        signal.removeEventListener('abort', stop)
-        clearTimeout(kill)
-        resolve(exit)
-      }
       child.once('error', (error) => {
         output += `\ncannot start the step process: ${error.message}`
-        settle({ exitCode: 127, signal: null })
+        exited = { exitCode: 127, signal: null }
+        drained = 2
+        settle()
       })
-      child.once('exit', (exitCode, exitSignal) => settle({ exitCode, signal: exitSignal }))
+      child.once('exit', (exitCode, exitSignal) => {
+        exited = { exitCode, signal: exitSignal }
+        clearTimeout(kill)
+        drainLimit = setTimeout(() => {
+          child.stdout.destroy()
+          child.stderr.destroy()
+          drained = 2
+          settle()
+        }, DRAIN_MS)
+        settle()
+      })
     })
     return { exit, output }
   } finally {
@@ -133,10 +148,15 @@ export class LocalOrchestrator implements OrchestratorV1 {
       try {
         const cached = await context.prepareStep(stepId)
         if (cached) return cached
-        const { exit, output } = await spawnStep(context.stepCommand(stepId), signal, (line) =>
-          context.logger.info(line),
-        )
-        return await context.collectStep(stepId, { ...exit, output })
+        // One process per attempt, while the runtime says the retry policy wants another.
+        for (;;) {
+          const { exit, output } = await spawnStep(context.stepCommand(stepId), signal, (stream, text) =>
+            context.stepOutput(stepId, stream, text),
+          )
+          // Asked after the exit: a Ctrl-C reaches the step process and this one at once, either first.
+          const outcome = await context.collectStep(stepId, { ...exit, output, stopped: signal.aborted })
+          if (outcome.status !== 'retrying') return outcome
+        }
       } finally {
         release()
       }

@@ -8,6 +8,10 @@ export default defineGroup({
       options: {
         run: { placeholder: 'URI', help: "The run's location in the artifact store" },
         step: { placeholder: 'ID', help: "The step's invocation id" },
+        'one-attempt': {
+          type: 'boolean',
+          help: 'Make only the next attempt (counted in the journal); the orchestrator starts the one after',
+        },
       },
       async run(context) {
         const { runStepProcess, stepProcessSecretValues } = await import('@strata/sdk/step-process')
@@ -15,7 +19,13 @@ export default defineGroup({
         // Optional: a project's own (handed-over) SDK of an older patch may not have it.
         for (const value of stepProcessSecretValues?.() ?? []) context.io.sensitive(value)
         const { run, step } = context.options
-        return runStepProcess(['--run', run ?? '', '--step', step ?? ''])
+        return runStepProcess([
+          '--run',
+          run ?? '',
+          '--step',
+          step ?? '',
+          ...(context.options['one-attempt'] ? ['--one-attempt'] : []),
+        ])
       },
     }),
   },

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { StrataError } from '@strata/core'
+import type { Plugin } from 'esbuild'
 
 /** The SDK's own package directory (source or built). */
 export function sdkPackageDir(): string {
@@ -16,8 +17,34 @@ export function sdkPackageDir(): string {
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts')
 
-/** Never bundled: native modules and build tools a step process does not use. */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'tsx', 'vitest', 'fsevents', '*.node']
+/** Never bundled: native modules and build tools, which do not survive bundling. */
+const EXTERNAL_PACKAGES = ['better-sqlite3', 'esbuild', 'tsx', 'vitest', 'fsevents']
+const EXTERNAL_FILTER = new RegExp(`^(?:${EXTERNAL_PACKAGES.join('|')})(?:/.*)?$|\\.node$`)
+
+/**
+ * Leaves the packages that cannot be bundled out, as absolute locations resolved from the module that
+ * imports them. A bare name would be resolved from the bundle's own folder, the step process's temporary
+ * working directory, where nothing is installed: a step importing esbuild failed in its own process while
+ * it ran in-process. On this machine (the local orchestrator) the location exists; elsewhere (a pod) the
+ * import fails as it would have, and the step process names the package.
+ */
+const externalsWhereInstalled: Plugin = {
+  name: 'strata-externals-where-installed',
+  setup(build) {
+    build.onResolve({ filter: EXTERNAL_FILTER }, async (args) => {
+      if (args.pluginData === 'strata-external') return undefined
+      const found = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'strata-external',
+      })
+      if (found.errors.length > 0 || !found.path) return { path: args.path, external: true }
+      const byImport = args.kind === 'import-statement' || args.kind === 'dynamic-import'
+      return { path: byImport ? pathToFileURL(found.path).href : found.path, external: true }
+    })
+  },
+}
 
 /**
  * Bundles the step modules, everything they import and the SDK's step runner into one ESM file: what a
@@ -45,7 +72,7 @@ export async function buildCodeBundle(modules: Record<string, string>, root: str
       platform: 'node',
       format: 'esm',
       target: 'node22',
-      external: EXTERNAL,
+      plugins: [externalsWhereInstalled],
       ...(RUNNING_FROM_SOURCE ? { conditions: ['source'] } : {}),
       // Bundled CommonJS code may call require() for built-ins.
       banner: {

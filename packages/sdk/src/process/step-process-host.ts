@@ -1,5 +1,6 @@
 // What the runtime hands orchestrators for steps that run in their own process: the command, and the
 // collection of what the process journaled.
+import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import {
   type PipelineSnapshot,
@@ -9,11 +10,14 @@ import {
   type StepOutcome,
   StrataError,
 } from '@strata/core'
-import { ingestJournal } from '../recording/journal.js'
+import { ingestJournal, journalOutcome, writeJournalEvents } from '../recording/journal.js'
+import type { RunEvent } from '../recording/run-events.js'
+import { applyRunEvent } from '../recording/store-recorder.js'
 import type { RunComponent, RunEnvironment } from '../run/run-environment.js'
 import { type RunOutput, reportStep } from '../run/run-progress.js'
 import { sdkPackageDir } from './code-bundle.js'
 import { STEP_PROCESS_ENV, type StepProcessComponent } from './step-process-env.js'
+import { keepInStepLog, type StepProcessOutput } from './step-process-output.js'
 
 function componentForProcess(component: RunComponent, configDir: string): StepProcessComponent {
   if (!component.entry) {
@@ -71,7 +75,9 @@ export function processEnvironment(
 }
 
 /**
- * `strata step run --run <uri> --step <id>`, with what the process needs in its environment.
+ * `strata step run --run <uri> --step <id> --one-attempt`, with what the process needs in its environment.
+ * Each process makes one attempt, as a pod does: one that dies of a signal (the OOM killer's SIGKILL, a
+ * SIGSEGV) is then a failed attempt the retry policy answers by starting another process.
  * @param secretValues the run's secret values (see runSecretValues), masked by the process in all it writes
  */
 export function stepCommand(
@@ -84,44 +90,129 @@ export function stepCommand(
   const runner = process.env.STRATA_CLI_BIN ?? join(sdkPackageDir(), 'bin', 'strata-step.mjs')
   return {
     command: process.execPath,
-    args: [runner, 'step', 'run', '--run', runUri(environment, snapshot.runId), '--step', stepId],
+    args: [
+      runner,
+      'step',
+      'run',
+      '--run',
+      runUri(environment, snapshot.runId),
+      '--step',
+      stepId,
+      '--one-attempt',
+    ],
     env: processEnvironment(environment, secretValues),
   }
 }
 
-export async function collectStep(
-  environment: RunEnvironment,
-  snapshot: PipelineSnapshot,
-  stepId: string,
-  exit: ProcessExit,
-  say: RunOutput | undefined,
-  secretValues: readonly string[],
-): Promise<StepOutcome> {
-  const { runs } = environment.repositories
-  await ingestJournal(environment.repositories, environment.artifactStore, snapshot.runId, stepId)
-  const stepRun = await runs.stepRun(snapshot.runId, stepId)
-  if (
-    stepRun &&
-    (stepRun.status === 'completed' ||
-      stepRun.status === 'failed' ||
-      stepRun.status === 'stopped' ||
-      stepRun.status === 'cached')
-  ) {
+/** A step process's end as `collectStep` sees it: a final outcome, or another attempt to start. */
+export type CollectedStep = StepOutcome | { status: 'retrying'; attempt: number; error: string }
+
+export interface CollectStepOptions {
+  environment: RunEnvironment
+  snapshot: PipelineSnapshot
+  stepId: string
+  exit: ProcessExit
+  /** The attempt the process made (1 for the step's first process in this execution). */
+  attempt: number
+  output: StepProcessOutput
+  say: RunOutput | undefined
+  secretValues: readonly string[]
+}
+
+/** Why a process that recorded no outcome ended, in the words the step's error and log use. */
+function deathOf(exit: ProcessExit, secretValues: readonly string[]): string {
+  const tail = redactText(exit.output?.trim().split('\n').slice(-3).join(' | ') ?? '', secretValues)
+  const how = !exit.signal
+    ? `exited (code ${exit.exitCode}) without recording an outcome`
+    : exit.stopped
+      ? `ended on ${exit.signal} after the run stopped it`
+      : `died of ${exit.signal}, a signal the run did not send`
+  return `the step process ${how}${tail ? `: ${tail}` : ''}`
+}
+
+/**
+ * After a step process exited: ingests its journal, keeps what it printed around the step runner in the
+ * step's log, and decides. An outcome the process recorded stands — except `stopped` when the run did not
+ * stop it (a SIGTERM from elsewhere). An attempt that failed, or a process that died of a signal the run
+ * did not send, is `retrying` while the retry policy allows another attempt, else `failed` with the
+ * reason; a process the run stopped is `stopped`.
+ */
+export async function collectStep(options: CollectStepOptions): Promise<CollectedStep> {
+  const { environment, snapshot, stepId, exit, attempt, output, say } = options
+  const { repositories, artifactStore: store } = environment
+  const runId = snapshot.runId
+  const events = await ingestJournal(repositories, store, runId, stepId)
+  const outcome = journalOutcome(events)
+  const retries = events.filter((event) => event.type === 'step_retrying')
+  const record = async (event: RunEvent): Promise<void> => {
+    // Into the journal too, so that the next process counts the attempt and `runs sync` sees the same.
+    await writeJournalEvents(store, runId, stepId, [event], 'orchestrator')
+    await applyRunEvent(repositories, runId, event)
+  }
+  if (outcome && (outcome.status !== 'stopped' || exit.stopped)) {
+    const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
+    if (logKey) await repositories.runs.upsertStepRun(runId, stepId, { logKey })
     reportStep(say, {
       step: stepId,
-      state: stepRun.status,
-      ...(stepRun.error ? { error: stepRun.error } : {}),
+      state: outcome.status,
+      ...(outcome.error ? { error: outcome.error } : {}),
     })
-    return { status: stepRun.status, ...(stepRun.error ? { error: stepRun.error } : {}) }
+    return outcome
   }
-  const tail = redactText(exit.output?.trim().split('\n').slice(-3).join(' | ') ?? '', secretValues)
-  const error = `the step process exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.exitCode}`}) without recording an outcome${tail ? `: ${tail}` : ''}`
-  await runs.upsertStepRun(snapshot.runId, stepId, {
-    step: snapshot.steps.find((step) => step.id === stepId)?.step ?? stepId,
-    status: exit.signal ? 'stopped' : 'failed',
+  const at = new Date().toISOString()
+  if (exit.stopped) {
+    const error = `stopped: ${deathOf(exit, options.secretValues)}`
+    output.note(stepId, error)
+    const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
+    await record({
+      type: 'step_failed',
+      id: randomUUID(),
+      step: stepId,
+      status: 'stopped',
+      attempts: attempt,
+      error,
+      at,
+      ...(logKey ? { logKey } : {}),
+    })
+    reportStep(say, { step: stepId, state: 'stopped', error })
+    return { status: 'stopped', error }
+  }
+  const recordedRetry = !outcome && retries.length >= attempt ? retries.at(-1) : undefined
+  if (recordedRetry?.type === 'step_retrying') {
+    await keepInStepLog(store, runId, stepId, output.take(stepId))
+    reportStep(say, {
+      step: stepId,
+      state: 'retrying',
+      attempt: recordedRetry.attempt,
+      error: recordedRetry.error,
+    })
+    return { status: 'retrying', attempt: recordedRetry.attempt, error: recordedRetry.error }
+  }
+  const error = outcome
+    ? `the step process stopped on a signal the run did not send (${outcome.error ?? 'stopped'})`
+    : deathOf(exit, options.secretValues)
+  const step = snapshot.steps.find((candidate) => candidate.id === stepId)
+  const retry = step?.retry
+  if (retry && attempt <= retry.maxRetries) {
+    const wait = retry.delay * retry.backoff ** (attempt - 1)
+    output.note(stepId, `${error}; attempt ${attempt} failed, the next process retries in ${wait} ms`)
+    await keepInStepLog(store, runId, stepId, output.take(stepId))
+    await record({ type: 'step_retrying', id: randomUUID(), step: stepId, attempt: attempt + 1, error, at })
+    reportStep(say, { step: stepId, state: 'retrying', attempt: attempt + 1, error })
+    return { status: 'retrying', attempt: attempt + 1, error }
+  }
+  output.note(stepId, error)
+  const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
+  await record({
+    type: 'step_failed',
+    id: randomUUID(),
+    step: stepId,
+    status: 'failed',
+    attempts: attempt,
     error,
-    endedAt: new Date().toISOString(),
+    at,
+    ...(logKey ? { logKey } : {}),
   })
-  reportStep(say, { step: stepId, state: exit.signal ? 'stopped' : 'failed', error })
-  return { status: exit.signal ? 'stopped' : 'failed', error }
+  reportStep(say, { step: stepId, state: 'failed', error })
+  return { status: 'failed', error }
 }

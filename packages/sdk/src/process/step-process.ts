@@ -91,6 +91,36 @@ function findBundledFlavor(module: Record<string, unknown>, component: StepProce
   return flavor
 }
 
+interface CodeBundle {
+  modules: BundledStepOptions['modules']
+  runBundledStep(options: BundledStepOptions): Promise<{ status: string }>
+}
+
+/**
+ * Imports the run's code bundle. What fails here is the pipeline's code (or a package it imports that the
+ * bundle leaves out), not Strata: the error says which, and what to do.
+ * @throws StrataError `STEP_CODE_UNRESOLVED` for a module that cannot be found, `STEP_CODE_FAILED` otherwise
+ */
+async function importBundle(path: string, stepId: string): Promise<CodeBundle> {
+  try {
+    return (await import(path)) as CodeBundle
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new StrataError(
+        'STEP_CODE_UNRESOLVED',
+        `step '${stepId}' cannot load in its own process: ${message} — a step process has the run's code bundle and nothing else; a package the bundle leaves out (native modules, esbuild, tsx, vitest) must be installed where the step runs, or run the step in-process (isolation: inline)`,
+        { cause: error },
+      )
+    }
+    throw new StrataError(
+      'STEP_CODE_FAILED',
+      `step '${stepId}': the pipeline's code failed while it loaded in the step process: ${message} — fix the module (it loads the same way when the run starts)`,
+      { cause: error },
+    )
+  }
+}
+
 /**
  * `strata step run --run <uri> --step <id>`: runs one step in this process, in a temporary directory,
  * with nothing but the artifact store: reads the snapshot, the staged inputs and the code bundle from it,
@@ -164,10 +194,7 @@ async function runStepInProcess(argv: string[], workDir: string, secretValues: s
   >
   const bundlePath = join(workDir, 'bundle.mjs')
   await writeFile(bundlePath, await store.readBytes(snapshot.code.bundleKey ?? runKeys.bundle(runId)))
-  const bundle = (await import(bundlePath)) as {
-    modules: BundledStepOptions['modules']
-    runBundledStep(options: BundledStepOptions): Promise<{ status: string }>
-  }
+  const bundle = await importBundle(bundlePath, values.step)
   const controller = new AbortController()
   // SIGTERM from the orchestrator, SIGINT from a Ctrl-C that reached the whole process group: either way
   // the step is stopped through its signal and the process journals that before it exits.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { OrchestratorRunContext, RemoteRunHandle } from '@strata/core'
 import { buildCodeBundle } from '../process/code-bundle.js'
 import { collectStep, stepCommand } from '../process/step-process-host.js'
+import { StepProcessOutput } from '../process/step-process-output.js'
 import { runKeys } from '../recording/journal.js'
 import { resolveFromCache, runStep, type StepRunnerHost } from '../step/step-runner.js'
 import { remoteRunContext } from './remote-run.js'
@@ -48,6 +49,9 @@ export function orchestratorContext(options: OrchestratorContextOptions): Orches
   const { snapshot, say } = session
   const stageBundle = codeBundleStager(session)
   const print = (message: string) => say?.(session.redact(message))
+  const processOutput = new StepProcessOutput(say, session.redact)
+  /** Step processes started per step in this execution: the attempt each one makes. */
+  const processes = new Map<string, number>()
   return {
     logger: { debug: () => {}, info: print, warn: print, error: print },
     signal: options.signal,
@@ -56,6 +60,9 @@ export function orchestratorContext(options: OrchestratorContextOptions): Orches
     prepareStep: async (stepId) => {
       if (await resolveFromCache(host, stepId)) return { status: 'cached' }
       await stageBundle()
+      // A resumed step starts afresh: its processes count attempts (and find an outcome) in its journal.
+      await session.environment.artifactStore.deletePrefix(runKeys.journal(session.runId, stepId))
+      processes.set(stepId, 0)
       await session.environment.artifactStore.write(
         runKeys.stepInputs(session.runId, stepId),
         JSON.stringify(await session.inputs(stepId)),
@@ -75,8 +82,21 @@ export function orchestratorContext(options: OrchestratorContextOptions): Orches
       return undefined
     },
     stepCommand: (stepId) => stepCommand(session.environment, snapshot, stepId, session.secretValues),
-    collectStep: (stepId, exit) =>
-      collectStep(session.environment, snapshot, stepId, exit, say, session.secretValues),
+    stepOutput: (stepId, stream, text) => processOutput.write(stepId, stream, text),
+    collectStep: (stepId, exit) => {
+      const attempt = (processes.get(stepId) ?? 0) + 1
+      processes.set(stepId, attempt)
+      return collectStep({
+        environment: session.environment,
+        snapshot,
+        stepId,
+        exit,
+        attempt,
+        output: processOutput,
+        say,
+        secretValues: session.secretValues,
+      })
+    },
     remote: remoteRunContext({ session, done: options.done, stageBundle }),
     submitted: options.submitted,
   }

@@ -140,7 +140,11 @@ export class StepExecution {
       at: new Date().toISOString(),
     })
     if (this.#onlyAttempt !== undefined) {
-      this.log.append('warn', `attempt ${this.#attempts} failed; the orchestrator starts the next`)
+      // The delay is the next process's to wait (step-process.ts), before its attempt.
+      this.log.append(
+        'warn',
+        `attempt ${this.#attempts} failed; retrying in ${wait} ms (the orchestrator starts the next attempt)`,
+      )
       await this.#endTracking({ status: 'failed' })
       await this.#storeLog()
       await this.recorder.flush()

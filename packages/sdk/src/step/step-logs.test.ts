@@ -44,3 +44,44 @@ it('routes console output of concurrent steps to each step’s own log', async (
   expect(tagged).toHaveLength(94)
   expect(tagged.slice(0, 10).some((line) => line.startsWith('[right]'))).toBe(true)
 })
+
+it('routes raw process.stdout/stderr writes of concurrent steps to each step’s own log, whole lines, masked', async () => {
+  await environment.workspace.store.secrets.create('api', { token: 'raw-s3cret-token' })
+  const raw = (name: string) =>
+    step({ name, outputs: [], secrets: ['api'] }, async () => {
+      for (let line = 0; line < 10; line++) {
+        // A line in three writes (one of bytes, with a character split across two of them), interleaved
+        // with the other step's: each step's log still gets its own lines whole.
+        process.stdout.write(`${name} raw ${line} é`.slice(0, -1))
+        await new Promise((resolve) => setImmediate(resolve))
+        const accent = Buffer.from('é\n')
+        process.stdout.write(accent.subarray(0, 1))
+        process.stdout.write(accent.subarray(1))
+        if (line % 5 === 0) process.stderr.write(`${name} err ${line} raw-s3cret-token\n`)
+      }
+      process.stdout.write(`${name} no newline at the end`)
+    })
+  const left = raw('left')
+  const right = raw('right')
+  const lines: string[] = []
+  const both = pipeline({ name: 'raw-writers' }, () => {
+    left()
+    right()
+  })
+  const run = await both.run({ environment, output: (line) => lines.push(line) })
+  expect(run.status).toBe('completed')
+  const client = new Client(environment)
+  for (const [name, other] of [
+    ['left', 'right'],
+    ['right', 'left'],
+  ] as const) {
+    const log = await client.runLogs(run.id, name)
+    for (let line = 0; line < 10; line++) expect(log).toMatch(new RegExp(`INFO  ${name} raw ${line} é$`, 'm'))
+    expect(log).toMatch(new RegExp(`ERROR ${name} err 0 \\*{8}$`, 'm'))
+    expect(log).toContain(`${name} no newline at the end`)
+    expect(log).not.toContain(other)
+    expect(log).not.toContain('raw-s3cret-token')
+    expect(lines).toContain(`[${name}] ${name} raw 9 é`)
+  }
+  expect(lines.join('\n')).not.toContain('raw-s3cret-token')
+})

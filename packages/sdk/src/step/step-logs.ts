@@ -1,12 +1,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { StringDecoder } from 'node:string_decoder'
 import { format } from 'node:util'
 import type { Logger } from '@strata/core'
+
+type Stream = 'stdout' | 'stderr'
 
 /** Collects one step's log lines; optionally echoes them to the terminal with the step's name. */
 export class StepLog {
   readonly #lines: string[] = []
   readonly #echo: ((line: string) => void) | undefined
   readonly #prefix: string
+  /** Raw writes to stdout and stderr: each stream's decoder and its unfinished last line. */
+  readonly #raw: Record<Stream, { decoder: StringDecoder; partial: string }> = {
+    stdout: { decoder: new StringDecoder('utf8'), partial: '' },
+    stderr: { decoder: new StringDecoder('utf8'), partial: '' },
+  }
 
   constructor(stepName: string, echo?: (line: string) => void) {
     this.#echo = echo
@@ -21,7 +29,28 @@ export class StepLog {
     }
   }
 
+  /** Bytes the step wrote to stdout or stderr itself: logged line by line (stderr as errors). */
+  write(stream: Stream, chunk: string | Uint8Array, encoding?: BufferEncoding): void {
+    const raw = this.#raw[stream]
+    const text =
+      typeof chunk === 'string'
+        ? encoding && encoding !== 'utf8' && encoding !== 'utf-8'
+          ? raw.decoder.write(Buffer.from(chunk, encoding))
+          : chunk
+        : raw.decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+    const lines = `${raw.partial}${text}`.split('\n')
+    raw.partial = lines.pop() ?? ''
+    for (const line of lines) this.append(stream === 'stderr' ? 'error' : 'info', line)
+  }
+
+  /** The log so far; a line the step wrote without its newline yet counts as a line. */
   text(): string {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const raw = this.#raw[stream]
+      const rest = raw.partial + raw.decoder.end()
+      raw.partial = ''
+      if (rest !== '') this.append(stream === 'stderr' ? 'error' : 'info', rest)
+    }
     return this.#lines.length === 0 ? '' : `${this.#lines.join('\n')}\n`
   }
 
@@ -39,11 +68,18 @@ export class StepLog {
 const current = new AsyncLocalStorage<StepLog>()
 let installed = false
 
+type Write = (chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => boolean
+
 /**
- * Routes `console.*` calls made inside a step (and everything it awaits) to that step's log, even when
- * steps run concurrently on one event loop. Outside steps, console behaves as usual.
+ * Routes what a step (and everything it awaits) prints to that step's log, even when steps run
+ * concurrently on one event loop: `console.*` calls, and raw `process.stdout.write` /
+ * `process.stderr.write` (a library printing a progress bar or a warning). The step's log is echoed and
+ * stored with the run's secrets masked, so nothing a step prints reaches the terminal unmasked. Outside
+ * steps — the CLI, the run's own progress lines, echoes — console and the streams behave as usual.
+ * Writes that bypass the streams (`fs.writeSync(1, …)`, native code) are not seen in-process; a step
+ * process's orchestrator keeps those from its output.
  */
-function installConsoleCapture(): void {
+function installCapture(): void {
   if (installed) return
   installed = true
   for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
@@ -54,10 +90,23 @@ function installConsoleCapture(): void {
       else original(...args)
     }
   }
+  for (const name of ['stdout', 'stderr'] as const) {
+    const stream = process[name]
+    const original = stream.write as Write
+    const capture: Write = function (this: unknown, chunk, encoding, callback) {
+      const log = current.getStore()
+      if (!log) return original.call(this ?? stream, chunk, encoding, callback)
+      log.write(name, chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined)
+      const done = typeof encoding === 'function' ? encoding : callback
+      if (typeof done === 'function') process.nextTick(done as () => void)
+      return true
+    }
+    stream.write = capture as typeof stream.write
+  }
 }
 
-/** Runs `fn` with `log` receiving its console output. */
+/** Runs `fn` with `log` receiving what it prints (console and the process's stdout and stderr). */
 export function withStepLog<T>(log: StepLog, fn: () => Promise<T>): Promise<T> {
-  installConsoleCapture()
+  installCapture()
   return current.run(log, fn)
 }

@@ -33,6 +33,33 @@ describe('ModelRepository', () => {
     expect(page.items).toMatchObject([{ name: 'attrition', versions: 1, production: 1 }])
   })
 
+  it('refuses model names, version names and tags holding control characters, or empty', async () => {
+    const { models } = temp.current()
+    const invalid = (message: string) =>
+      expect.objectContaining({ code: 'INVALID_NAME', message: expect.stringContaining(message) })
+    await expect(models.register('\u001b]0;pwned\u0007')).rejects.toThrow(
+      invalid(
+        "invalid model name '\\u001b]0;pwned\\u0007': it contains the control character \\u001b (at 0)",
+      ),
+    )
+    await expect(models.register('ok', { tags: ['a\u202eb'] })).rejects.toThrow(
+      invalid("invalid tag 'a\\u202eb'"),
+    )
+    await models.register('churn')
+    await expect(models.update('churn', { name: '' })).rejects.toThrow(
+      invalid("invalid model name '': it is empty"),
+    )
+    await expect(models.createVersion('churn', { name: 'v\u009b' })).rejects.toThrow(
+      invalid('invalid model version name'),
+    )
+    await models.createVersion('churn')
+    await expect(models.updateVersion('churn', 1, { name: 'v\r' })).rejects.toThrow(
+      invalid('invalid model version name'),
+    )
+    expect(await models.find('ok')).toBeUndefined()
+    expect((await models.require('churn')).name).toBe('churn')
+  })
+
   it('numbers versions per model, registers the model on first use, refuses a taken version name', async () => {
     const { models } = temp.current()
     const first = await models.createVersion('churn', { name: 'baseline', tags: ['a'] })

@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core/base'
+import { assertName, StrataError } from '@strata/core/base'
 import { crypto } from '../lazy-crypto.js'
 import {
   MODEL_STAGES,
@@ -53,6 +53,18 @@ function toVersion(row: Row): ModelVersionRecord {
 const VERSION_COLUMNS = `v.id, v.model_id, m.name AS model_name, v.number, v.name, v.stage, v.description, v.tags, v.created_at, v.updated_at`
 
 /** The Model Control Plane in SQLite. */
+/**
+ * A model's or version's new name and tags keep the rule of every name (no control characters).
+ * @throws StrataError `INVALID_NAME`
+ */
+function checkNames(
+  fields: { name?: string | undefined; tags?: readonly string[] | undefined },
+  field = 'model name',
+): void {
+  if (fields.name !== undefined) assertName(field, fields.name)
+  for (const tag of fields.tags ?? []) assertName('tag', tag)
+}
+
 export class SqliteModelRepository implements Synchronous<ModelRepository> {
   readonly #store: SqliteDatabase
 
@@ -80,6 +92,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
 
   /** @throws StrataError `MODEL_EXISTS` */
   register(name: string, fields: ModelFields = {}): ModelRecord {
+    checkNames({ name, tags: fields.tags })
     return this.#store.transaction(() => {
       if (this.find(name)) {
         throw new StrataError(
@@ -111,6 +124,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
   }
 
   update(name: string, fields: ModelFields & { name?: string }): ModelRecord {
+    checkNames(fields)
     return this.#store.transaction(() => {
       const model = this.require(name)
       if (fields.name !== undefined && fields.name !== name && this.find(fields.name)) {
@@ -171,6 +185,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
     modelName: string,
     fields: { name?: string; description?: string; tags?: string[] } = {},
   ): ModelVersionRecord {
+    checkNames(fields, 'model version name')
     return this.#store.transaction(() => {
       const model = this.ensure(modelName)
       if (fields.name !== undefined && this.#findVersion(model.id, fields.name)) {
@@ -279,6 +294,7 @@ export class SqliteModelRepository implements Synchronous<ModelRepository> {
     reference: string | number,
     fields: { name?: string | null; description?: string | null; tags?: string[] },
   ): ModelVersionRecord {
+    checkNames({ ...fields, name: fields.name ?? undefined }, 'model version name')
     return this.#store.transaction(() => {
       const version = this.version(modelName, reference)
       this.#store.run(
