@@ -149,6 +149,24 @@ export async function collectStep(options: CollectStepOptions): Promise<Collecte
     await writeJournalEvents(store, runId, stepId, [event], 'orchestrator')
     await applyRunEvent(repositories, runId, event)
   }
+  /** Records the end the process could not: `stopped` by the run, or `failed` for good. */
+  const end = async (status: 'failed' | 'stopped', error: string): Promise<StepOutcome> => {
+    output.note(stepId, error)
+    const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
+    const at = new Date().toISOString()
+    await record({
+      type: 'step_failed',
+      id: randomUUID(),
+      step: stepId,
+      status,
+      attempts: attempt,
+      error,
+      at,
+      ...(logKey ? { logKey } : {}),
+    })
+    reportStep(say, { step: stepId, state: status, error })
+    return { status, error }
+  }
   if (outcome && (outcome.status !== 'stopped' || exit.stopped)) {
     const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
     if (logKey) await repositories.runs.upsertStepRun(runId, stepId, { logKey })
@@ -159,60 +177,24 @@ export async function collectStep(options: CollectStepOptions): Promise<Collecte
     })
     return outcome
   }
-  const at = new Date().toISOString()
-  if (exit.stopped) {
-    const error = `stopped: ${deathOf(exit, options.secretValues)}`
-    output.note(stepId, error)
-    const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
-    await record({
-      type: 'step_failed',
-      id: randomUUID(),
-      step: stepId,
-      status: 'stopped',
-      attempts: attempt,
-      error,
-      at,
-      ...(logKey ? { logKey } : {}),
-    })
-    reportStep(say, { step: stepId, state: 'stopped', error })
-    return { status: 'stopped', error }
-  }
+  if (exit.stopped) return end('stopped', `stopped: ${deathOf(exit, options.secretValues)}`)
   const recordedRetry = !outcome && retries.length >= attempt ? retries.at(-1) : undefined
   if (recordedRetry?.type === 'step_retrying') {
     await keepInStepLog(store, runId, stepId, output.take(stepId))
-    reportStep(say, {
-      step: stepId,
-      state: 'retrying',
-      attempt: recordedRetry.attempt,
-      error: recordedRetry.error,
-    })
-    return { status: 'retrying', attempt: recordedRetry.attempt, error: recordedRetry.error }
+    const { attempt: next, error } = recordedRetry
+    reportStep(say, { step: stepId, state: 'retrying', attempt: next, error })
+    return { status: 'retrying', attempt: next, error }
   }
   const error = outcome
     ? `the step process stopped on a signal the run did not send (${outcome.error ?? 'stopped'})`
     : deathOf(exit, options.secretValues)
-  const step = snapshot.steps.find((candidate) => candidate.id === stepId)
-  const retry = step?.retry
-  if (retry && attempt <= retry.maxRetries) {
-    const wait = retry.delay * retry.backoff ** (attempt - 1)
-    output.note(stepId, `${error}; attempt ${attempt} failed, the next process retries in ${wait} ms`)
-    await keepInStepLog(store, runId, stepId, output.take(stepId))
-    await record({ type: 'step_retrying', id: randomUUID(), step: stepId, attempt: attempt + 1, error, at })
-    reportStep(say, { step: stepId, state: 'retrying', attempt: attempt + 1, error })
-    return { status: 'retrying', attempt: attempt + 1, error }
-  }
-  output.note(stepId, error)
-  const logKey = await keepInStepLog(store, runId, stepId, output.take(stepId))
-  await record({
-    type: 'step_failed',
-    id: randomUUID(),
-    step: stepId,
-    status: 'failed',
-    attempts: attempt,
-    error,
-    at,
-    ...(logKey ? { logKey } : {}),
-  })
-  reportStep(say, { step: stepId, state: 'failed', error })
-  return { status: 'failed', error }
+  const retry = snapshot.steps.find((candidate) => candidate.id === stepId)?.retry
+  if (!retry || attempt > retry.maxRetries) return end('failed', error)
+  const wait = retry.delay * retry.backoff ** (attempt - 1)
+  output.note(stepId, `${error}; attempt ${attempt} failed, the next process retries in ${wait} ms`)
+  await keepInStepLog(store, runId, stepId, output.take(stepId))
+  const at = new Date().toISOString()
+  await record({ type: 'step_retrying', id: randomUUID(), step: stepId, attempt: attempt + 1, error, at })
+  reportStep(say, { step: stepId, state: 'retrying', attempt: attempt + 1, error })
+  return { status: 'retrying', attempt: attempt + 1, error }
 }
