@@ -1,34 +1,47 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
+  constants,
   createReadStream,
-  createWriteStream,
   type Dirent,
   fstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
-import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { copyFile, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
 import {
   type ArtifactBody,
   type ArtifactCallOptions,
+  type ArtifactLeftover,
   type ArtifactListOptions,
   type ArtifactListPage,
   type ArtifactStat,
   type ArtifactStoreV1,
   artifactNotFound,
+  isStrataError,
 } from '@strata/core'
+import { makeDirectory, makeDirectorySync, storeUnusable } from './local-directories.js'
+import { HOST_TAG, STARTED_SECONDS, writerState } from './process-liveness.js'
 
 /** Partial writes live under this marker until renamed into place; listings never show them. */
 const TEMP_MARKER = '.strata-tmp-'
+/**
+ * Who writes: `<pid>.<start, base 36 seconds>.<host tag>`. A temporary file carries its writer, so that
+ * `strata artifact prune` can tell one a live process is still writing from one a killed writer left.
+ */
+const WRITER = `${process.pid}.${STARTED_SECONDS.toString(36)}.${HOST_TAG}`
+const TEMP_NAME = /^\.strata-tmp-(\d+)\.([0-9a-z]+)\.([0-9a-f]{8})-[0-9a-f]+$/
+
+function tempPath(target: string): string {
+  return join(dirname(target), `${TEMP_MARKER}${WRITER}-${randomBytes(6).toString('hex')}`)
+}
 const DEFAULT_PAGE = 1000
 /**
  * Values up to this size are written and read with synchronous calls: a step's small artifact then costs a
@@ -41,6 +54,13 @@ function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code
   return code === 'ENOENT' || code === 'ENOTDIR'
 }
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code
+}
+
+/** Opens a file to read without waiting on it: a FIFO put where a file should be would block open(). */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
 /**
  * An artifact store in a directory. Writes go to a temporary file beside the target and are renamed into
@@ -62,19 +82,22 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
 
   async write(key: string, body: ArtifactBody, options?: ArtifactCallOptions): Promise<ArtifactStat> {
     const target = this.localPath(key)
-    const temp = join(dirname(target), `${TEMP_MARKER}${randomBytes(6).toString('hex')}`)
+    const temp = tempPath(target)
     if (
       (typeof body === 'string' && body.length <= SMALL_VALUE) ||
       (body instanceof Uint8Array && body.byteLength <= SMALL_VALUE)
     ) {
       options?.signal?.throwIfAborted()
-      return writeSmall(target, temp, body)
+      return writeSmall(this.#root, target, temp, body)
     }
-    await mkdir(dirname(target), { recursive: true })
     try {
+      // The folder is made only when the file cannot be created: most writes go to folders that exist.
+      const handle = await open(temp, 'wx').catch(async (error: unknown) => {
+        await makeFolder(this.#root, dirname(target), error)
+        return open(temp, 'wx')
+      })
       if (typeof body === 'string' || body instanceof Uint8Array) {
         options?.signal?.throwIfAborted()
-        const handle = await open(temp, 'wx')
         try {
           await handle.writeFile(body)
         } finally {
@@ -82,7 +105,7 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
         }
       } else {
         const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false })
-        await pipeline(source, createWriteStream(temp, { flags: 'wx' }), { signal: options?.signal })
+        await pipeline(source, handle.createWriteStream(), { signal: options?.signal })
       }
       await rename(temp, target)
     } catch (error) {
@@ -96,7 +119,7 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     let descriptor: number | undefined
     try {
-      descriptor = openSync(this.localPath(key), 'r')
+      descriptor = openSync(this.localPath(key), READ_FLAGS)
       const info = fstatSync(descriptor)
       if (!info.isFile()) throw artifactNotFound(this.uri, key)
       if (info.size <= SMALL_VALUE) return once(readFileSync(descriptor))
@@ -156,15 +179,97 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
 
   async copy(from: string, to: string): Promise<void> {
     const target = this.localPath(to)
-    const temp = join(dirname(target), `${TEMP_MARKER}${randomBytes(6).toString('hex')}`)
-    await mkdir(dirname(target), { recursive: true })
+    const temp = tempPath(target)
     try {
-      await copyFile(this.localPath(from), temp)
+      await makeFolder(this.#root, dirname(target))
+      await copyFile(this.localPath(from), temp, constants.COPYFILE_EXCL)
       await rename(temp, target)
     } catch (error) {
       await rm(temp, { force: true })
       if (isMissing(error)) throw artifactNotFound(this.uri, from)
       throw error
+    }
+  }
+
+  /**
+   * Makes the store's folder if needed, then writes, reads back and deletes a probe file: what a run does,
+   * in a few bytes (`strata stack validate`).
+   * @throws StrataError `ARTIFACT_STORE_UNUSABLE` naming the path and why it cannot hold artifacts
+   */
+  async verify(options?: ArtifactCallOptions): Promise<void> {
+    const probe = `.strata-verify-${randomBytes(6).toString('hex')}`
+    const content = `strata probe ${probe}`
+    try {
+      await makeDirectory(this.#root)
+      const info = await stat(this.#root)
+      if (!info.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
+      await this.write(probe, Buffer.from(content), options)
+      const back = readFileSync(this.localPath(probe), 'utf8')
+      if (back !== content) throw new Error('a file written there read back differently')
+    } catch (error) {
+      throw isStrataError(error) ? error : storeUnusable(this.#root, error)
+    } finally {
+      await rm(this.localPath(probe), { force: true }).catch(() => {})
+    }
+  }
+
+  /**
+   * Temporary files that writes left behind, with their writer's state as this machine sees it (a name
+   * from another machine, or from a Strata that did not record its writer, is `unknown`).
+   */
+  async *leftovers(): AsyncGenerator<ArtifactLeftover> {
+    for await (const path of this.#temporaryFiles(this.#root)) {
+      let info: Awaited<ReturnType<typeof stat>>
+      try {
+        info = await stat(path)
+      } catch (error) {
+        if (isMissing(error)) continue // renamed into place, or removed, since the folder was read
+        throw error
+      }
+      const match = TEMP_NAME.exec(path.slice(path.lastIndexOf(sep) + 1))
+      yield {
+        key: relative(this.#root, path).split(sep).join('/'),
+        size: info.size,
+        modifiedAt: info.mtime,
+        writer: match
+          ? writerState(Number(match[1]), Number.parseInt(match[2] ?? '', 36), match[3] ?? '')
+          : 'unknown',
+      }
+    }
+  }
+
+  /** Removes a temporary file, then the folders of an artifact version that it leaves empty. */
+  async removeLeftover(key: string): Promise<void> {
+    const name = key.slice(key.lastIndexOf('/') + 1)
+    if (!name.startsWith(TEMP_MARKER)) {
+      throw artifactNotFound(this.uri, key)
+    }
+    await rm(this.localPath(key), { force: true })
+    // Only inside `artifacts/<name>/`: a version's prefix has one writer, so nothing else is about to
+    // write into a folder found empty there (a run's folders have several).
+    const parts = key.split('/').slice(0, -1)
+    while (parts.length > 2 && parts[0] === 'artifacts') {
+      try {
+        await rmdir(join(this.#root, ...parts))
+      } catch {
+        break
+      }
+      parts.pop()
+    }
+  }
+
+  async *#temporaryFiles(directory: string): AsyncGenerator<string> {
+    let children: Dirent[]
+    try {
+      children = await readdir(directory, { withFileTypes: true })
+    } catch (error) {
+      if (isMissing(error)) return
+      throw error
+    }
+    for (const child of children) {
+      const path = join(directory, child.name)
+      if (child.isDirectory()) yield* this.#temporaryFiles(path)
+      else if (child.name.startsWith(TEMP_MARKER)) yield path
     }
   }
 
@@ -192,11 +297,35 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
   }
 }
 
-/** Writes a small value to a temporary file beside the target and renames it into place. */
-function writeSmall(target: string, temp: string, body: string | Uint8Array): ArtifactStat {
-  mkdirSync(dirname(target), { recursive: true })
+/**
+ * Makes the folder a write needs after creating its file failed with `failure` (none: make it anyway). A
+ * folder that cannot be made is the store's root that cannot hold artifacts, named as such.
+ */
+async function makeFolder(root: string, folder: string, failure?: unknown): Promise<void> {
+  if (failure !== undefined && errorCode(failure) === 'ENOTDIR') throw storeUnusable(root, failure)
+  if (failure !== undefined && errorCode(failure) !== 'ENOENT') throw failure
   try {
-    writeFileSync(temp, body, { flag: 'wx' })
+    await makeDirectory(folder)
+  } catch (error) {
+    throw storeUnusable(root, error)
+  }
+}
+
+/** Writes a small value to a temporary file beside the target and renames it into place. */
+function writeSmall(root: string, target: string, temp: string, body: string | Uint8Array): ArtifactStat {
+  try {
+    try {
+      writeFileSync(temp, body, { flag: 'wx' })
+    } catch (error) {
+      if (errorCode(error) === 'ENOTDIR') throw storeUnusable(root, error)
+      if (errorCode(error) !== 'ENOENT') throw error
+      try {
+        makeDirectorySync(dirname(target))
+      } catch (cause) {
+        throw storeUnusable(root, cause)
+      }
+      writeFileSync(temp, body, { flag: 'wx' })
+    }
     renameSync(temp, target)
   } catch (error) {
     rmSync(temp, { force: true })

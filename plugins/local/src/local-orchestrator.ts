@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   executeDag,
@@ -13,6 +12,7 @@ import {
   type StepOutcome,
 } from '@strata/core'
 import type { LocalOrchestratorConfig } from './local-orchestrator-flavor.js'
+import { createStepFolder, reclaimStepFolders } from './step-folders.js'
 
 const SETTINGS_KEY = 'orchestrator.local'
 
@@ -50,7 +50,7 @@ async function spawnStep(
   signal: AbortSignal,
   onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
 ): Promise<{ exit: ProcessExit; output: string }> {
-  const workDir = await mkdtemp(join(tmpdir(), 'strata-step-'))
+  const workDir = await createStepFolder()
   let output = ''
   try {
     const exit = await new Promise<ProcessExit>((resolve) => {
@@ -126,6 +126,11 @@ export class LocalOrchestrator implements OrchestratorV1 {
     this.#config = config
   }
 
+  /** Removes the step folders that killed runs left behind (`strata pipeline runs sync` calls it). */
+  reclaim(): Promise<string[]> {
+    return reclaimStepFolders()
+  }
+
   #isolation(snapshot: PipelineSnapshot, stepId: string): 'inline' | 'process' {
     const step = snapshot.steps.find((candidate) => candidate.id === stepId)
     const fromStep = (step?.settings[SETTINGS_KEY] as { isolation?: 'inline' | 'process' } | undefined)
@@ -140,6 +145,8 @@ export class LocalOrchestrator implements OrchestratorV1 {
       (step) => this.#isolation(snapshot, step.id) === 'process',
     ).length
     const slots = new Slots(this.#config.processConcurrency)
+    // Step folders of runs killed before they could remove them (never one a live process uses).
+    await reclaimStepFolders()
     context.logger.info(
       `local orchestrator: up to ${this.#config.concurrency} steps at once${processSteps > 0 ? `, ${processSteps} in their own processes (up to ${this.#config.processConcurrency} at once)` : ', in-process'}`,
     )
