@@ -18,6 +18,18 @@ function size(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
 }
 
+/** The `Data` line of `artifact describe`. */
+function dataLine(
+  data: { state: string; reason?: string } & Partial<{ files: number; size: number }>,
+): string {
+  const files = `${data.files ?? 0} file${data.files === 1 ? '' : 's'}, ${size(data.size ?? 0)}`
+  if (data.state === 'present') return `present (${files}; sizes checked, --verify reads the bytes)`
+  if (data.state === 'intact') return `intact (${files}; every byte matches the digest)`
+  if (data.state === 'missing') return `MISSING — ${data.reason}`
+  if (data.state === 'damaged') return `DAMAGED — ${data.reason}`
+  return `not checked — ${data.reason}`
+}
+
 const nameArgument = { name: 'NAME', required: true, help: "The artifact's name" } as const
 
 export default defineGroup({
@@ -67,18 +79,29 @@ export default defineGroup({
       },
     }),
     describe: defineCommand({
-      summary: 'Show one artifact version (the newest unless --version)',
+      summary: 'Show one artifact version (the newest unless --version), and whether its data is still there',
       args: [nameArgument],
       options: {
         ...outputOption,
         version: { type: 'number', placeholder: 'N', help: 'A version number' },
+        verify: {
+          type: 'boolean',
+          help: "Read every byte and check it against the version's digest (without it, only sizes)",
+        },
       },
       async run(context) {
         const { output } = context.options
         const client = await context.client()
         const version = await client.getArtifactVersion(context.args.NAME, context.options.version)
+        // The record is what was asked for: data that is gone, damaged or out of reach is shown, not fatal.
+        const data = await client
+          .artifactData(version, { verify: context.options.verify ?? false })
+          .catch((error: unknown) => ({
+            state: 'unchecked' as const,
+            reason: error instanceof Error ? error.message : String(error),
+          }))
         if (output !== 'table') {
-          await printData(context.io, output, version)
+          await printData(context.io, output, { ...version, data })
           return 0
         }
         printFields(context.io, [
@@ -93,13 +116,14 @@ export default defineGroup({
           ['Store', version.artifactStoreUri],
           ['Prefix', version.prefix],
           ['Saved', `${version.saveType} at ${version.createdAt}`],
+          ['Data', dataLine(data)],
         ])
         return 0
       },
     }),
     prune: defineCommand({
       summary:
-        'Remove unreferenced step outputs and prefixes left by crashed writes (a dry run unless --yes)',
+        'Remove unreferenced step outputs, and prefixes and temporary files left by crashed writes (a dry run unless --yes)',
       options: {
         ...outputOption,
         yes: { short: 'y', type: 'boolean', help: 'Delete; without it, only list' },
@@ -113,7 +137,11 @@ export default defineGroup({
           return 0
         }
         for (const note of result.notes) context.io.note(note)
-        if (result.versions.length === 0 && result.orphanedPrefixes.length === 0) {
+        if (
+          result.versions.length === 0 &&
+          result.orphanedPrefixes.length === 0 &&
+          result.temporaryFiles.length === 0
+        ) {
           context.io.out('Nothing to prune.')
           return 0
         }
@@ -123,11 +151,16 @@ export default defineGroup({
           )
         }
         for (const prefix of result.orphanedPrefixes) context.io.out(`orphan   ${prefix}`)
+        for (const file of result.temporaryFiles) {
+          context.io.out(
+            `temp     ${file.key}  ${size(file.size)}  (its writer is ${file.writer === 'gone' ? 'gone' : 'unknown and it is old'})`,
+          )
+        }
         if (result.dryRun) context.io.note('Dry run: nothing was deleted. Pass --yes to delete these.')
         else
           done(
             context,
-            `Deleted ${result.versions.length} versions and ${result.orphanedPrefixes.length} orphaned prefixes.`,
+            `Deleted ${result.versions.length} versions, ${result.orphanedPrefixes.length} orphaned prefixes and ${result.temporaryFiles.length} temporary files.`,
           )
         return 0
       },

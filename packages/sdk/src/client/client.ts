@@ -41,7 +41,14 @@ import type { SyncRemoteOptions } from '../run/sync-remote.js'
 import { syncRun } from '../run/sync-run.js'
 import { discoverScheduledRuns } from '../run/sync-schedules.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
+import { versionDigest } from '../step/artifact-integrity.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../step/artifact-io.js'
+import {
+  type ArtifactDataReport,
+  artifactData,
+  type PruneResult,
+  pruneArtifacts,
+} from './artifact-maintenance.js'
 import { type CacheExplanation, explainCache } from './explain-cache.js'
 
 export interface RunDetails extends RunRecord {
@@ -57,19 +64,7 @@ export interface RunDetails extends RunRecord {
   notStarted: string[]
 }
 
-export interface PruneResult {
-  dryRun: boolean
-  /** Step outputs nothing refers to any more. */
-  versions: ArtifactVersionRecord[]
-  /** Prefixes in the artifact store without a version row (left by crashed writes). */
-  orphanedPrefixes: string[]
-  /** Why some orphan candidates were kept. */
-  notes: string[]
-}
-
-const ORPHAN_MIN_AGE_MS = 10 * 60_000
-
-export type { PipelineSummary }
+export type { PipelineSummary, PruneResult }
 
 export interface ListPipelinesOptions {
   /** Only pipelines whose name contains this (case-insensitive). */
@@ -293,6 +288,10 @@ export class Client {
         )),
       )
     }
+    // What killed runs left on this machine (step folders); a stack that cannot open has none to reclaim.
+    await this.environment()
+      .then((environment) => environment.orchestrator.reclaim?.())
+      .catch(() => [])
     const synced: string[] = []
     for (const run of await this.#runs.activeRemote()) {
       await this.#onStack(run.stackName, (environment) => syncRun(environment, run.id, options))
@@ -481,8 +480,6 @@ export class Client {
         `nothing is stored under '${normalized}' in ${store.uri} — register a prefix that holds files`,
       )
     }
-    const digest = createHash('sha256')
-    for (const [file, fileDigest] of files) digest.update(`${file}\0${fileDigest}\n`)
     return this.#artifacts.createVersion({
       id: randomUUID(),
       name,
@@ -492,55 +489,31 @@ export class Client {
       materializer: 'strata.registered',
       materializerVersion: 1,
       dataType: 'directory',
-      digest: digest.digest('hex'),
+      digest: versionDigest(files.map(([file, fileDigest]) => [file, fileDigest] as const)),
       size: files.reduce((total, [, , size]) => total + size, 0),
       saveType: 'preexisting',
     })
   }
 
   /**
-   * Finds (and unless `dryRun`, deletes) unreferenced step outputs and orphaned prefixes in the active
-   * artifact store. Orphans younger than 10 minutes, or any while a run is active, are kept: they may be
-   * writes in progress.
+   * Finds (and unless `dryRun`, deletes) unreferenced step outputs, orphaned prefixes and temporary files
+   * that killed writes left in the active artifact store. Orphans younger than 10 minutes, or any while a
+   * run is active, are kept: they may be writes in progress; so is a temporary file whose writer is alive.
    */
   async pruneArtifacts(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
-    const dryRun = options.dryRun ?? true
-    const store = (await this.environment()).artifactStore
-    await reconcileAbandonedRuns(this)
-    const notes: string[] = []
-    const versions = (await this.#artifacts.unreferencedVersions()).filter(
-      (version) => version.artifactStoreUri === store.uri,
-    )
-    const known = await this.#artifacts.prefixes(store.uri)
-    const active = (await this.#runs.active()).length
-    const candidates = new Map<string, string>()
-    for await (const entry of store.listAll('artifacts/')) {
-      const prefix = entry.key.split('/').slice(0, 3).join('/') + '/'
-      if (!known.has(prefix) && !candidates.has(prefix)) candidates.set(prefix, entry.key)
-    }
-    const orphanedPrefixes: string[] = []
-    if (active > 0 && candidates.size > 0) {
-      notes.push(
-        `${candidates.size} orphan candidate(s) kept: ${active} run(s) are active and may be writing them`,
-      )
-    } else {
-      for (const [prefix, sample] of candidates) {
-        const modified = (await store.stat(sample))?.modifiedAt?.getTime()
-        if (modified !== undefined && Date.now() - modified < ORPHAN_MIN_AGE_MS) {
-          notes.push(`${prefix} kept: written less than 10 minutes ago`)
-          continue
-        }
-        orphanedPrefixes.push(prefix)
-      }
-    }
-    if (!dryRun) {
-      for (const version of versions) {
-        await store.deletePrefix(version.prefix)
-        await this.#artifacts.deleteVersion(version.id)
-      }
-      for (const prefix of orphanedPrefixes) await store.deletePrefix(prefix)
-    }
-    return { dryRun, versions, orphanedPrefixes, notes }
+    return pruneArtifacts(this.repositories, (await this.environment()).artifactStore, options)
+  }
+
+  /**
+   * Whether a version's data is still in the active stack's artifact store: its files listed with their
+   * recorded size (no byte read), or with `verify` every byte read and checked against the version's digest.
+   * Never throws for data that is gone or damaged: the report says so.
+   */
+  async artifactData(
+    version: ArtifactVersionRecord,
+    options: { verify?: boolean } = {},
+  ): Promise<ArtifactDataReport> {
+    return artifactData((await this.environment()).artifactStore, version, options)
   }
 
   get #models() {

@@ -36,7 +36,15 @@ export function createDriveContext(options: DriveContextOptions): OrchestratorDr
     signal: options.signal,
     cached: new Set(Object.keys(plan.cached)),
     stepArgs: options.stepArgs,
-    prepareStep: (stepId) => prepareRemoteStep({ store, snapshot, plan, stepId, writer: 'driver' }),
+    prepareStep: (stepId) =>
+      prepareRemoteStep({
+        store,
+        snapshot,
+        plan,
+        stepId,
+        writer: 'driver',
+        say: (line) => options.logger.info(line),
+      }),
     async stepOutcome(stepId) {
       return journalOutcome(await readJournal(store, runId, stepId))
     },

@@ -9,6 +9,7 @@ import {
 import { cacheKey } from '../cache/cache-key.js'
 import { readJournal, runKeys, writeJournalEvents } from '../recording/journal.js'
 import type { RunEvent } from '../recording/run-events.js'
+import { unusableOutputs } from '../step/step-cache.js'
 import type { RemotePlan } from './remote-plan.js'
 
 /** The outputs a finished step recorded: saved artifacts, or the ones a cache hit reused. */
@@ -28,6 +29,8 @@ export interface PrepareRemoteStepOptions {
   stepId: string
   /** Who records a cache hit in the step's journal (`driver`, `step`). */
   writer: string
+  /** Where to say why an earlier execution was not reused (its outputs are gone or damaged). */
+  say?: (line: string) => void
 }
 
 /**
@@ -69,8 +72,13 @@ export async function prepareRemoteStep(options: PrepareRemoteStepOptions): Prom
       inputs: Object.fromEntries(Object.entries(inputs).map(([name, version]) => [name, version.digest])),
     }
     const key = cacheKey(parts)
-    const hit = plan.cacheIndex[key]
-    if (hit && Object.keys(step.outputs).every((output) => hit.outputs[output] !== undefined)) {
+    const candidate = plan.cacheIndex[key]
+    const complete =
+      candidate && Object.keys(step.outputs).every((output) => candidate.outputs[output] !== undefined)
+    const unusable = complete ? await unusableOutputs(store, candidate.outputs) : undefined
+    if (unusable) options.say?.(`step ${stepId}: not taken from the cache: ${unusable} — running it again`)
+    const hit = complete && !unusable ? candidate : undefined
+    if (hit) {
       const event: RunEvent = {
         type: 'step_cached',
         id: randomUUID(),

@@ -1,12 +1,14 @@
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type PipelineSnapshot, StrataError } from '@strata/core'
+import { type ArtifactVersionInfo, type PipelineSnapshot, StrataError } from '@strata/core'
 import { fingerprintModules } from '../cache/code-fingerprint.js'
 import type { PipelineDefinition } from '../compiler/compile.js'
 import { isPipeline } from '../dsl/pipeline.js'
 import { isStep, type StepDefinition } from '../dsl/step.js'
 import { importingPipelines } from '../process/step-process-env.js'
+import { unusableOutputs } from '../step/step-cache.js'
 import type { RunEnvironment } from './run-environment.js'
+import { artifactInfo } from './run-models.js'
 import { abandonedReason, currentOwner } from './run-owner.js'
 import { executeRun, type PipelineRun } from './run-pipeline.js'
 import type { RunOutput } from './run-progress.js'
@@ -59,6 +61,40 @@ export async function loadRunDefinitions(
   return { definitions, pipeline }
 }
 
+/**
+ * A done step whose outputs feed a step that runs again must still have them: one whose outputs are gone
+ * or damaged (see `unusableOutputs`) runs again too, and so on upstream. The run says why.
+ */
+async function redoLostOutputs(
+  environment: RunEnvironment,
+  runId: string,
+  snapshot: PipelineSnapshot,
+  done: Set<string>,
+  say: RunOutput | undefined,
+): Promise<void> {
+  const { runs, artifacts } = environment.repositories
+  const byId = new Map(snapshot.steps.map((step) => [step.id, step]))
+  const checked = new Set<string>()
+  const pending = snapshot.steps.filter((step) => !done.has(step.id))
+  for (let step = pending.pop(); step; step = pending.pop()) {
+    for (const input of Object.values(step.inputs)) {
+      if (input.kind !== 'step' || !done.has(input.step) || checked.has(input.step)) continue
+      checked.add(input.step)
+      const stepRun = await runs.stepRun(runId, input.step)
+      if (!stepRun) continue
+      const outputs: Record<string, ArtifactVersionInfo> = {}
+      for (const [output, id] of Object.entries(await runs.stepArtifacts(stepRun.id, 'output')))
+        outputs[output] = artifactInfo(await artifacts.requireVersionById(id))
+      const unusable = await unusableOutputs(environment.artifactStore, outputs)
+      const upstream = byId.get(input.step)
+      if (!unusable || !upstream) continue
+      say?.(`step ${input.step}: runs again: ${unusable}`)
+      done.delete(input.step)
+      pending.push(upstream)
+    }
+  }
+}
+
 export interface ResumeOptions {
   importModule?: ModuleImporter
   /** Where to print step logs and progress (see `RunOptions.output`). */
@@ -97,6 +133,7 @@ export async function resumeRun(
       .filter((step) => step.status === 'completed' || step.status === 'cached')
       .map((step) => step.name),
   )
+  await redoLostOutputs(environment, run.id, snapshot, done, options.output)
   const { definitions, pipeline } = await loadRunDefinitions(snapshot, options.importModule)
   // The code may have been fixed since: fingerprint the modules of the steps that will run again.
   const pending = snapshot.steps.filter((step) => !done.has(step.id))

@@ -136,7 +136,14 @@ export class RunSession {
         return definition
       },
       inputs: (stepId) => this.inputs(stepId),
-      findCached: (key) => repositories.runs.findCacheHit(key),
+      findCached: async (key) => {
+        const hit = await repositories.runs.findCacheHit(key)
+        if (!hit) return undefined
+        const artifacts: Record<string, ArtifactVersionInfo> = {}
+        for (const [output, id] of Object.entries(hit.outputs))
+          artifacts[output] = artifactInfo(await repositories.artifacts.requireVersionById(id))
+        return { ...hit, artifacts }
+      },
       modelArtifacts: (versionId) => linkedArtifacts(repositories, versionId),
       materializers: this.pipeline.config.materializers ?? [],
       ...(tracker ? { experimentTracker: tracker } : {}),

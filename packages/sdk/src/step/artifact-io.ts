@@ -3,7 +3,21 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
-import type { ArtifactBody, ArtifactKind, ArtifactStoreHost, ArtifactVersionInfo } from '@strata/core'
+import {
+  type ArtifactBody,
+  type ArtifactKind,
+  type ArtifactStoreHost,
+  type ArtifactVersionInfo,
+  isStrataError,
+} from '@strata/core'
+import {
+  artifactCorrupt,
+  artifactMissing,
+  isArtifactDataError,
+  mismatch,
+  noteDamage,
+  versionDigest,
+} from './artifact-integrity.js'
 
 export type { ArtifactVersionInfo }
 
@@ -65,9 +79,6 @@ export async function saveArtifact(
     },
   }
   await materializer.save(value, target)
-  files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const digest = createHash('sha256')
-  for (const [name, fileDigest] of files) digest.update(`${name}\0${fileDigest}\n`)
   return {
     id,
     name: artifact.name,
@@ -77,15 +88,33 @@ export async function saveArtifact(
     materializer: materializer.id,
     materializerVersion: materializer.version,
     dataType: materializer.dataType(value),
-    digest: digest.digest('hex'),
+    digest: versionDigest(files.map(([name, fileDigest]) => [name, fileDigest] as const)),
     size: files.reduce((total, [, , size]) => total + size, 0),
   }
 }
 
-/** Reads one artifact version's files; `localDirectory()` downloads them once when the store is remote. */
-export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersionInfo): ArtifactSource {
+/** An artifact version's files as a materializer reads them, hashed on their way through. */
+export interface VerifyingSource extends ArtifactSource {
+  /**
+   * Checks the version's digest against what was read (hashing the files the materializer did not read
+   * to the end, once); with the materializer's own failure as `cause`, says whether the data was at fault.
+   * @throws StrataError `ARTIFACT_CORRUPT` or `ARTIFACT_MISSING`
+   */
+  verify(cause?: unknown): Promise<void>
+}
+
+/**
+ * Reads one artifact version's files, hashing every byte as the materializer streams it, so that
+ * {@link VerifyingSource.verify} needs no second read; `localDirectory()` downloads the files once when the
+ * store is remote.
+ */
+export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersionInfo): VerifyingSource {
   let files: Promise<string[]> | undefined
   let local: Promise<string> | undefined
+  /** File name → sha256 and size of its bytes, for files read to their end. */
+  const read = new Map<string, { digest: string; size: number }>()
+  const digestOfRead = (names: Iterable<string>) =>
+    versionDigest([...names].map((name) => [name, read.get(name)?.digest ?? ''] as const))
   const list = (): Promise<string[]> => {
     files ??= (async () => {
       const names: string[] = []
@@ -95,12 +124,57 @@ export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersio
     })()
     return files
   }
+  const open = async (name: string): Promise<AsyncIterable<Uint8Array>> => {
+    try {
+      return await store.read(`${version.prefix}${name}`)
+    } catch (error) {
+      if (!isStrataError(error) || error.code !== 'ARTIFACT_NOT_FOUND') throw error
+      const left = await list().catch(() => [name])
+      throw artifactMissing(
+        version,
+        left.length === 0 ? 'its files are gone' : `its file '${name}' is gone`,
+        error,
+      )
+    }
+  }
+  async function* hashed(name: string, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    const hash = createHash('sha256')
+    let size = 0
+    for await (const chunk of body) {
+      hash.update(chunk)
+      size += chunk.byteLength
+      yield chunk
+    }
+    // Only a file read to its end counts; one left midway is hashed again by verify().
+    read.set(name, { digest: hash.digest('hex'), size })
+  }
+  const readFile = async (name: string) => hashed(name, await open(name))
+  const readBytes = async (name: string): Promise<Uint8Array> => {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of await readFile(name)) chunks.push(chunk)
+    return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks)
+  }
+  const check = async (cause?: unknown): Promise<void> => {
+    // The files the materializer read make up the recorded digest: nothing else to read (or list).
+    if (read.size > 0 && digestOfRead(read.keys()) === version.digest) return
+    const names = await list().catch(() => [] as string[])
+    if (names.length === 0) throw artifactMissing(version, 'its files are gone', cause)
+    for (const name of names) {
+      if (read.has(name)) continue
+      for await (const _ of await readFile(name));
+    }
+    if (digestOfRead(names) === version.digest) return
+    const size = names.reduce((total, name) => total + (read.get(name)?.size ?? 0), 0)
+    const reason = mismatch(size, version.size)
+    await noteDamage(store, version, reason)
+    throw artifactCorrupt(version, reason, cause)
+  }
   return {
     dataType: version.dataType,
     materializerVersion: version.materializerVersion,
-    read: (name) => store.read(`${version.prefix}${name}`),
-    readBytes: (name) => store.readBytes(`${version.prefix}${name}`),
-    readText: (name) => store.readText(`${version.prefix}${name}`),
+    read: readFile,
+    readBytes,
+    readText: async (name) => new TextDecoder().decode(await readBytes(name)),
     list,
     localDirectory: () => {
       local ??= (async () => {
@@ -112,20 +186,43 @@ export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersio
         for (const name of names) {
           const path = join(directory, name)
           await mkdir(dirname(path), { recursive: true })
-          await writeFile(path, Readable.from(await store.read(`${version.prefix}${name}`)))
+          await writeFile(path, Readable.from(await readFile(name)))
         }
         return directory
       })()
       return local
     },
+    verify: async (cause) => {
+      if (cause === undefined) return check()
+      if (isArtifactDataError(cause)) throw cause
+      // The materializer failed: on bytes that are not what was saved, that is the error to report.
+      try {
+        await check(cause)
+      } catch (error) {
+        if (isArtifactDataError(error)) throw error
+      }
+    },
   }
 }
 
-/** Loads a version's value with its materializer. */
+/**
+ * Loads a version's value with its materializer and checks the bytes it read against the version's
+ * digest before handing the value on.
+ * @throws StrataError `ARTIFACT_CORRUPT` (bytes changed since the save) or `ARTIFACT_MISSING` (files gone)
+ */
 export async function loadArtifact(
   store: ArtifactStoreHost,
   version: ArtifactVersionInfo,
   materializer: Materializer,
 ): Promise<unknown> {
-  return materializer.load(artifactSource(store, version))
+  const source = artifactSource(store, version)
+  let value: unknown
+  try {
+    value = await materializer.load(source)
+  } catch (error) {
+    await source.verify(error)
+    throw error
+  }
+  await source.verify()
+  return value
 }

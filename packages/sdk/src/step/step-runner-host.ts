@@ -18,8 +18,18 @@ export interface StepRunnerHost {
   definition(stepId: string): StepDefinition
   /** The artifact versions feeding the step's inputs. */
   inputs(stepId: string): Promise<Record<string, ArtifactVersionInfo>>
-  /** A completed earlier execution with this cache key; absent where the metadata store is out of reach. */
-  findCached?(cacheKey: string): Promise<{ stepRunId: string; outputs: Record<string, string> } | undefined>
+  /**
+   * A completed earlier execution with this cache key, with its outputs (by output name: the version id, and
+   * the version); absent where the metadata store is out of reach.
+   */
+  findCached?(cacheKey: string): Promise<
+    | {
+        stepRunId: string
+        outputs: Record<string, string>
+        artifacts: Record<string, ArtifactVersionInfo>
+      }
+    | undefined
+  >
   /** Pipeline-level materializers. */
   materializers: readonly Materializer[]
   /** The stack's experiment tracker, created on first use. */
