@@ -14,6 +14,7 @@ import { runKeys } from '../recording/journal.js'
 import { redactorOf } from '../run/run-secrets.js'
 import { defaultRunName } from '../run/run-snapshot.js'
 import { checkSnapshotVersion } from '../run/snapshot-version.js'
+import { artifactStoreTimeout } from '../stacks/artifact-store-timeout.js'
 import { createDriveContext } from './drive-context.js'
 import { type RemotePlan, remoteKeys } from './remote-plan.js'
 import { runtimeStepArgs } from './runtime-args.js'
@@ -91,7 +92,11 @@ export async function runDriverProcess(argv: readonly string[]): Promise<number>
     }
     process.env[STEP_PROCESS_ENV.marker] = '1'
     const raw = await required<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, 'artifact store')
-    const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'driver' })
+    const store = new ArtifactStoreHost(raw, {
+      name: 'artifact_store',
+      flavor: 'driver',
+      ...artifactStoreTimeout(),
+    })
     const orchestrator = await required<OrchestratorV1>(STEP_PROCESS_ENV.orchestrator, 'orchestrator')
     if (!orchestrator.drive) {
       throw new StrataError('STEP_PROCESS_ENVIRONMENT', 'the run’s orchestrator cannot drive runs remotely')
@@ -182,7 +187,11 @@ export async function runStartProcess(argv: readonly string[]): Promise<number> 
     let uri = values.run
     if (!uri) {
       const raw = await required<ArtifactStoreV1>(STEP_PROCESS_ENV.artifactStore, 'artifact store')
-      const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'start' })
+      const store = new ArtifactStoreHost(raw, {
+        name: 'artifact_store',
+        flavor: 'start',
+        ...artifactStoreTimeout(),
+      })
       const snapshot = await startScheduledRun(
         store,
         idFrom(values.template ?? '', store, 'schedules'),

@@ -11,6 +11,7 @@ import { isStep, type StepDefinition } from '../dsl/step.js'
 import { JournalRecorder } from '../recording/journal.js'
 import { orderSecretValues, redactorOf } from '../run/run-secrets.js'
 import { checkSnapshotVersion } from '../run/snapshot-version.js'
+import { artifactStoreTimeout } from '../stacks/artifact-store-timeout.js'
 import type { ArtifactVersionInfo } from '../step/artifact-io.js'
 import { runStep } from '../step/step-runner.js'
 
@@ -48,6 +49,7 @@ export async function runBundledStep(options: BundledStepOptions): Promise<StepO
   const store = new ArtifactStoreHost(options.store, {
     name: snapshot.stack.components.artifact_store?.name ?? 'artifact_store',
     flavor: snapshot.stack.components.artifact_store?.flavor ?? 'unknown',
+    ...artifactStoreTimeout(),
   })
   const definition = (): StepDefinition => {
     if (!isStep(found)) {

@@ -17,6 +17,7 @@ import { findFlavorIn, importFlavor } from '../discovery/discover-flavors.js'
 import { journalOutcome, readJournal, runKeys } from '../recording/journal.js'
 import { orderSecretValues } from '../run/run-secrets.js'
 import { checkSnapshotVersion } from '../run/snapshot-version.js'
+import { artifactStoreTimeout } from '../stacks/artifact-store-timeout.js'
 import type { ArtifactVersionInfo } from '../step/artifact-io.js'
 import { type RemotePlan, remoteKeys } from './remote-plan.js'
 import { prepareRemoteStep } from './remote-step.js'
@@ -161,7 +162,11 @@ async function runStepInProcess(argv: string[], workDir: string, secretValues: s
       `${STEP_PROCESS_ENV.artifactStore} is not set — step processes are started by an orchestrator, which hands over the artifact store`,
     )
   }
-  const store = new ArtifactStoreHost(raw, { name: 'artifact_store', flavor: 'step-process' })
+  const store = new ArtifactStoreHost(raw, {
+    name: 'artifact_store',
+    flavor: 'step-process',
+    ...artifactStoreTimeout(),
+  })
   const runId = /\/runs\/([^/]+)\/?$/.exec(values.run)?.[1]
   if (!runId || !values.run.startsWith(store.uri)) {
     throw new StrataError(

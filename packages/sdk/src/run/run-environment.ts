@@ -13,6 +13,7 @@ import {
   silentLogger,
 } from '@strata/core'
 import type { StoreRepositories } from '@strata/store'
+import { artifactStoreTimeout } from '../stacks/artifact-store-timeout.js'
 import { createComponent } from '../stacks/components.js'
 import { storeSecretResolver } from '../stacks/secret-resolver.js'
 import { validateStoredStack } from '../stacks/stack-runtime.js'
@@ -137,7 +138,12 @@ export async function openRunEnvironment(options: OpenRunEnvironmentOptions = {}
     )
     const artifactStore = new ArtifactStoreHost(
       await createComponent({ ...artifactStoreRecord, type: 'artifact_store' }, create),
-      { name: artifactStoreRecord.name, flavor: artifactStoreRecord.flavor, logger },
+      {
+        name: artifactStoreRecord.name,
+        flavor: artifactStoreRecord.flavor,
+        logger,
+        ...artifactStoreTimeout(),
+      },
     )
     return {
       repositories: workspace.store,

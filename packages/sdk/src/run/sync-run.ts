@@ -22,6 +22,8 @@ export async function syncRun(
   const { runs } = environment.repositories
   // A run whose owner is gone is marked failed first, so that it can be settled now.
   await reconcileAbandonedRuns(environment)
+  // What killed runs left on this machine (step folders) goes too; a failure here is not the sync's.
+  await environment.orchestrator.reclaim?.().catch(() => [])
   const run = await runs.require(reference)
   const snapshot = await runs.snapshot<PipelineSnapshot>(run.id)
   if (run.remote && (run.status === 'running' || run.status === 'initializing'))

@@ -14,6 +14,7 @@ import {
   validateStack,
 } from '@strata/core'
 import type { StackRecord } from '@strata/store'
+import { artifactStoreTimeout } from './artifact-store-timeout.js'
 import { type CreateComponentOptions, createComponent } from './components.js'
 
 /** The stack's components in type order, as `validateStack` takes them. */
@@ -79,6 +80,31 @@ export async function instantiateStack(
   return { stack, components, close }
 }
 
+/** How long one component's check may take: `strata stack validate` never hangs. */
+const VERIFY_TIMEOUT_MS = 30_000
+
+/** `promise`, or `COMPONENT_VERIFY_TIMEOUT` once the bound passed. */
+async function withinBound<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new StrataError(
+            'COMPONENT_VERIFY_TIMEOUT',
+            `${what} did not finish within ${VERIFY_TIMEOUT_MS / 1000} s (its bound) — check that it is reachable`,
+          ),
+        ),
+      VERIFY_TIMEOUT_MS,
+    )
+  })
+  try {
+    return await Promise.race([promise, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** What `verifyStack` found for one component. */
 export interface ComponentVerification {
   type: ComponentType
@@ -91,7 +117,7 @@ export interface ComponentVerification {
 /**
  * Builds each component and calls its `verify()` capability when it has one (an artifact store is checked
  * through its host, which lists the root when the store has no `verify()`): the bucket is reachable, the
- * credentials work. Never throws for a component that fails: see each result.
+ * credentials work. Each check is bounded (30 s). Never throws for a component that fails: see each result.
  */
 export async function verifyStack(
   stack: StackRecord,
@@ -109,11 +135,17 @@ export async function verifyStack(
           name: record.name,
           flavor: record.flavor,
           ...(options.logger ? { logger: options.logger } : {}),
+          // Its check is bounded by the host: 30 s, or the store timeout when that is shorter.
+          ...artifactStoreTimeout(),
         })
         await host.verify()
         results.push({ type, name: record.name, status: 'ok' })
       } else if (typeof component?.verify === 'function') {
-        await hostComponent(component, { type, name: record.name, flavor: record.flavor }).verify?.()
+        const hosted = hostComponent(component, { type, name: record.name, flavor: record.flavor })
+        await withinBound(
+          Promise.resolve(hosted.verify?.()),
+          `${type} '${record.name}' (${record.flavor}): its check`,
+        )
         results.push({ type, name: record.name, status: 'ok' })
       } else {
         results.push({ type, name: record.name, status: 'skipped' })
