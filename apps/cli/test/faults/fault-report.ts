@@ -1,0 +1,28 @@
+import { afterAll } from 'vitest'
+
+/** What a fault test file records: each fault it tried, and whether Strata came through it as promised. */
+export interface FaultReport {
+  /** Records one fault: `survived` when every check after it held. */
+  tried(fault: string, survived: boolean): void
+}
+
+/**
+ * A fault file's tally, printed when the file ends: `faults hostile-text: 161 tried, 161 survived`, then
+ * each fault that was not survived. A file creates one report at its top level.
+ */
+export function faultReport(suite: string): FaultReport {
+  const results: Array<{ fault: string; survived: boolean }> = []
+  afterAll(() => {
+    const failed = results.filter((result) => !result.survived)
+    const lines = [
+      `faults ${suite}: ${results.length} tried, ${results.length - failed.length} survived`,
+      ...failed.map((result) => `  not survived: ${result.fault}`),
+    ]
+    process.stdout.write(`${lines.join('\n')}\n`)
+  })
+  return {
+    tried(fault, survived) {
+      results.push({ fault, survived })
+    },
+  }
+}
