@@ -9,6 +9,7 @@ import {
   outputOption,
   printList,
   shortId,
+  toYaml,
   UsageError,
 } from '../kit.js'
 
@@ -96,7 +97,8 @@ export default defineGroup({
         }
         if (output !== 'table') {
           if (output === 'json') context.io.reveal(JSON.stringify(data, null, 2))
-          else context.io.reveal((await import('yaml')).stringify(data).trimEnd())
+          // Double-quoted where a value holds a control character, so that the neutralised YAML reads it back.
+          else context.io.reveal((await toYaml(data)).trimEnd())
           return 0
         }
         context.io.out(context.io.style(`Secret '${secret.name}'`, 'bold'))

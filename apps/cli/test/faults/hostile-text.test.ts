@@ -315,6 +315,8 @@ describe('values already in the store are printed inert', () => {
     await ok(sandbox, ['stack', 'copy', 'default', 'victim'])
     await ok(sandbox, ['orchestrator', 'register', 'victim-o', '--flavor', 'local'])
     await ok(sandbox, ['secret', 'create', 'victim-s', '--token=value-2'])
+    // Secret values are not names: any text is accepted, and shown inert when revealed.
+    await ok(sandbox, ['secret', 'create', 'revealed', `--token=${stored('value')}`])
     await ok(sandbox, ['model', 'register', 'victim-m', '--description', 'plain', '-t', 'plain'])
     await ok(sandbox, ['pipeline', 'run', 'hostile.ts'], { env: { HOSTILE_KIND: '', HOSTILE_NAME: '' } })
     const database = new DatabaseSync(join(sandbox.configDir, 'strata.db'))
@@ -363,6 +365,7 @@ describe('values already in the store are printed inert', () => {
     },
     { label: 'secret list', args: () => ['secret', 'list'], formats: true },
     { label: 'secret get', args: () => ['secret', 'get', stored('secret')], formats: true },
+    { label: 'secret get --reveal', args: () => ['secret', 'get', 'revealed', '--reveal'], formats: true },
     { label: 'model list', args: () => ['model', 'list'], formats: true },
     { label: 'model describe', args: () => ['model', 'describe', stored('model')], formats: true },
     { label: 'pipeline list', args: () => ['pipeline', 'list'], formats: true },
@@ -413,6 +416,7 @@ describe('values already in the store are printed inert', () => {
       'stack',
       'orchestrator',
       'secret',
+      'value',
       'model',
       'description',
       'tag',
