@@ -1,7 +1,10 @@
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
 import type { FlavorContext, Logger } from '@strata/core'
@@ -34,6 +37,27 @@ export async function createBucket(client: S3Client, bucket: string): Promise<vo
 export async function listKeys(client: S3Client, bucket: string, prefix?: string): Promise<string[]> {
   const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))
   return (page.Contents ?? []).map((object) => object.Key!)
+}
+
+/** An object's bytes, read behind the store's back. */
+export async function readObject(client: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  return (await response.Body?.transformToByteArray()) ?? new Uint8Array()
+}
+
+/** Writes (or overwrites) an object behind the store's back, as someone tampering with a bucket would. */
+export async function writeObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
+}
+
+/** Deletes an object behind the store's back. */
+export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
 }
 
 /** The keys of the bucket's multipart uploads that were started and neither completed nor aborted. */
