@@ -95,6 +95,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => load(import('./commands/secret.js')),
   },
   {
+    name: 'store',
+    section: 'Management',
+    summary: 'Back up, restore and check the metadata store',
+    load: () => load(import('./commands/store.js')),
+  },
+  {
     name: 'integration',
     section: 'Integrations',
     summary: 'List, install and uninstall first-party integrations',

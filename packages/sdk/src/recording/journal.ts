@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { ArtifactStoreHost, StepOutcome } from '@strata/core'
+import { type ArtifactStoreHost, errorMessage, excerpt, type StepOutcome, StrataError } from '@strata/core'
 import type { StoreRepositories } from '@strata/store'
 import type { RunEvent, RunRecorder } from './run-events.js'
 import { applyRunEvent } from './store-recorder.js'
@@ -79,6 +79,35 @@ export function journalOutcome(events: readonly RunEvent[]): StepOutcome | undef
   return outcome
 }
 
+function malformedJournal(key: string, problem: string): StrataError {
+  return new StrataError(
+    'JOURNAL_MALFORMED',
+    `the journal object ${key} in the run's artifact store ${problem} — it was cut short or changed after its step wrote it: put the original back, or delete it (its events are lost; 'strata pipeline runs resume RUN' runs the step again), then sync again`,
+    { details: { key } },
+  )
+}
+
+/**
+ * The events one journal object holds.
+ * @throws StrataError `JOURNAL_MALFORMED` naming the object, for text that is not a list of run events
+ */
+function parseJournalObject(key: string, text: string): RunEvent[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw malformedJournal(key, `is not valid JSON (${excerpt(errorMessage(error))})`)
+  }
+  const isEvent = (value: unknown): boolean =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    typeof (value as { step?: unknown }).step === 'string'
+  if (!Array.isArray(parsed) || !parsed.every(isEvent))
+    throw malformedJournal(key, 'is not a list of run events')
+  return parsed as RunEvent[]
+}
+
 /** Reads a step's journal in order. */
 export async function readJournal(
   store: ArtifactStoreHost,
@@ -89,7 +118,7 @@ export async function readJournal(
   for await (const entry of store.listAll(runKeys.journal(runId, step))) keys.push(entry.key)
   keys.sort()
   const events: RunEvent[] = []
-  for (const key of keys) events.push(...(JSON.parse(await store.readText(key)) as RunEvent[]))
+  for (const key of keys) events.push(...parseJournalObject(key, await store.readText(key)))
   return events
 }
 
@@ -129,7 +158,7 @@ export class JournalFollower {
     const events = new Map<string, RunEvent[]>()
     for (const key of fresh) {
       const step = key.slice(prefix.length).split('/')[0] ?? ''
-      const written = JSON.parse(await this.#store.readText(key)) as RunEvent[]
+      const written = parseJournalObject(key, await this.#store.readText(key))
       this.#seen.add(key)
       const list = events.get(step)
       if (list) list.push(...written)

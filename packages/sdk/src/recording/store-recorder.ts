@@ -140,11 +140,19 @@ async function applyInTransaction(tx: StoreTransaction, runId: string, event: Ru
  * Records into the metadata store (in-process steps). Events queue until `flush()`, which applies them in
  * one transaction: the step runner flushes when a step starts and when it ends, so a step costs two commits,
  * not one per event, and an artifact version's row (its commit point) lands with its step's outcome.
+ *
+ * A flush waits for a store another process holds, up to the store's busy timeout. One that fails even so
+ * (the store locked past it, a full disk) does not fail the step: what the step did is still what it did.
+ * Its events stay queued, `onFailure` is told once (the run then stops starting steps), later flushes only
+ * queue, and the run's last `commit()` tries the store once more.
  */
 export class StoreRecorder implements RunRecorder {
   readonly #repositories: StoreRepositories
   readonly #runId: string
   readonly #pending: RunEvent[] = []
+  #failure: { error: unknown } | undefined
+  /** Told once, with the store's error, when a flush fails. */
+  onFailure: ((error: unknown) => void) | undefined
 
   constructor(repositories: StoreRepositories, runId: string) {
     this.#repositories = repositories
@@ -155,13 +163,32 @@ export class StoreRecorder implements RunRecorder {
     this.#pending.push(event)
   }
 
-  /** Applies the queued events, in one transaction. */
+  /** The first failure of a flush, if one failed. */
+  get failure(): { error: unknown } | undefined {
+    return this.#failure
+  }
+
+  /** Applies the queued events in one transaction; after a failed flush, keeps them for `commit()`. */
   async flush(): Promise<void> {
+    if (this.#failure) return
+    try {
+      await this.commit()
+    } catch (error) {
+      this.#failure = { error }
+      this.onFailure?.(error)
+    }
+  }
+
+  /**
+   * Applies every queued event now, in one transaction, also after a failed flush.
+   * @throws the store's error; the events stay queued
+   */
+  async commit(): Promise<void> {
     const batch = this.#pending.splice(0)
     try {
       await applyRunEvents(this.#repositories, this.#runId, batch)
     } catch (error) {
-      // Nothing was applied (one transaction): keep the events for the next flush, which reports again.
+      // Nothing was applied (one transaction): keep the events for the next try.
       this.#pending.unshift(...batch)
       throw error
     }

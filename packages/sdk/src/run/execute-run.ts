@@ -1,11 +1,13 @@
 import {
   errorMessage,
+  isStrataError,
   type OrchestratorRunResult,
   type PipelineSnapshot,
   type PipelineTracking,
   redactError,
   redactText,
   type StepRunState,
+  StrataError,
 } from '@strata/core'
 import type { PipelineDefinition } from '../compiler/compile.js'
 import type { StepDefinition } from '../dsl/step.js'
@@ -42,16 +44,37 @@ export async function executeRun(options: ExecuteRunOptions): Promise<PipelineRu
     // Whatever failed outside the steps, the run must not stay active: its owner may live on (a server,
     // a notebook), and an owner that is provably alive keeps its run (see run-owner.ts).
     const { runs } = options.environment.repositories
-    const run = await runs.find(options.snapshot.runId)
-    if (run && (run.status === 'running' || run.status === 'initializing')) {
-      await runs.setStatus(run.id, 'failed', {
-        ended: true,
-        error: redactText(errorMessage(error), options.environment.secretValues),
-      })
+    const { secretValues } = options.environment
+    try {
+      const run = await runs.find(options.snapshot.runId)
+      if (run && (run.status === 'running' || run.status === 'initializing')) {
+        await runs.setStatus(run.id, 'failed', {
+          ended: true,
+          error: redactText(errorMessage(error), secretValues),
+        })
+      }
+    } catch {
+      // The store refuses this write too (still full, still locked): the failure that ended the run is
+      // the one to report, with where the run stands.
+      throw redactError(leftActive(error, options.snapshot.runName), secretValues)
     }
     // Whoever prints it (the CLI, a notebook) must not print a secret with it.
-    throw redactError(error, options.environment.secretValues)
+    throw redactError(error, secretValues)
   }
+}
+
+/**
+ * The error of a run whose end the store would not take: the store's own error, saying that the run is
+ * settled once this process has ended (liveness: the next command that lists runs, or `runs sync`, marks
+ * a run whose owner is gone failed).
+ */
+function leftActive(error: unknown, runName: string): unknown {
+  if (!isStrataError(error)) return error
+  return new StrataError(
+    error.code,
+    `${error.message} (run ${runName} could not be marked failed either: once this process has ended, 'strata pipeline runs list' marks it failed)`,
+    { cause: error, ...(error.details ? { details: error.details } : {}) },
+  )
 }
 
 /** The run's header: what runs where, and every step's state now. */
@@ -115,6 +138,10 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   const host = session.stepRunnerHost()
   const controller = new AbortController()
   const stop = (): void => controller.abort(options.signal?.reason ?? new Error('the run was stopped'))
+  // A step's record the store would not take (locked past its busy timeout, a full disk) ends the run: no
+  // step starts, running ones stop, and what they recorded is committed at the end if the store takes it.
+  session.events.onFailure = (error) =>
+    controller.abort(new Error(`the metadata store refused a record: ${errorMessage(error)}`))
   if (options.signal?.aborted) stop()
   else options.signal?.addEventListener('abort', stop, { once: true })
   // A missed renewal is harmless (the lease outlasts several); one still queued when the run ends is not
@@ -150,9 +177,16 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
   } catch (error) {
     failure = session.redact(errorMessage(error))
   } finally {
-    // Whatever a step recorded after its last flush (an orchestrator that ended early) is kept.
+    // Whatever a step recorded after its last flush (an orchestrator that ended early, a flush the store
+    // refused) is kept, if the store takes it now.
+    const refused = session.events.failure
+    if (refused) {
+      failure ??= session.redact(
+        `${errorMessage(refused.error)}; then 'strata pipeline runs resume ${snapshot.runName}' runs what did not finish`,
+      )
+    }
     try {
-      await session.events.flush()
+      await session.events.commit()
     } catch (error) {
       failure ??= session.redact(errorMessage(error))
     }
