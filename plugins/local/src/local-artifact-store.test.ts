@@ -46,6 +46,12 @@ describe('verify: a probe is written, read back and removed', () => {
     expect((error as Error).message).toBe(
       `local artifact store at ${join(root, 'a-file/store')} cannot hold artifacts: ${join(root, 'a-file')} is a file, not a folder — choose a folder on a writable disk ('strata artifact-store update NAME --path DIR', or register another store)`,
     )
+    // A run's writes there, small (synchronous) and streamed, fail the same way.
+    for (const body of ['{}', Buffer.alloc(2 * 1024 * 1024)]) {
+      await expect(host(join(root, 'a-file/store')).write('runs/r/x', body)).rejects.toMatchObject({
+        code: 'ARTIFACT_STORE_UNUSABLE',
+      })
+    }
   })
 
   it.skipIf(!existsSync('/proc/self'))(

@@ -109,7 +109,8 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
       }
       await rename(temp, target)
     } catch (error) {
-      await rm(temp, { force: true })
+      // Under a path that is not a folder, removing fails too: the write's own error is the one to report.
+      await rm(temp, { force: true }).catch(() => {})
       throw error
     }
     const written = await stat(target)
@@ -185,7 +186,7 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
       await copyFile(this.localPath(from), temp, constants.COPYFILE_EXCL)
       await rename(temp, target)
     } catch (error) {
-      await rm(temp, { force: true })
+      await rm(temp, { force: true }).catch(() => {})
       if (isMissing(error)) throw artifactNotFound(this.uri, from)
       throw error
     }
@@ -328,7 +329,11 @@ function writeSmall(root: string, target: string, temp: string, body: string | U
     }
     renameSync(temp, target)
   } catch (error) {
-    rmSync(temp, { force: true })
+    try {
+      rmSync(temp, { force: true })
+    } catch {
+      // Under a path that is not a folder, removing fails too: the write's own error is the one to report.
+    }
     throw error
   }
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
