@@ -33,6 +33,7 @@ import {
   applyMigrations,
   CONNECTION_PRAGMAS,
   checkStoreFile,
+  closeRefused,
   createStoreFile,
   existingFileUrl,
   hotWriteAheadLog,
@@ -207,7 +208,7 @@ export class SqliteStore implements MetadataStore {
         }
       }
     } catch (error) {
-      db?.close()
+      closeRefused(sqlite, db, path)
       throw storeError(error, location)
     }
     try {

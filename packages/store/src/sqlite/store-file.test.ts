@@ -100,7 +100,11 @@ describe('an existing file that is not a store', () => {
     const wal = readFileSync(join(otherDir, 'strata.db-wal'))
     writer.close()
     writeFileSync(`${path}-wal`, wal)
+    const file = readFileSync(path)
     const message = refusal()
+    // Refusing it did not fold the log into the file: both are as they were, for a look or a restore.
+    expect(readFileSync(path).equals(file)).toBe(true)
+    expect(readFileSync(`${path}-wal`).equals(wal)).toBe(true)
     expect(message).toContain(
       `is damaged: after recovering the write-ahead log a crash left (${path}-wal), SQLite finds: *** in database main ***`,
     )

@@ -107,6 +107,25 @@ export function hotWriteAheadLog(path: string): boolean {
 }
 
 /**
+ * Closes a connection to a file that was just refused, leaving the file as it was: the last connection to
+ * close folds the write-ahead log into the database, which for a log that does not belong would write
+ * another store's pages into this one. A read-only connection kept open meanwhile makes this one not the
+ * last, and cannot fold the log itself (it cannot take the write lock that needs).
+ */
+export function closeRefused(sqlite: Sqlite, db: DatabaseSync | undefined, path: string): void {
+  if (!db) return
+  let guard: DatabaseSync | undefined
+  if (statSync(`${path}-wal`, { throwIfNoEntry: false })) {
+    try {
+      guard = new sqlite.DatabaseSync(existingFileUrl(path, 'ro'), { readOnly: true })
+      guard.prepare('PRAGMA schema_version').get()
+    } catch {}
+  }
+  db.close()
+  guard?.close()
+}
+
+/**
  * What keeps an open SQLite file from being a store of this schema's line: `undefined` for a store, else
  * what it is. The file's schema version is read, and for version 0 (never a store: stores are made
  * migrated) what the file holds.

@@ -3,7 +3,7 @@ import { StrataError } from '@strata/core/base'
 import { describeHolders, lockHolders } from './lock-holders.js'
 import { STORE_SCHEMA_VERSION } from './migrations.js'
 import { sqliteCode, storeError } from './sqlite-errors.js'
-import { existingFileUrl, notAStore, STORE_TABLES } from './store-file.js'
+import { closeRefused, existingFileUrl, notAStore, STORE_TABLES } from './store-file.js'
 
 // Not `import ... from 'node:fs'`: see sqlite-store.ts (this module loads only for backup, restore, check).
 const { chmodSync, copyFileSync, linkSync, renameSync, rmSync, statSync } =
@@ -252,9 +252,10 @@ function moveAside(path: string, replaced: string): () => void {
   }
 }
 
+/** Opens a store to look at it: closing leaves its write-ahead log as it is (a check writes nothing). */
 function openExisting(path: string): { db: DatabaseSync; close(): void } {
   const db = new (sqlite().DatabaseSync)(existingFileUrl(path))
-  return { db, close: () => db.close() }
+  return { db, close: () => closeRefused(sqlite(), db, path) }
 }
 
 /** Opens a file read-only; closing removes the -wal and -shm that SQLite made beside a WAL-mode file. */
