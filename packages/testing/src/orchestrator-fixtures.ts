@@ -19,31 +19,47 @@ function note(label: string, event: string): void {
   if (file) appendFileSync(file, `${label} ${event} ${process.pid}\n`)
 }
 
+/** The events noted so far, as `<label> <event>`, in order. */
+function notedEvents(): string[] {
+  const file = eventsLog()
+  if (!file) return []
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.slice(0, line.lastIndexOf(' ')))
+  } catch {
+    return []
+  }
+}
+
 /** Whether some step has noted an event that `wanted` accepts (given `<label> <event>`). */
 function noted(wanted: (labelAndEvent: string) => boolean): boolean {
-  const file = eventsLog()
-  if (!file) return false
-  const text = (() => {
-    try {
-      return readFileSync(file, 'utf8')
-    } catch {
-      return ''
-    }
-  })()
-  return text.split('\n').some((line) => wanted(line.slice(0, line.lastIndexOf(' '))))
+  return notedEvents().some(wanted)
 }
 
 /**
- * Waits until another step notes what `wanted` accepts. The bound turns an orchestrator that never lets
- * that happen (running the two steps one after the other, say) into a failed step naming what it waited
- * for, instead of a hang.
+ * Whether one of `others` ran while `label` runs: it started after `label` did, or it started before and
+ * did not end before `label` started.
  */
-async function waitForEvent(
-  what: string,
-  wanted: (labelAndEvent: string) => boolean,
-  signal: AbortSignal,
-): Promise<void> {
-  for (let polls = 0; !noted(wanted); polls++) {
+function overlapping(label: string, others: readonly string[]): boolean {
+  const events = notedEvents()
+  const mine = events.findIndex((event) => event.startsWith(`${label} start`))
+  return others.some((other) => {
+    const start = events.findIndex((event) => event.startsWith(`${other} start`))
+    if (start < 0) return false
+    const end = events.indexOf(`${other} end`)
+    return start > mine || end < 0 || end > mine
+  })
+}
+
+/**
+ * Waits until `happened` says so (other steps noted what this one waits for). The bound turns an
+ * orchestrator that never lets that happen (running the two steps one after the other, say) into a failed
+ * step naming what it waited for, instead of a hang.
+ */
+async function waitUntil(what: string, happened: () => boolean, signal: AbortSignal): Promise<void> {
+  for (let polls = 0; !happened(); polls++) {
     if (polls > 3000) throw new Error(`waited in vain for ${what}`)
     await sleep(10, undefined, { signal })
   }
@@ -59,7 +75,7 @@ export const work = step(
       failAttempts: z.number().default(0),
       /** `<label> <event>` that must have been noted before this step does its work (`ms`). */
       waitFor: z.string().optional(),
-      /** Labels of which one must have started before this step ends: the two overlap. */
+      /** Labels of which one must run while this step runs before it ends: the two overlap. */
       meet: z.array(z.string()).default([]),
     }),
     onSuccess: (context) => note(context.stepName ?? '?', 'hook-success'),
@@ -69,12 +85,12 @@ export const work = step(
     const { label, ms, failAttempts, waitFor, meet } = ctx.params
     note(label, `start attempt=${ctx.attempt}`)
     if (ctx.attempt <= failAttempts) throw new Error(`planned failure of attempt ${ctx.attempt}`)
-    if (waitFor) await waitForEvent(`'${waitFor}'`, (event) => event === waitFor, ctx.signal)
+    if (waitFor) await waitUntil(`'${waitFor}'`, () => noted((event) => event === waitFor), ctx.signal)
     await sleep(ms, undefined, { signal: ctx.signal })
     if (meet.length > 0) {
-      await waitForEvent(
-        `one of ${meet.join(', ')} to start while ${label} ran`,
-        (event) => meet.some((other) => event.startsWith(`${other} start`)),
+      await waitUntil(
+        `one of ${meet.join(', ')} to run while ${label} ran`,
+        () => overlapping(label, meet),
         ctx.signal,
       )
     }
@@ -82,7 +98,7 @@ export const work = step(
   },
 )
 
-/** a → (b, c) → d; b and c each end only once the other has started. */
+/** a → (b, c) → d; b and c each end only once the other runs too. */
 export const diamond = pipeline({ name: 'conformance-diamond' }, () => {
   work({ id: 'a', params: { label: 'a' } })
   work({ id: 'b', params: { label: 'b', meet: ['c'] }, after: ['a'] })
@@ -92,7 +108,7 @@ export const diamond = pipeline({ name: 'conformance-diamond' }, () => {
 
 const LEAVES = Array.from({ length: 8 }, (_, index) => `leaf${index}`)
 
-/** root → 8 leaves → join; leaf0 ends only once another leaf has started. */
+/** root → 8 leaves → join; leaf0 ends only once another leaf runs while it does. */
 export const fanOut = pipeline({ name: 'conformance-fan-out' }, () => {
   work({ id: 'root', params: { label: 'root' } })
   for (const id of LEAVES)

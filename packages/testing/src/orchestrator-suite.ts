@@ -89,7 +89,7 @@ export function orchestratorConformance(options: OrchestratorSuiteOptions): void
     })
 
     it('runs a fan-out concurrently', async () => {
-      // leaf0 ends only once another leaf has started.
+      // leaf0 ends only once another leaf runs while it does.
       const result = await run(fanOut)
       expect(Object.values(result.steps).every((state) => state === 'completed')).toBe(true)
       const all = await events()
