@@ -191,9 +191,14 @@ export const runsGroup = defineGroup({
       },
     }),
     delete: defineCommand({
-      summary: 'Delete a run (its artifact versions stay until pruned)',
+      summary: 'Delete a run that ended (its artifact versions stay until pruned)',
       args: [runArgument],
-      options: { force: { type: 'boolean', help: 'Delete even a run linked to a model version' } },
+      options: {
+        force: {
+          type: 'boolean',
+          help: 'Delete even a run linked to a model version, or one still running (it is stopped first and deleted once it ended)',
+        },
+      },
       async run(context) {
         const client = await context.client()
         const run = await client.deleteRun(context.args.RUN, { force: context.options.force })

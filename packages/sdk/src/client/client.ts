@@ -43,6 +43,7 @@ import { discoverScheduledRuns } from '../run/sync-schedules.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
 import { versionDigest } from '../step/artifact-integrity.js'
 import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../step/artifact-io.js'
+import { activeRunError, isActive, settleActiveRun } from './active-run.js'
 import {
   type ArtifactDataReport,
   artifactData,
@@ -239,11 +240,13 @@ export class Client {
   }
 
   /**
-   * Deletes a run and its step runs (artifact versions stay until pruned).
-   * @throws StrataError `RUN_LINKED_TO_MODEL` unless `force`
+   * Deletes a run and its step runs (artifact versions stay until pruned). An active run (running here, or
+   * carried by a remote orchestrator) is refused: with `force` it is stopped first (`stopRun`) and deleted
+   * once it ended — a local one is waited for (bounded; an owner that does not stop in time is killed).
+   * @throws StrataError `RUN_ACTIVE` or `RUN_LINKED_TO_MODEL` unless `force`; `RUN_STILL_RUNNING`
    */
   async deleteRun(reference: string, options: { force?: boolean } = {}): Promise<RunRecord> {
-    const run = await this.#runs.require(reference)
+    const run = await settleActiveRun(this, reference, options.force === true)
     const linked = await this.#models.runLinks(run.id)
     if ((linked || run.modelVersionId) && !options.force) {
       throw new StrataError(
@@ -251,7 +254,12 @@ export class Client {
         `run ${run.name} is linked to a model version — deleting it loses that history; pass --force to delete it anyway`,
       )
     }
-    await this.#runs.delete(run.id)
+    // Checked again in the deleting transaction: a resume may have started the run since.
+    await this.repositories.transaction(async (tx) => {
+      const current = await tx.runs.require(run.id)
+      if (isActive(current)) throw activeRunError(current)
+      await tx.runs.delete(run.id)
+    })
     return run
   }
 

@@ -52,6 +52,28 @@ describe('SecretRepository', () => {
     await wrong.close()
   })
 
+  it('refuses a new secret under a key that cannot decrypt the stored ones, so no store mixes two keys', async () => {
+    const store = SqliteStore.open({ configDir, secretsKey: Buffer.alloc(32, 1) })
+    await store.secrets.create('first', { k: CANARY })
+    await store.secrets.create('second', { k: CANARY })
+    await store.close()
+    const wrong = SqliteStore.open({ configDir, secretsKey: Buffer.alloc(32, 2) })
+    const refusal = await wrong.transaction((tx) => tx.secrets.create('third', { k: 'v' })).catch((e) => e)
+    expect(refusal).toMatchObject({ code: 'SECRETS_KEY_MISMATCH' })
+    expect(refusal.message).toContain(
+      "cannot create secret 'third': the secrets key in use (STRATA_SECRETS_KEY, else secrets.key in the config directory) cannot decrypt the stored secrets 'first', 'second'",
+    )
+    expect(refusal.message).toContain('restore secrets.key, or set STRATA_SECRETS_KEY to it')
+    expect(refusal.message).not.toContain(CANARY)
+    expect((await wrong.secrets.list()).map((secret) => secret.name)).toEqual(['first', 'second'])
+    await wrong.close()
+    // The right key still creates, and opens everything.
+    const right = SqliteStore.open({ configDir, secretsKey: Buffer.alloc(32, 1) })
+    await right.secrets.create('third', { k: 'v' })
+    expect(await right.secrets.values('first')).toEqual({ k: CANARY })
+    await right.close()
+  })
+
   it('refuses duplicates, bad names, missing keys and empty secrets without echoing values', async () => {
     const store = SqliteStore.open({ configDir, secretsKey: Buffer.alloc(32, 3) })
     const { secrets } = store

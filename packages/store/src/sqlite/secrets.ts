@@ -74,7 +74,10 @@ export class SqliteSecretRepository implements Synchronous<SecretRepository> {
     return row && openSecret(this.#key, row)
   }
 
-  /** @throws StrataError `INVALID_SECRET_NAME`, `SECRET_EXISTS`, `EMPTY_SECRET` */
+  /**
+   * @throws StrataError `INVALID_SECRET_NAME`, `SECRET_EXISTS`, `EMPTY_SECRET`, `SECRETS_KEY_MISMATCH` when the
+   *   key cannot decrypt the secrets already stored
+   */
   create(name: string, values: Readonly<Record<string, string>>): SecretSummary {
     checkSecretName('secret', name)
     if (this.#row(name)) {
@@ -84,6 +87,7 @@ export class SqliteSecretRepository implements Synchronous<SecretRepository> {
         { details: { secret: name } },
       )
     }
+    this.#checkKeyOpensStored(name)
     const id = crypto().randomUUID()
     const at = now()
     const sealed = sealSecret(this.#key, id, name, values)
@@ -129,6 +133,32 @@ export class SqliteSecretRepository implements Synchronous<SecretRepository> {
   /** @throws StrataError `SECRET_NOT_FOUND` */
   delete(name: string): void {
     this.#store.run('DELETE FROM secrets WHERE id = ?', this.#required(name).id)
+  }
+
+  /**
+   * Sealing a secret under a key that cannot open the ones stored would leave the store holding two keys'
+   * secrets, of which one set is lost whichever key is kept: refused. Each stored secret is tried (AES-GCM
+   * opens thousands a millisecond), so a store mixed before this check is noticed too.
+   */
+  #checkKeyOpensStored(name: string): void {
+    const key = this.#key()
+    const unreadable: string[] = []
+    for (const row of this.#store.all<SecretRow>('SELECT * FROM secrets ORDER BY name')) {
+      try {
+        openSecret(() => key, row)
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SECRET_DECRYPT_FAILED') throw error
+        unreadable.push(row.name)
+      }
+    }
+    if (unreadable.length === 0) return
+    const names = unreadable.slice(0, 3).map((secret) => `'${secret}'`)
+    const more = unreadable.length > 3 ? ` and ${unreadable.length - 3} more` : ''
+    throw new StrataError(
+      'SECRETS_KEY_MISMATCH',
+      `cannot create secret '${name}': the secrets key in use (STRATA_SECRETS_KEY, else secrets.key in the config directory) cannot decrypt the stored secret${unreadable.length === 1 ? '' : 's'} ${names.join(', ')}${more}, so the store would mix two keys — use the key they were saved with (restore secrets.key, or set STRATA_SECRETS_KEY to it), or delete the secrets it cannot read first ('strata secret delete NAME')`,
+      { details: { secret: name, unreadable } },
+    )
   }
 
   #row(name: string): SecretRow | undefined {
