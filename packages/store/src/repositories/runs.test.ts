@@ -68,7 +68,7 @@ describe('RunRepository', () => {
     await expect(runs.create(newRun('first'))).rejects.toMatchObject({
       code: 'RUN_EXISTS',
       message:
-        "a run named 'first' already exists — give this run another name (runName, or run_name in the run config), or leave the name out to get a new one each run",
+        "a run named 'first' already exists — give this run another name (runName, in the run config or in run()), or leave runName out to get a new name each run",
     })
   })
 

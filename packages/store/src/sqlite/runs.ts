@@ -108,7 +108,7 @@ export class SqliteRunRepository implements Synchronous<RunRepository> {
       if (this.#store.get('SELECT 1 FROM runs WHERE name = ?', run.name)) {
         throw new StrataError(
           'RUN_EXISTS',
-          `a run named '${run.name}' already exists — give this run another name (runName, or run_name in the run config), or leave the name out to get a new one each run`,
+          `a run named '${run.name}' already exists — give this run another name (runName, in the run config or in run()), or leave runName out to get a new name each run`,
           { details: { run: run.name } },
         )
       }

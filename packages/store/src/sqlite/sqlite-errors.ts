@@ -11,6 +11,7 @@ const SQLITE_CORRUPT = 11
 const SQLITE_FULL = 13
 const SQLITE_CANTOPEN = 14
 const SQLITE_NOTADB = 26
+const SQLITE_IOERR_SHMSIZE = 4874
 
 /** Where an SQLite error happened: the store's file and how long a write waits for another process. */
 export interface StoreLocation {
@@ -44,6 +45,15 @@ export function damagedStore(path: string, what: string, cause?: unknown): Strat
   )
 }
 
+function diskFull(location: StoreLocation, detail: string, cause: unknown): StrataError {
+  const { path } = location
+  return new StrataError(
+    'STORE_DISK_FULL',
+    `cannot write to the Strata store at ${path}: the disk is full${detail} — free space on the disk that holds ${dirname(path)}, then retry`,
+    { cause, details: { path } },
+  )
+}
+
 /** How long the busy timeout is, as a person says it. */
 function duration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`
@@ -71,11 +81,7 @@ export function storeError(error: unknown, location: StoreLocation): unknown {
       )
     }
     case SQLITE_FULL:
-      return new StrataError(
-        'STORE_DISK_FULL',
-        `cannot write to the Strata store at ${path}: the disk is full — free space on the disk that holds ${dirname(path)}, then retry`,
-        options,
-      )
+      return diskFull(location, '', error)
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return damagedStore(
@@ -90,6 +96,9 @@ export function storeError(error: unknown, location: StoreLocation): unknown {
         options,
       )
     case SQLITE_IOERR:
+      // SQLITE_IOERR_SHMSIZE: no room to grow the shared-memory index beside the store (tmpfs, a full disk).
+      if ((error as { errcode: number }).errcode === SQLITE_IOERR_SHMSIZE)
+        return diskFull(location, ` (no room for ${path}-shm)`, error)
       return new StrataError(
         'STORE_IO_FAILED',
         `the Strata store at ${path} could not be read or written: ${reason} — check the disk, then 'strata store check'`,
