@@ -37,8 +37,14 @@ export interface Sandbox {
    * workspace plugins asked for.
    */
   project: string
-  /** Runs the built `strata` with `args` in `cwd` (default: the project). */
-  strata(args: string[], options?: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv }): Promise<Result>
+  /**
+   * Runs the built `strata` with `args` in `cwd` (default: the project); `through` is a command that runs
+   * it, e.g. `['nsenter', '--mount=/proc/PID/ns/mnt', '--']` to run it in another mount namespace.
+   */
+  strata(
+    args: string[],
+    options?: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; through?: string[] },
+  ): Promise<Result>
   /** A logical dump of the store (every row of every table). */
   dump(): Record<string, unknown[]>
   cleanup(): void
@@ -132,7 +138,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   const strata: Sandbox['strata'] = (args, options = {}) =>
     new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
+      const [command, ...rest] = [...(options.through ?? []), process.execPath, BIN, ...args]
+      const child = spawn(command!, rest, {
         cwd: options.cwd ?? project,
         env: {
           ...process.env,

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, createSandbox, link, type Result, type Sandbox } from '../helpers.js'
+import { createSandbox, link, type Result, type Sandbox } from '../helpers.js'
 import { afterFault } from './after-fault.js'
 import { faultReport } from './fault-report.js'
 
@@ -106,38 +106,11 @@ function strata(
   options: { env?: NodeJS.ProcessEnv; namespace?: number } = {},
 ): Promise<Result> {
   const env = { FAULT_TOKEN: CANARY, MARKS_DIR: marksDir, ...options.env }
-  const run: Promise<Result> =
+  const through =
     options.namespace === undefined
-      ? sandbox.strata(args, { env })
-      : new Promise((resolvePromise, reject) => {
-          const child = spawn(
-            'nsenter',
-            [
-              `--mount=/proc/${options.namespace}/ns/mnt`,
-              `--wd=${sandbox.project}`,
-              '--',
-              process.execPath,
-              BIN,
-              ...args,
-            ],
-            {
-              env: {
-                ...process.env,
-                STRATA_CONFIG_DIR: sandbox.configDir,
-                NO_COLOR: '1',
-                STRATA_DEBUG: '',
-                ...env,
-              },
-            },
-          )
-          let stdout = ''
-          let stderr = ''
-          child.stdout.on('data', (chunk) => (stdout += chunk))
-          child.stderr.on('data', (chunk) => (stderr += chunk))
-          child.on('error', reject)
-          child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }))
-          child.stdin.end()
-        })
+      ? undefined
+      : ['nsenter', `--mount=/proc/${options.namespace}/ns/mnt`, `--wd=${sandbox.project}`, '--']
+  const run = sandbox.strata(args, { env, ...(through ? { through } : {}) })
   return run.then((result) => {
     outputs.push(result)
     return result
