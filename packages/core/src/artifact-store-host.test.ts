@@ -36,7 +36,7 @@ afterEach(() => {
 })
 
 /** Settles `promise` after moving the clock by `ms`. */
-async function after<T>(ms: number, promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+async function settledAfter<T>(ms: number, promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
   const settled = promise.then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
@@ -62,7 +62,7 @@ describe('every artifact store call has a bound', () => {
       // Just short of the bound, the call still waits.
       await vi.advanceTimersByTimeAsync(BOUND_MS - 1)
       expect(settled).toBe(false)
-      const { error } = await after(1, pending)
+      const { error } = await settledAfter(1, pending)
       expect(error).toMatchObject({
         code: 'ARTIFACT_STORE_TIMEOUT',
         details: { operation, timeoutMs: BOUND_MS },
@@ -92,7 +92,7 @@ describe('every artifact store call has a bound', () => {
     // The consumer spends three bounds on its chunk: not the store's time.
     await vi.advanceTimersByTimeAsync(BOUND_MS * 3)
     expect((await iterator.next()).value.toString()).toBe('two')
-    const { error } = await after(BOUND_MS, iterator.next())
+    const { error } = await settledAfter(BOUND_MS, iterator.next())
     expect(error).toMatchObject({ code: 'ARTIFACT_STORE_TIMEOUT', details: { operation: 'read', key: 'k' } })
     release?.()
   })
@@ -110,7 +110,7 @@ describe('every artifact store call has a bound', () => {
       await new Promise((resolve) => setTimeout(resolve, BOUND_MS * 5))
       yield Buffer.from('b')
     }
-    const { value, error } = await after(BOUND_MS * 5, host(consuming.store).write('k', slowSource()))
+    const { value, error } = await settledAfter(BOUND_MS * 5, host(consuming.store).write('k', slowSource()))
     expect(error).toBeUndefined()
     expect(value).toEqual({ size: 2 })
 
@@ -125,7 +125,7 @@ describe('every artifact store call has a bound', () => {
         return { size: 0 }
       },
     })
-    const stalled = await after(
+    const stalled = await settledAfter(
       BOUND_MS,
       host(stalling.store).write(
         'k',
@@ -140,7 +140,7 @@ describe('every artifact store call has a bound', () => {
   it('bounds verify() by its own, shorter bound', async () => {
     const { store } = fakeStore({ verify: () => new Promise<never>(() => {}) })
     const checked = new ArtifactStoreHost(store, { name: 'fake', flavor: 'fake', verifyTimeoutMs: 500 })
-    const { error } = await after(500, checked.verify())
+    const { error } = await settledAfter(500, checked.verify())
     expect(error).toMatchObject({
       code: 'ARTIFACT_STORE_TIMEOUT',
       details: { operation: 'verify', timeoutMs: 500 },
