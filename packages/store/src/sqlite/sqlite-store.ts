@@ -37,7 +37,7 @@ import {
   createStoreFile,
   existingFileUrl,
   hotWriteAheadLog,
-  notAStore,
+  storeVersion,
 } from './store-file.js'
 import {
   backupDatabase,
@@ -188,6 +188,7 @@ export class SqliteStore implements MetadataStore {
     if (!checkStoreFile(path)) createStoreFile(sqlite, path)
     const recovering = hotWriteAheadLog(path)
     let db: DatabaseSync | undefined
+    let version = 0
     try {
       // mode=rw: a file removed since the check above is an error, not a new empty database.
       db = new sqlite.DatabaseSync(existingFileUrl(path), {
@@ -195,8 +196,9 @@ export class SqliteStore implements MetadataStore {
         enableForeignKeyConstraints: true,
       })
       // Before the pragmas: switching to WAL would write to another program's database.
-      const problem = notAStore(db)
-      if (problem) throw damagedStore(path, problem)
+      const known = storeVersion(db)
+      if ('problem' in known) throw damagedStore(path, known.problem)
+      version = known.version
       db.exec(CONNECTION_PRAGMAS)
       if (recovering) {
         const found = db.prepare('PRAGMA quick_check(5)').all() as Array<{ quick_check: string }>
@@ -221,7 +223,7 @@ export class SqliteStore implements MetadataStore {
       return key
     }
     const store = new SqliteStore(db, location, configDir, secretsKey)
-    store.#migrate()
+    store.#migrate(version)
     return store
   }
 
@@ -240,14 +242,8 @@ export class SqliteStore implements MetadataStore {
     return this.#database.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0
   }
 
-  #migrate(): void {
-    let current: number
-    try {
-      current = this.schemaVersion
-    } catch (error) {
-      this.#closeNow()
-      throw error
-    }
+  /** Migrates a store at schema version `current` (read on open) to this Strata's. */
+  #migrate(current: number): void {
     if (current > STORE_SCHEMA_VERSION) {
       this.#closeNow()
       throw new StrataError(

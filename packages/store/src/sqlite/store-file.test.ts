@@ -133,6 +133,19 @@ describe('a new store', () => {
   }, 60_000)
 })
 
+describe('where the store lives', () => {
+  it('may be a path holding what a file: URI reads specially', async () => {
+    const odd = join(configDir, 'a b#c?d%20e&f=g')
+    const store = SqliteStore.open({ configDir: odd })
+    await store.settings.set('here', 'yes')
+    await store.close()
+    expect(readdirSync(odd)).toContain('strata.db')
+    const again = SqliteStore.open({ configDir: odd })
+    expect(await again.settings.get('here')).toBe('yes')
+    await again.close()
+  })
+})
+
 describe('SQLite failures a user can act on', () => {
   it('a store locked past the busy timeout is STORE_BUSY, naming the timeout', async () => {
     SqliteStore.open({ configDir }).close()

@@ -19,11 +19,13 @@ export const CONNECTION_PRAGMAS =
 /** The tables every store has had since schema version 1: a file without them is not a Strata store. */
 export const STORE_TABLES = ['settings', 'stacks', 'components', 'runs', 'step_runs', 'artifact_versions']
 
-/** `file:` URL of an existing database, opened without creating it when it is missing. */
-export function existingFileUrl(path: string, mode: 'rw' | 'ro' = 'rw'): URL {
-  const url = process.getBuiltinModule('node:url').pathToFileURL(path)
-  url.search = `mode=${mode}`
-  return url
+/**
+ * The `file:` URI of an existing database, which SQLite opens without creating it when it is missing
+ * (`mode=rw`). Only what SQLite's URI parser reads specially is escaped (`%`, `?`, `#`): a string, not a
+ * URL object, because this is on every command's way in.
+ */
+export function existingFileUrl(path: string, mode: 'rw' | 'ro' = 'rw'): string {
+  return `file:${path.replace(/[%?#]/g, (character) => `%${character.charCodeAt(0).toString(16)}`)}?mode=${mode}`
 }
 
 /** Applies the migrations after `from` in one write transaction. */
@@ -126,19 +128,21 @@ export function closeRefused(sqlite: Sqlite, db: DatabaseSync | undefined, path:
 }
 
 /**
- * What keeps an open SQLite file from being a store of this schema's line: `undefined` for a store, else
- * what it is. The file's schema version is read, and for version 0 (never a store: stores are made
- * migrated) what the file holds.
+ * The schema version of an open SQLite file, or what keeps it from being a store of this schema's line:
+ * version 0 is never a store (stores are made migrated), and what the file holds says what it is instead.
  */
-export function notAStore(db: DatabaseSync): string | undefined {
+export function storeVersion(db: DatabaseSync): { version: number } | { problem: string } {
   const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
-  if (version > 0) return undefined
+  if (version > 0) return { version }
   const tables = (
     db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 4").all() as Array<{
       name: string
     }>
   ).map((row) => row.name)
-  return tables.length === 0
-    ? 'it is an empty SQLite database, not a Strata store'
-    : `it is an SQLite database of something else (tables ${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''}), not a Strata store`
+  return {
+    problem:
+      tables.length === 0
+        ? 'it is an empty SQLite database, not a Strata store'
+        : `it is an SQLite database of something else (tables ${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ', …' : ''}), not a Strata store`,
+  }
 }

@@ -3,7 +3,7 @@ import { StrataError } from '@strata/core/base'
 import { describeHolders, lockHolders } from './lock-holders.js'
 import { STORE_SCHEMA_VERSION } from './migrations.js'
 import { sqliteCode, storeError } from './sqlite-errors.js'
-import { closeRefused, existingFileUrl, notAStore, STORE_TABLES } from './store-file.js'
+import { closeRefused, existingFileUrl, STORE_TABLES, storeVersion } from './store-file.js'
 
 // Not `import ... from 'node:fs'`: see sqlite-store.ts (this module loads only for backup, restore, check).
 const { chmodSync, copyFileSync, linkSync, renameSync, rmSync, statSync } =
@@ -65,9 +65,9 @@ export function inspectStoreFile(path: string, options: { readOnly?: boolean } =
       found.problems.push(...integrity.map((row) => `integrity check: ${row.integrity_check}`))
       return found
     }
-    const foreign = notAStore(db)
-    if (foreign) {
-      found.problems.push(foreign)
+    const known = storeVersion(db)
+    if ('problem' in known) {
+      found.problems.push(known.problem)
       return found
     }
     if (version > STORE_SCHEMA_VERSION) {
