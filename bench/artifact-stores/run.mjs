@@ -1,6 +1,9 @@
-// `pnpm bench:artifacts [--size-mib N] [--gc-every-mib N]`: streams a 1 GiB artifact through the local store, S3 (s3rver on
-// 127.0.0.1) and GCS (fake-gcs-server on 127.0.0.1), each in a child process, and prints throughput as a
-// ratio of the local store's in the same run, plus each process's peak RSS growth over its own baseline.
+// `pnpm bench:artifacts [--size-mib N] [--gc-every-mib N] [--rounds N]`: streams a 1 GiB artifact through the local store, S3
+// (s3rver on 127.0.0.1) and GCS (fake-gcs-server on 127.0.0.1), each in a child process, and prints throughput as a
+// ratio of the local store's in the same run, plus each process's peak RSS growth over its own baseline. Each
+// store's value is then read back `--rounds` times (default 3) each way, alternating: a plain read of the
+// store's stream and a load through loadArtifact, which hashes every byte and checks the digest; the medians
+// are printed side by side with the cost of the check.
 // Needs `pnpm build` (the root script runs it) and, for the GCS row, `bash .ci/setup/gcs.sh`.
 // `--gc-every-mib N` (diagnostic) forces a full GC every N MiB moved: the growth then shows what the store
 // and its client hold, without the dead chunks V8 has not collected yet.
@@ -21,6 +24,8 @@ const sizeMiB = sizeFlag === -1 ? 1024 : Number(process.argv[sizeFlag + 1])
 const size = sizeMiB * 1024 * 1024
 const gcFlag = process.argv.indexOf('--gc-every-mib')
 const gcEveryMiB = gcFlag === -1 ? 0 : Number(process.argv[gcFlag + 1])
+const roundsFlag = process.argv.indexOf('--rounds')
+const rounds = roundsFlag === -1 ? 3 : Number(process.argv[roundsFlag + 1])
 const RSS_BUDGET_MIB = 128
 
 async function freePort() {
@@ -69,6 +74,7 @@ async function runWorker(kind, config) {
       JSON.stringify(config),
       String(size),
       String(gcEveryMiB * 1024 * 1024),
+      String(rounds),
     ],
     {
       maxBuffer: 1024 * 1024,
@@ -169,6 +175,7 @@ try {
 
 const reference = rows[0].result
 const mib = (kib) => (kib / 1024).toFixed(0)
+const mibPerSecond = (ms) => (sizeMiB / (ms / 1000)).toFixed(0)
 const lines = [
   `Artifact store streaming: ${sizeMiB} MiB written then read back, each store in its own Node process.`,
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} GiB free), ${platform()} ${release()}, Node ${process.version}; servers on 127.0.0.1, same machine.`,
@@ -189,6 +196,23 @@ const lines = [
       `${(reference.readMs / result.readMs).toFixed(2)}×`,
       `${mib(result.peakKiB - result.baselineKiB)} MiB (of ${mib(result.peakKiB)} MiB)`,
       result.intact ? 'yes' : '**NO**',
+      '',
+    ]
+      .join(' | ')
+      .trim(),
+  ),
+  '',
+  `Digest verification on load (median of ${rounds} alternating rounds each, same process, same value): a plain read of the store's stream next to loadArtifact, which hashes every byte (sha256) as it streams and checks the version's digest.`,
+  '',
+  '| store | plain read | verified load | verification cost |',
+  '| --- | ---: | ---: | ---: |',
+  ...rows.map(({ name, result }) =>
+    [
+      '',
+      name,
+      `${mibPerSecond(result.readMs)} MiB/s (${(result.readMs / 1000).toFixed(2)} s)`,
+      `${mibPerSecond(result.verifiedMs)} MiB/s (${(result.verifiedMs / 1000).toFixed(2)} s)`,
+      `${result.verifiedMs >= result.readMs ? '+' : ''}${((result.verifiedMs / result.readMs - 1) * 100).toFixed(0)}% time`,
       '',
     ]
       .join(' | ')

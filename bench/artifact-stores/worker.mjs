@@ -1,9 +1,16 @@
 // One store's 1 GiB round trip, in its own process so that its peak RSS is its own.
-// Usage: node --expose-gc worker.mjs <local|s3|gcs> <config JSON> <bytes> [gc every N bytes]. Prints one JSON line.
+// Usage: node --expose-gc worker.mjs <local|s3|gcs> <config JSON> <bytes> [gc every N bytes] [rounds].
+// Prints one JSON line. After the write, the value is read back `rounds` times each way, alternating: a
+// plain read of the store's stream, and a load through the host and the SDK's loadArtifact, which hashes
+// every byte as it streams and checks the version's digest (what a step's input costs).
+
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
+import { ArtifactStoreHost } from '../../packages/core/dist/index.js'
+import { loadArtifact } from '../../packages/sdk/dist/internal.js'
 
-const [kind, configJson, bytesArg, gcEveryArg] = process.argv.slice(2)
+const [kind, configJson, bytesArg, gcEveryArg, roundsArg] = process.argv.slice(2)
+const rounds = Math.max(1, Number(roundsArg ?? 3))
 const size = Number(bytesArg)
 const CHUNK = 1024 * 1024
 // Diagnostic mode: a full GC every this many bytes moved, so that peak RSS shows what is held rather than
@@ -66,19 +73,85 @@ const stat = await store.write(
 )
 const writeMs = performance.now() - writeStarted
 
-const received = createHash('sha256')
-let readBytes = 0
-const readStarted = performance.now()
-for await (const chunk of await store.read('bench/blob')) {
-  received.update(chunk)
-  readBytes += chunk.byteLength
-  collectNow(chunk.byteLength)
+const sentDigest = sent.digest('hex')
+
+/** A plain read of the store's stream: bytes counted, nothing hashed (what a load cost before digests). */
+async function plainRead() {
+  let bytes = 0
+  const started = performance.now()
+  for await (const chunk of await store.read('bench/blob')) {
+    bytes += chunk.byteLength
+    collectNow(chunk.byteLength)
+  }
+  return { ms: performance.now() - started, intact: bytes === size }
 }
-const readMs = performance.now() - readStarted
+
+// The version as saveArtifact would record it: one file, `blob`, under the prefix `bench/`.
+const version = {
+  id: 'bench',
+  name: 'bench',
+  kind: 'data',
+  artifactStoreUri: store.uri,
+  prefix: 'bench/',
+  materializer: 'bench.stream',
+  materializerVersion: 1,
+  dataType: 'bytes',
+  digest: createHash('sha256').update(`blob\0${sentDigest}\n`).digest('hex'),
+  size,
+}
+// Streams the file through, as a materializer that hands its bytes on would.
+const streaming = {
+  id: 'bench.stream',
+  version: 1,
+  canSave: () => false,
+  dataType: () => 'bytes',
+  save: async () => {},
+  load: async (source) => {
+    let bytes = 0
+    for await (const chunk of await source.read('blob')) {
+      bytes += chunk.byteLength
+      collectNow(chunk.byteLength)
+    }
+    return bytes
+  },
+}
+const host = new ArtifactStoreHost(store, { name: `bench-${kind}`, flavor: kind })
+
+/**
+ * A load through the host: every byte hashed on its way, the digest checked before it returns. A load that
+ * resolves proves the bytes are the ones written (it throws ARTIFACT_CORRUPT otherwise).
+ */
+async function verifiedLoad() {
+  const started = performance.now()
+  try {
+    const bytes = await loadArtifact(host, version, streaming)
+    return { ms: performance.now() - started, intact: bytes === size }
+  } catch (error) {
+    console.error(error)
+    return { ms: performance.now() - started, intact: false }
+  }
+}
+
+const plain = []
+const verified = []
+for (let round = 0; round < rounds; round++) {
+  plain.push(await plainRead())
+  verified.push(await verifiedLoad())
+}
 await store.delete('bench/blob')
 await store.close?.()
 
-const intact = stat.size === size && readBytes === size && sent.digest('hex') === received.digest('hex')
+const median = (runs) => runs.map((run) => run.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)]
+const intact = stat.size === size && [...plain, ...verified].every((run) => run.intact)
 console.log(
-  JSON.stringify({ kind, writeMs, readMs, intact, baselineKiB, peakKiB: process.resourceUsage().maxRSS }),
+  JSON.stringify({
+    kind,
+    writeMs,
+    readMs: median(plain),
+    verifiedMs: median(verified),
+    rounds,
+    intact,
+    baselineKiB,
+    peakKiB: process.resourceUsage().maxRSS,
+  }),
 )

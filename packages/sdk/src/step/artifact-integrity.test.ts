@@ -1,10 +1,10 @@
-import { mkdtemp, rm, truncate, unlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ArtifactStoreHost, type ArtifactStoreV1 } from '@strata/core'
 import { localArtifactStore } from '@strata/local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { directory } from '../materializers/files.js'
+import { directory, file } from '../materializers/files.js'
 import { defineMaterializer } from '../materializers/materializer.js'
 import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
 import { checkArtifactData, damageKey, verifyArtifactData } from './artifact-integrity.js'
@@ -124,6 +124,49 @@ describe('loading checks the recorded digest', () => {
     expect(await loadArtifact(store, version, chunks)).toEqual(['one'])
     await truncate(path(version, 'part-1'), 1)
     await expect(loadArtifact(store, version, chunks)).rejects.toMatchObject({ code: 'ARTIFACT_CORRUPT' })
+  })
+})
+
+describe('a remote store (no local paths)', () => {
+  it('downloads a file artifact once, checks it on the way, and names the folder for its owner to remove', async () => {
+    const local = store.store
+    // The same files, without the local-path capability: as an object store is seen.
+    const remote: ArtifactStoreV1 = {
+      apiVersion: 1,
+      uri: local.uri,
+      write: (key, body, options) => local.write(key, body, options),
+      read: (key, options) => local.read(key, options),
+      stat: (key, options) => local.stat(key, options),
+      list: (prefix, options) => local.list(prefix, options),
+      delete: (key, options) => local.delete(key, options),
+      deletePrefix: (prefix, options) => local.deletePrefix(prefix, options),
+    }
+    const far = new ArtifactStoreHost(remote, { name: 'far', flavor: 'far' })
+    const source = join(root, 'model.bin')
+    await writeFile(source, 'weights')
+    const version = await saveArtifact(far, file(source), materializerById('strata.file', [], 'x'), {
+      name: 'model',
+      kind: 'model',
+    })
+    const downloads: string[] = []
+    const loaded = (await loadArtifact(
+      far,
+      version,
+      materializerById('strata.file', [], 'x'),
+      downloads,
+    )) as {
+      path: string
+    }
+    expect(downloads).toHaveLength(1)
+    expect(loaded.path.startsWith(downloads[0] ?? '-')).toBe(true)
+    expect(await readFile(loaded.path, 'utf8')).toBe('weights')
+
+    await writeFile(path(version, 'file/model.bin'), 'WEIGHTS')
+    await expect(
+      loadArtifact(far, version, materializerById('strata.file', [], 'x'), []),
+    ).rejects.toMatchObject({
+      code: 'ARTIFACT_CORRUPT',
+    })
   })
 })
 

@@ -108,7 +108,11 @@ export interface VerifyingSource extends ArtifactSource {
  * {@link VerifyingSource.verify} needs no second read; `localDirectory()` downloads the files once when the
  * store is remote.
  */
-export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersionInfo): VerifyingSource {
+export function artifactSource(
+  store: ArtifactStoreHost,
+  version: ArtifactVersionInfo,
+  downloads?: string[],
+): VerifyingSource {
   let files: Promise<string[]> | undefined
   let local: Promise<string> | undefined
   /** File name → sha256 and size of its bytes, for files read to their end. */
@@ -183,6 +187,7 @@ export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersio
         const direct = first === undefined ? undefined : store.localPath(`${version.prefix}${first}`)
         if (first !== undefined && direct) return direct.slice(0, direct.length - first.length)
         const directory = await mkdtemp(join(tmpdir(), 'strata-artifact-'))
+        downloads?.push(directory)
         for (const name of names) {
           const path = join(directory, name)
           await mkdir(dirname(path), { recursive: true })
@@ -207,15 +212,17 @@ export function artifactSource(store: ArtifactStoreHost, version: ArtifactVersio
 
 /**
  * Loads a version's value with its materializer and checks the bytes it read against the version's
- * digest before handing the value on.
+ * digest before handing the value on. A file or directory downloaded from a remote store goes to a fresh
+ * temporary folder, added to `downloads` (whoever passes it removes them once the value is no longer used).
  * @throws StrataError `ARTIFACT_CORRUPT` (bytes changed since the save) or `ARTIFACT_MISSING` (files gone)
  */
 export async function loadArtifact(
   store: ArtifactStoreHost,
   version: ArtifactVersionInfo,
   materializer: Materializer,
+  downloads?: string[],
 ): Promise<unknown> {
-  const source = artifactSource(store, version)
+  const source = artifactSource(store, version, downloads)
   let value: unknown
   try {
     value = await materializer.load(source)

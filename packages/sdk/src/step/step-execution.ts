@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type JsonObject,
@@ -43,6 +44,8 @@ export class StepExecution {
   /** The only attempt this process makes, when the orchestrator owns retries. */
   readonly #onlyAttempt: number | undefined
   #tracking: StepTracking | undefined
+  /** Folders inputs were downloaded to (files and directories from a remote store): removed at the end. */
+  readonly #downloads: string[] = []
 
   constructor(
     host: StepRunnerHost,
@@ -82,7 +85,7 @@ export class StepExecution {
         prepared.custom,
         `input '${name}' of step '${step.id}'`,
       )
-      inputValues[name] = await loadArtifact(host.store, version, materializer)
+      inputValues[name] = await loadArtifact(host.store, version, materializer, this.#downloads)
     }
     this.recorder.record({ type: 'inputs_used', id: randomUUID(), step: step.id, inputs: prepared.inputIds })
     if (step.experimentTracker) this.#tracking = await this.#startTracking()
@@ -148,6 +151,7 @@ export class StepExecution {
       await this.#endTracking({ status: 'failed' })
       await this.#storeLog()
       await this.recorder.flush()
+      await this.#removeDownloads()
       return { status: 'failed', error: this.redact(describeError(error)) }
     }
     await this.recorder.flush()
@@ -240,6 +244,7 @@ export class StepExecution {
           host.store,
           version,
           materializerById(version.materializer, prepared.custom, `model artifact ${version.name}`),
+          this.#downloads,
         ),
     })
   }
@@ -321,6 +326,12 @@ export class StepExecution {
       })
     }
     await this.recorder.flush()
+    await this.#removeDownloads()
     return outcome
+  }
+
+  async #removeDownloads(): Promise<void> {
+    for (const directory of this.#downloads.splice(0))
+      await rm(directory, { recursive: true, force: true }).catch(() => {})
   }
 }
