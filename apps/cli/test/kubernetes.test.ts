@@ -201,7 +201,7 @@ describe.skipIf(skip)('strata on a Kubernetes stack', { timeout: 300_000 }, () =
     outputs.push(result)
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(
-      /the identity of context 'nobody' may not create secrets, patch secrets, .* in namespace 'strata' — bind it to the strata-client Role of docs\/kubernetes\.md/,
+      /the identity of context 'nobody' may not create secrets, patch secrets, .* in namespace 'strata' — bind it to the strata-client Role of node_modules\/@strata\/kubernetes\/manifests\/rbac\.yaml/,
     )
   })
 

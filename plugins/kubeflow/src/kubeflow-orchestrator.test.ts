@@ -504,7 +504,7 @@ describe.skipIf(skip)(
       } as never)
       const nobody = await plane.kubeconfigFor('nobody', namespace, { context: 'nobody' })
       await expect(orchestrator('nobody', nobody).verify()).rejects.toThrow(
-        "the identity of context 'nobody' may not create secrets, delete secrets, create configmaps, delete configmaps, list configmaps in namespace 'kubeflow' — bind it to the strata-kubeflow-client Role of docs/kubeflow.md there",
+        "the identity of context 'nobody' may not create secrets, delete secrets, create configmaps, delete configmaps, list configmaps in namespace 'kubeflow' — bind it to the strata-kubeflow-client Role of node_modules/@strata/kubeflow/manifests/rbac.yaml there",
       )
     })
 

@@ -72,7 +72,7 @@ async function call<T>(what: string, namespace: string, request: () => Promise<T
     if (error instanceof ApiException && error.code === 403)
       throw new StrataError(
         'KUBERNETES_FORBIDDEN',
-        `${what}: this identity may not create Secrets and ConfigMaps in namespace '${namespace}' — grant it the strata-kubeflow-client Role of docs/kubeflow.md there`,
+        `${what}: this identity may not create Secrets and ConfigMaps in namespace '${namespace}' — grant it the strata-kubeflow-client Role of node_modules/@strata/kubeflow/manifests/rbac.yaml there`,
         { cause: error },
       )
     throw new StrataError(
@@ -130,7 +130,7 @@ export class RunObjects {
     if (missing.length > 0)
       throw new StrataError(
         'KUBERNETES_FORBIDDEN',
-        `the identity of context '${this.#kubeConfig.getCurrentContext()}' may not ${missing.join(', ')} in namespace '${namespace}' — bind it to the strata-kubeflow-client Role of docs/kubeflow.md there`,
+        `the identity of context '${this.#kubeConfig.getCurrentContext()}' may not ${missing.join(', ')} in namespace '${namespace}' — bind it to the strata-kubeflow-client Role of node_modules/@strata/kubeflow/manifests/rbac.yaml there`,
       )
   }
 

@@ -67,7 +67,7 @@ export async function verifyAccess(client: KubeClient): Promise<void> {
   if (missing.length > 0) {
     throw new StrataError(
       'KUBERNETES_FORBIDDEN',
-      `the identity of context '${client.context}' may not ${describe(missing)} in namespace '${namespace}' — bind it to the strata-client Role of docs/kubernetes.md`,
+      `the identity of context '${client.context}' may not ${describe(missing)} in namespace '${namespace}' — bind it to the strata-client Role of node_modules/@strata/kubernetes/manifests/rbac.yaml`,
     )
   }
 }

@@ -141,7 +141,7 @@ function kubernetesError(
     if (error.code === 403)
       return new StrataError(
         'KUBERNETES_FORBIDDEN',
-        `${what}: ${message} — grant the Role in docs/kubernetes.md to this identity in namespace '${where.namespace}'`,
+        `${what}: ${message} — grant the strata-client Role of node_modules/@strata/kubernetes/manifests/rbac.yaml to this identity in namespace '${where.namespace}'`,
         { cause: error },
       )
     if (error.code === 404)

@@ -22,7 +22,7 @@ export function selectMaterializer(
   const what = problem ? `${problem.path} is ${problem.found}` : 'the value has no materializer'
   throw new StrataError(
     'NO_MATERIALIZER',
-    `${options.where} cannot be saved: ${what}, which no materializer handles — ${problem?.hint ?? 'convert it'}, or add a materializer for it (see docs/pipelines.md#materializers)`,
+    `${options.where} cannot be saved: ${what}, which no materializer handles — ${problem?.hint ?? 'convert it'}, or add a materializer for it (defineMaterializer: see 'Materializers' in node_modules/@strata/sdk/README.md)`,
     { details: { path: problem?.path } },
   )
 }
