@@ -67,5 +67,5 @@ export {
 export { MIGRATIONS, STORE_SCHEMA_VERSION } from './sqlite/migrations.js'
 export type { Row } from './sqlite/sqlite-database.js'
 export { damagedStore } from './sqlite/sqlite-errors.js'
-export { type OpenStoreOptions, SqliteStore } from './sqlite/sqlite-store.js'
+export { type OpenStoreOptions, SqliteStore, type StoreSynchronous } from './sqlite/sqlite-store.js'
 export type { RestoreResult, StoreInspection } from './sqlite/store-maintenance.js'

@@ -31,6 +31,31 @@ describe('SqliteStore', () => {
     again.close()
   })
 
+  it('syncs every commit only when asked (synchronous FULL), by option or STRATA_STORE_SYNCHRONOUS', () => {
+    // SQLite's numbers: NORMAL = 1, FULL = 2.
+    const synchronous = (store: SqliteStore) => ({ ...store.db.prepare('PRAGMA synchronous').get() })
+    const normal = SqliteStore.open({ configDir })
+    expect(synchronous(normal)).toEqual({ synchronous: 1 })
+    normal.close()
+    const full = SqliteStore.open({ configDir, synchronous: 'full' })
+    expect(synchronous(full)).toEqual({ synchronous: 2 })
+    full.close()
+    const saved = process.env.STRATA_STORE_SYNCHRONOUS
+    try {
+      process.env.STRATA_STORE_SYNCHRONOUS = 'FULL'
+      const fromEnv = SqliteStore.open({ configDir })
+      expect(synchronous(fromEnv)).toEqual({ synchronous: 2 })
+      fromEnv.close()
+      process.env.STRATA_STORE_SYNCHRONOUS = 'always'
+      expect(() => SqliteStore.open({ configDir })).toThrow(
+        "STRATA_STORE_SYNCHRONOUS must be 'normal' or 'full', got 'always' — fix or unset it",
+      )
+    } finally {
+      if (saved === undefined) delete process.env.STRATA_STORE_SYNCHRONOUS
+      else process.env.STRATA_STORE_SYNCHRONOUS = saved
+    }
+  })
+
   it('refuses a store newer than itself, with the fix', () => {
     const store = SqliteStore.open({ configDir })
     store.db.exec(`PRAGMA user_version = ${STORE_SCHEMA_VERSION + 1}`)

@@ -70,6 +70,25 @@ function busyTimeoutFromEnv(env: NodeJS.ProcessEnv): number {
   )
 }
 
+/**
+ * SQLite's `synchronous` setting for the store's connection (it runs in WAL mode either way). `normal`: no
+ * fsync per commit; a crash of the process never loses or damages a commit, a power cut or OS crash may
+ * undo the last commits before the WAL was synced, never damaging the file. `full`: an fsync of the WAL per
+ * commit, so a power cut loses no commit, at the price of that fsync on every step's record.
+ */
+export type StoreSynchronous = 'normal' | 'full'
+
+function synchronousFromEnv(env: NodeJS.ProcessEnv): StoreSynchronous {
+  const raw = env.STRATA_STORE_SYNCHRONOUS
+  if (raw === undefined || raw === '') return 'normal'
+  const value = raw.toLowerCase()
+  if (value === 'normal' || value === 'full') return value
+  throw new StrataError(
+    'INVALID_CONFIG',
+    `STRATA_STORE_SYNCHRONOUS must be 'normal' or 'full', got '${raw.slice(0, 40)}' — fix or unset it`,
+  )
+}
+
 export interface OpenStoreOptions {
   /** The user's Strata directory. @default resolveConfigDir() */
   configDir?: string
@@ -80,6 +99,11 @@ export interface OpenStoreOptions {
    * @default `STRATA_STORE_BUSY_TIMEOUT_MS`, else 30000
    */
   busyTimeoutMs?: number
+  /**
+   * Whether every commit is synced to disk (`full`) or only the write-ahead log's checkpoints (`normal`).
+   * @default `STRATA_STORE_SYNCHRONOUS`, else 'normal'
+   */
+  synchronous?: StoreSynchronous
   /** How the store directory's filesystem is found (network filesystems are refused). @default the real one */
   filesystem?: FilesystemProbe
   /**
@@ -180,6 +204,7 @@ export class SqliteStore implements MetadataStore {
     const configDir = options.configDir ?? resolveConfigDir()
     const path = options.path ?? join(configDir, 'strata.db')
     const location = { path, busyTimeoutMs: options.busyTimeoutMs ?? busyTimeoutFromEnv(process.env) }
+    const synchronous = options.synchronous ?? synchronousFromEnv(process.env)
     mkdirSync(configDir, { recursive: true, mode: 0o700 })
     refuseNetworkFilesystem(configDir, process.env, options.filesystem)
     // Node's built-in SQLite: no native package to install, and it opens in under a millisecond (a native
@@ -200,6 +225,7 @@ export class SqliteStore implements MetadataStore {
       if ('problem' in known) throw damagedStore(path, known.problem)
       version = known.version
       db.exec(CONNECTION_PRAGMAS)
+      if (synchronous === 'full') db.exec('PRAGMA synchronous = FULL')
       if (recovering) {
         const found = db.prepare('PRAGMA quick_check(5)').all() as Array<{ quick_check: string }>
         if (found[0]?.quick_check !== 'ok') {
