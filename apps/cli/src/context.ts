@@ -100,7 +100,8 @@ export class CommandContext<Args extends object = object, Options extends object
 
   /** The SDK's Client on the user's store, opened once; the stack is built only when an operation needs it. */
   client(): Promise<Client> {
-    this.#client ??= this.sdk().then(async ({ Client }) =>
+    // From the light entry: reading runs, artifacts and models loads neither zod nor the stack machinery.
+    this.#client ??= import('@strata/sdk/stack-state').then(async ({ Client }) =>
       this.own(await Client.open({ projectRoot: this.cwd })),
     )
     return this.#client

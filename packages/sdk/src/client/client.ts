@@ -1,12 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
-import {
-  type ArtifactKind,
-  type JsonObject,
-  type PipelineSnapshot,
-  type ScheduleInfo,
-  StrataError,
-} from '@strata/core'
+import type { ArtifactKind, JsonObject, PipelineSnapshot, ScheduleInfo } from '@strata/core'
+import { StrataError } from '@strata/core/base'
 import type {
   ArtifactSummary,
   ArtifactVersionRecord,
@@ -28,29 +22,21 @@ import type {
 } from '@strata/store'
 import { parseSort } from '@strata/store'
 import type { Materializer } from '../materializers/materializer.js'
-import { materializerById, selectMaterializer } from '../materializers/select-materializer.js'
-import { type ResumeOptions, resumeRun } from '../run/resume-run.js'
-import {
-  type OpenRunEnvironmentOptions,
-  openRunEnvironment,
-  type RunEnvironment,
-} from '../run/run-environment.js'
+import type { ResumeOptions } from '../run/resume-run.js'
+import type { OpenRunEnvironmentOptions, RunEnvironment } from '../run/run-environment.js'
 import { ownerState, reconcileAbandonedRuns } from '../run/run-owner.js'
 import type { PipelineRun } from '../run/run-pipeline.js'
 import type { SyncRemoteOptions } from '../run/sync-remote.js'
-import { syncRun } from '../run/sync-run.js'
-import { discoverScheduledRuns } from '../run/sync-schedules.js'
 import { openWorkspace, type StrataWorkspace } from '../stacks/stack-state.js'
-import { versionDigest } from '../step/artifact-integrity.js'
-import { type ArtifactVersionInfo, loadArtifact, saveArtifact } from '../step/artifact-io.js'
-import { activeRunError, isActive, settleActiveRun } from './active-run.js'
-import {
-  type ArtifactDataReport,
-  artifactData,
-  type PruneResult,
-  pruneArtifacts,
-} from './artifact-maintenance.js'
-import { type CacheExplanation, explainCache } from './explain-cache.js'
+import type { ArtifactVersionInfo } from '../step/artifact-io.js'
+import type { ArtifactDataReport, PruneResult } from './artifact-maintenance.js'
+import type { CacheExplanation } from './explain-cache.js'
+
+// Only what reading the store needs is imported here: `strata pipeline list`, `runs list`, `artifact list`
+// and `model list` open a Client, and their start-up budget (2× a bare `node -e 0`) has no room for zod,
+// the materializers or the stack machinery. Operations that need those import them when they run.
+const openRunEnvironment: typeof import('../run/run-environment.js').openRunEnvironment = async (options) =>
+  (await import('../run/run-environment.js')).openRunEnvironment(options)
 
 export interface RunDetails extends RunRecord {
   snapshot: PipelineSnapshot
@@ -246,6 +232,7 @@ export class Client {
    * @throws StrataError `RUN_ACTIVE` or `RUN_LINKED_TO_MODEL` unless `force`; `RUN_STILL_RUNNING`
    */
   async deleteRun(reference: string, options: { force?: boolean } = {}): Promise<RunRecord> {
+    const { activeRunError, isActive, settleActiveRun } = await import('./active-run.js')
     const run = await settleActiveRun(this, reference, options.force === true)
     const linked = await this.#models.runLinks(run.id)
     if ((linked || run.modelVersionId) && !options.force) {
@@ -263,11 +250,13 @@ export class Client {
     return run
   }
 
-  explainCache(reference: string, step: string): Promise<CacheExplanation> {
+  async explainCache(reference: string, step: string): Promise<CacheExplanation> {
+    const { explainCache } = await import('./explain-cache.js')
     return explainCache(this.repositories, reference, step)
   }
 
   async resumeRun(reference: string, options: ResumeOptions = {}): Promise<PipelineRun> {
+    const { resumeRun } = await import('../run/resume-run.js')
     return resumeRun(await this.environment(), reference, options)
   }
 
@@ -279,6 +268,7 @@ export class Client {
    */
   async syncRun(reference: string, options: SyncRemoteOptions = {}): Promise<number> {
     const run = await this.#runs.require(reference)
+    const { syncRun } = await import('../run/sync-run.js')
     return this.#onStack(run.stackName, (environment) => syncRun(environment, run.id, options))
   }
 
@@ -288,6 +278,10 @@ export class Client {
    * @returns the runs it recorded and the ones it synced
    */
   async syncRuns(options: SyncRemoteOptions = {}): Promise<{ discovered: string[]; synced: string[] }> {
+    const [{ syncRun }, { discoverScheduledRuns }] = await Promise.all([
+      import('../run/sync-run.js'),
+      import('../run/sync-schedules.js'),
+    ])
     const discovered: string[] = []
     for (const schedule of await this.repositories.schedules.list()) {
       discovered.push(
@@ -438,6 +432,10 @@ export class Client {
     options: { version?: number; materializers?: Materializer[] } = {},
   ): Promise<T> {
     const version = await this.#artifacts.version(name, options.version)
+    const [{ materializerById }, { loadArtifact }] = await Promise.all([
+      import('../materializers/select-materializer.js'),
+      import('../step/artifact-io.js'),
+    ])
     const materializer = materializerById(
       version.materializer,
       options.materializers ?? [],
@@ -452,6 +450,10 @@ export class Client {
     value: unknown,
     options: { kind?: ArtifactKind; materializer?: string; materializers?: Materializer[] } = {},
   ): Promise<ArtifactVersionRecord> {
+    const [{ selectMaterializer }, { saveArtifact }] = await Promise.all([
+      import('../materializers/select-materializer.js'),
+      import('../step/artifact-io.js'),
+    ])
     const materializer = selectMaterializer(value, {
       explicit: options.materializer,
       custom: options.materializers ?? [],
@@ -475,6 +477,10 @@ export class Client {
     options: { kind?: ArtifactKind } = {},
   ): Promise<ArtifactVersionRecord> {
     const store = (await this.environment()).artifactStore
+    const [{ createHash, randomUUID }, { versionDigest }] = await Promise.all([
+      import('node:crypto'),
+      import('../step/artifact-integrity.js'),
+    ])
     const normalized = prefix.endsWith('/') ? prefix : `${prefix}/`
     const files: Array<[string, string, number]> = []
     for await (const entry of store.listAll(normalized)) {
@@ -509,6 +515,7 @@ export class Client {
    * run is active, are kept: they may be writes in progress; so is a temporary file whose writer is alive.
    */
   async pruneArtifacts(options: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    const { pruneArtifacts } = await import('./artifact-maintenance.js')
     return pruneArtifacts(this.repositories, (await this.environment()).artifactStore, options)
   }
 
@@ -521,6 +528,7 @@ export class Client {
     version: ArtifactVersionRecord,
     options: { verify?: boolean } = {},
   ): Promise<ArtifactDataReport> {
+    const { artifactData } = await import('./artifact-maintenance.js')
     return artifactData((await this.environment()).artifactStore, version, options)
   }
 
@@ -624,6 +632,10 @@ export class Client {
       )
     }
     const artifact = await this.#artifacts.requireVersionById(link.artifactVersionId)
+    const [{ materializerById }, { loadArtifact }] = await Promise.all([
+      import('../materializers/select-materializer.js'),
+      import('../step/artifact-io.js'),
+    ])
     const materializer = materializerById(
       artifact.materializer,
       options.materializers ?? [],

@@ -1,6 +1,7 @@
 // `@strata/sdk/stack-state`: the part of the stacks API that loads neither zod nor plugin code, for
-// start-up-critical callers (`strata stack list`, `strata stack set`). Everything here is also exported by
-// the main entry.
+// start-up-critical callers (`strata stack list`, `strata stack set`), and the Client, whose reads need only
+// the store (`strata pipeline list`, `runs list`, `artifact list`, `model list`). Everything here is also
+// exported by the main entry.
 
 export {
   type ComponentRecord,
@@ -8,6 +9,7 @@ export {
   type SecretSummary,
   type StackRecord,
 } from '@strata/store'
+export { Client } from '../client/client.js'
 export { findProjectRoot } from '../discovery/project-root.js'
 export {
   initProject,

@@ -1,0 +1,115 @@
+// The read-only commands that meet the start-up budget (2× a bare `node -e 0`, measured by `pnpm bench:cli`)
+// do so because their module graph is small: no zod, no YAML parser, no TypeScript loader, no plugin code and
+// not the whole SDK. The built binary runs each of them under a module hook that records every module it
+// loads; a module from the forbidden list fails the test with the command and the module named.
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSandbox, ok, type Sandbox } from './helpers.js'
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+const PIPELINES = `
+import { pipeline, step } from '@strata/sdk'
+
+export const makeRows = step(
+  { name: 'make_rows', artifacts: { output: { name: 'rows' } } },
+  async (_inputs, ctx) => {
+    ctx.logger.info('making rows')
+    return [1, 2, 3]
+  },
+)
+
+export const rows = pipeline({ name: 'rows', model: { name: 'counter' }, cache: false }, () => {
+  makeRows()
+})
+`
+
+/** Records each loaded module's URL, written to STRATA_TEST_LOADS when the process exits. */
+const HOOK = `
+import { registerHooks } from 'node:module'
+import { writeFileSync } from 'node:fs'
+const loaded = []
+registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context) } })
+process.on('exit', () => writeFileSync(process.env.STRATA_TEST_LOADS, loaded.join('\\n')))
+`
+
+/** What a fast command must not load, each with why it is heavy. */
+const FORBIDDEN: Array<[RegExp, string]> = [
+  [/\/node_modules\/zod\//, 'zod'],
+  [/\/node_modules\/yaml\//, 'the YAML parser'],
+  [/\/node_modules\/(tsx|esbuild)\//, 'the TypeScript loader'],
+  [/\/packages\/sdk\/dist\/(index|internal)\.js$/, 'the whole SDK'],
+  [/\/packages\/core\/dist\/index\.js$/, "core's main entry (zod)"],
+  [/\/plugins\/|\/@strata\/(local|s3|gcs|mlflow|kubernetes|kubeflow)\/dist\//, 'plugin code'],
+  [/\/@fixture\/strata-demo\//, 'plugin code'],
+]
+
+let sandbox: Sandbox
+let hook: string
+let loadsFile: string
+let run: string
+
+beforeAll(async () => {
+  sandbox = createSandbox()
+  const sdk = join(sandbox.project, 'node_modules/@strata/sdk')
+  mkdirSync(dirname(sdk), { recursive: true })
+  symlinkSync(join(repo, 'packages/sdk'), sdk)
+  writeFileSync(join(sandbox.project, 'pipelines.ts'), PIPELINES)
+  hook = join(sandbox.project, 'record-loads.mjs')
+  writeFileSync(hook, HOOK)
+  loadsFile = join(sandbox.project, 'loads.txt')
+  const ran = await ok(sandbox, ['pipeline', 'run', 'pipelines.ts'])
+  run = /^run (\S+): /m.exec(ran.stdout)?.[1] ?? ''
+  expect(run, ran.stdout).not.toBe('')
+}, 120_000)
+afterAll(() => sandbox?.cleanup())
+
+/** The modules `strata args` loads (it must succeed). */
+async function modulesOf(args: string[]): Promise<string[]> {
+  rmSync(loadsFile, { force: true })
+  await ok(sandbox, args, {
+    env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`, STRATA_TEST_LOADS: loadsFile },
+  })
+  return readFileSync(loadsFile, 'utf8').split('\n').filter(Boolean)
+}
+
+const LAZY_COMMANDS = [
+  ['--help'],
+  ['stack', 'list'],
+  ['stack', 'describe'],
+  ['orchestrator', 'list'],
+  ['secret', 'list'],
+  ['pipeline', 'list'],
+  ['pipeline', 'runs', 'list'],
+  ['pipeline', 'runs', 'describe', 'RUN'],
+  ['run', 'list'],
+  ['artifact', 'list'],
+  ['artifact', 'versions', 'rows'],
+  ['model', 'list'],
+  ['model', 'describe', 'counter'],
+  ['model', 'version', 'list', 'counter'],
+  ['model', 'version', 'describe', 'counter', 'latest'],
+]
+
+describe('the module graph of the fast read-only commands stays lazy', () => {
+  it.each(LAZY_COMMANDS.map((args) => [args.join(' '), args]))(
+    'strata %s loads no zod, YAML, TypeScript loader, plugin code or whole SDK',
+    async (_name, args) => {
+      const modules = await modulesOf((args as string[]).map((arg) => (arg === 'RUN' ? run : arg)))
+      // The hook saw the CLI itself: an empty list would prove nothing.
+      expect(modules.some((url) => url.endsWith('/apps/cli/dist/main.js'))).toBe(true)
+      const heavy = modules.flatMap((url) =>
+        FORBIDDEN.filter(([pattern]) => pattern.test(url)).map(([, what]) => `${what}: ${url}`),
+      )
+      expect(heavy).toEqual([])
+    },
+    60_000,
+  )
+
+  it('sees a heavy module when a command loads one (the hook and the list work)', async () => {
+    const modules = await modulesOf(['pipeline', 'config-schema'])
+    expect(modules.some((url) => /\/node_modules\/zod\//.test(url))).toBe(true)
+  }, 60_000)
+})
