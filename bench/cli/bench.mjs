@@ -1,40 +1,98 @@
 #!/usr/bin/env node
-// `pnpm bench:cli`: start-up of `strata --help` and `strata stack list` against a bare `node -e 0`, measured
-// in the same run, interleaved (each round runs every command once, in rotating order), on the pinned
-// Node. Prints medians and ratios as a Markdown table. Budget: each ≤ 2× `node -e 0`.
-// Options: --rounds N (default 30, at least 10), --check (exit 1 when over budget).
+// `pnpm bench:cli`: the start-up of every family of read-only commands (help, stacks, components, flavors,
+// pipelines, runs, artifacts, models, secrets, integrations, status) against a bare `node -e 0`, measured in
+// the same run, interleaved (each round runs every command once, in rotating order), on the pinned Node, on
+// an empty store and on a store with runs (bench/cli/pipelines.ts, run --runs times before the clock starts).
+// Prints medians and ratios as a Markdown table. Budget: each ≤ 2× `node -e 0`.
+// Options: --rounds N (default 20, at least 5), --runs N (default 20), --check (exit 1 when over budget),
+// --only TEXT (only commands whose name contains TEXT).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { median } from '../lib.mjs'
 
 const args = process.argv.slice(2)
-const roundsArg = args.indexOf('--rounds')
-const rounds = Math.max(10, roundsArg === -1 ? 30 : Number(args[roundsArg + 1]))
+const option = (flag, fallback) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : fallback)
+const rounds = Math.max(5, Number(option('--rounds', 20)))
+const runs = Math.max(1, Number(option('--runs', 20)))
+const only = option('--only', undefined)
 const check = args.includes('--check')
 const BUDGET = 2
 
 const bin = fileURLToPath(new URL('../../apps/cli/bin/strata.mjs', import.meta.url))
+const benchDir = fileURLToPath(new URL('..', import.meta.url))
 if (!existsSync(fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url)))) {
   console.error('bench:cli: apps/cli is not built — run `pnpm build` first')
   process.exit(1)
 }
 
-const configDir = mkdtempSync(join(tmpdir(), 'strata-bench-config-'))
+const emptyDir = mkdtempSync(join(tmpdir(), 'strata-bench-empty-'))
+const runsDir = mkdtempSync(join(tmpdir(), 'strata-bench-runs-'))
 const cwd = mkdtempSync(join(tmpdir(), 'strata-bench-cwd-'))
-const env = { ...process.env, STRATA_CONFIG_DIR: configDir, NO_COLOR: '1' }
+const environment = (configDir) => ({ ...process.env, STRATA_CONFIG_DIR: configDir, NO_COLOR: '1' })
 
-const commands = [
-  { name: 'node -e 0', args: ['-e', '0'], reference: true },
-  { name: 'strata --help', args: [bin, '--help'] },
-  { name: 'strata stack list', args: [bin, 'stack', 'list'] },
-]
+function strata(configDir, commandArgs, where = cwd) {
+  const result = spawnSync(process.execPath, [bin, ...commandArgs], {
+    cwd: where,
+    env: environment(configDir),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  if (result.status !== 0) {
+    console.error(
+      `bench:cli: 'strata ${commandArgs.join(' ')}' failed (exit ${result.status}): ${result.stderr}`,
+    )
+    process.exit(1)
+  }
+  return result.stdout
+}
+
+/** The read-only commands, by family; `store: 'runs'` ones need the runs, an artifact and a model. */
+function commandList(run) {
+  const both = (family, commandArgs) => [
+    { family, commandArgs, store: 'empty' },
+    { family, commandArgs, store: 'runs' },
+  ]
+  return [
+    ...both('help', ['--help']),
+    ...both('stacks', ['stack', 'list']),
+    ...both('stacks', ['stack', 'describe']),
+    ...both('components', ['orchestrator', 'list']),
+    ...both('components', ['artifact-store', 'describe']),
+    ...both('flavors', ['orchestrator', 'flavor', 'list']),
+    ...both('flavors', ['artifact-store', 'flavor', 'list']),
+    ...both('flavors', ['artifact-store', 'flavor', 'describe', 'local']),
+    ...both('pipelines', ['pipeline', 'list']),
+    ...both('pipelines', ['pipeline', 'schedule', 'list']),
+    ...both('runs', ['pipeline', 'runs', 'list']),
+    { family: 'runs', commandArgs: ['pipeline', 'runs', 'describe', run], store: 'runs' },
+    { family: 'runs', commandArgs: ['pipeline', 'runs', 'logs', run], store: 'runs' },
+    ...both('artifacts', ['artifact', 'list']),
+    { family: 'artifacts', commandArgs: ['artifact', 'versions', 'bench-rows'], store: 'runs' },
+    { family: 'artifacts', commandArgs: ['artifact', 'describe', 'bench-rows'], store: 'runs' },
+    ...both('models', ['model', 'list']),
+    { family: 'models', commandArgs: ['model', 'describe', 'bench-model'], store: 'runs' },
+    { family: 'models', commandArgs: ['model', 'version', 'list', 'bench-model'], store: 'runs' },
+    {
+      family: 'models',
+      commandArgs: ['model', 'version', 'describe', 'bench-model', 'latest'],
+      store: 'runs',
+    },
+    ...both('secrets', ['secret', 'list']),
+    ...both('integrations', ['integration', 'list']),
+    ...both('status', ['status']),
+  ]
+}
 
 function time(command) {
   const started = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, command.args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const result = spawnSync(process.execPath, command.args, {
+    cwd,
+    env: command.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const ms = Number(process.hrtime.bigint() - started) / 1e6
   if (result.status !== 0) {
     console.error(`bench:cli: '${command.name}' failed (exit ${result.status}): ${result.stderr}`)
@@ -44,36 +102,56 @@ function time(command) {
 }
 
 try {
-  // Warm-up: creates the store and the default stack, fills the OS file cache and Node's compile cache.
-  for (let round = 0; round < 3; round++) for (const command of commands) time(command)
-  const samples = new Map(commands.map((command) => [command.name, []]))
+  // Untimed: both stores made, then `runs` runs of the bench pipeline (a logged step, an artifact, a model).
+  strata(emptyDir, ['stack', 'list'])
+  for (let index = 0; index < runs; index++)
+    strata(runsDir, ['pipeline', 'run', join(benchDir, 'cli', 'pipelines.ts')], benchDir)
+  const newest = JSON.parse(strata(runsDir, ['pipeline', 'runs', 'list', '--output', 'json'])).items[0].name
+  const reference = { name: 'node -e 0', args: ['-e', '0'], env: environment(emptyDir), reference: true }
+  const commands = [
+    reference,
+    ...commandList(newest)
+      .map((command) => ({
+        ...command,
+        name: `strata ${command.commandArgs.join(' ').replace(newest, 'RUN')}`,
+        key: `${command.store}: ${command.commandArgs.join(' ')}`,
+        args: [bin, ...command.commandArgs],
+        env: environment(command.store === 'empty' ? emptyDir : runsDir),
+      }))
+      .filter((command) => only === undefined || command.name.includes(only)),
+  ]
+  for (const command of commands) command.key ??= command.name
+  const load = [loadavg()[0]]
+  // Warm-up: fills the OS file cache and Node's compile cache.
+  for (let round = 0; round < 2; round++) for (const command of commands) time(command)
+  const samples = new Map(commands.map((command) => [command.key, []]))
   for (let round = 0; round < rounds; round++) {
     for (let index = 0; index < commands.length; index++) {
       const command = commands[(index + round) % commands.length]
-      samples.get(command.name).push(time(command))
+      samples.get(command.key).push(time(command))
     }
   }
-  const reference = median(samples.get('node -e 0'))
+  load.push(loadavg()[0])
+  const limit = median(samples.get(reference.key))
   const lines = [
-    `Node ${process.versions.node}, ${rounds} interleaved rounds, median wall time per process.`,
+    `Node ${process.versions.node}, ${rounds} interleaved rounds, median wall time per process; the store with runs holds ${runs} runs of bench/cli/pipelines.ts; load average (1 min) ${load.map((value) => value.toFixed(1)).join(' → ')}.`,
     '',
-    '| command | median (ms) | min (ms) | ratio to `node -e 0` | budget |',
-    '| --- | ---: | ---: | ---: | --- |',
+    '| family | command | store | median (ms) | min (ms) | × `node -e 0` | budget |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- |',
   ]
   let over = false
   for (const command of commands) {
-    const values = samples.get(command.name)
+    const values = samples.get(command.key)
     const value = median(values)
-    const ratio = value / reference
+    const ratio = value / limit
     const ok = command.reference || ratio <= BUDGET
     if (!ok) over = true
     lines.push(
-      `| \`${command.name}\` | ${value.toFixed(1)} | ${Math.min(...values).toFixed(1)} | ${ratio.toFixed(2)}× | ${command.reference ? 'reference' : `≤ ${BUDGET}× ${ok ? '✓' : '✗'}`} |`,
+      `| ${command.family ?? 'limit'} | \`${command.name}\` | ${command.store ?? '-'} | ${value.toFixed(1)} | ${Math.min(...values).toFixed(1)} | ${ratio.toFixed(2)}× | ${command.reference ? 'the limit' : `≤ ${BUDGET}× ${ok ? '✓' : '✗'}`} |`,
     )
   }
   console.log(lines.join('\n'))
   if (check && over) process.exit(1)
 } finally {
-  rmSync(configDir, { recursive: true, force: true })
-  rmSync(cwd, { recursive: true, force: true })
+  for (const dir of [emptyDir, runsDir, cwd]) rmSync(dir, { recursive: true, force: true })
 }
