@@ -62,7 +62,7 @@ describe('every artifact store call has a bound', () => {
       // Just short of the bound, the call still waits.
       await vi.advanceTimersByTimeAsync(BOUND_MS - 1)
       expect(settled).toBe(false)
-      const { error } = await settledAfter(1, pending)
+      const { error } = await settledAfter<unknown>(1, pending)
       expect(error).toMatchObject({
         code: 'ARTIFACT_STORE_TIMEOUT',
         details: { operation, timeoutMs: BOUND_MS },
@@ -171,5 +171,56 @@ describe('leftovers', () => {
     expect(found).toEqual([leftover])
     await host(capable.store).removeLeftover(leftover.key)
     expect(removed).toEqual([leftover.key])
+  })
+})
+
+describe('readBytes', () => {
+  const chunks = [Buffer.from('ab'), Buffer.from('cd')]
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    yield* chunks
+  }
+
+  it('joins the stream of a store without readWhole, showing each chunk to onPart', async () => {
+    vi.useRealTimers()
+    const { store } = fakeStore({ read: async () => stream() })
+    const parts: string[] = []
+    const bytes = await host(store).readBytes('k', {
+      onPart: (part) => parts.push(Buffer.from(part).toString()),
+    })
+    expect(Buffer.from(bytes).toString()).toBe('abcd')
+    expect(parts).toEqual(['ab', 'cd'])
+  })
+
+  it('uses readWhole when the store has it, and checks the key first', async () => {
+    vi.useRealTimers()
+    const keys: string[] = []
+    const { store } = fakeStore({
+      readWhole: async (key, options) => {
+        keys.push(key)
+        options?.onPart?.(Buffer.from('whole'))
+        return Buffer.from('whole')
+      },
+    })
+    const parts: string[] = []
+    const bytes = await host(store).readBytes('a/b', {
+      onPart: (part) => parts.push(Buffer.from(part).toString()),
+    })
+    expect(Buffer.from(bytes).toString()).toBe('whole')
+    expect(keys).toEqual(['a/b'])
+    expect(parts).toEqual(['whole'])
+    await expect(host(store).readBytes('../x')).rejects.toMatchObject({ code: 'INVALID_ARTIFACT_KEY' })
+    expect(keys).toEqual(['a/b'])
+  })
+
+  it('fails a readWhole that makes no progress within the bound', async () => {
+    const { store, signals } = fakeStore({
+      readWhole: async (_key, options) =>
+        new Promise<never>(() => {
+          if (options?.signal) signals.push(options.signal)
+        }),
+    })
+    const { error } = await settledAfter(BOUND_MS + 10, host(store).readBytes('slow'))
+    expect(error).toMatchObject({ code: 'ARTIFACT_STORE_TIMEOUT' })
+    expect(signals[0]?.aborted).toBe(true)
   })
 })

@@ -6,6 +6,7 @@ import type {
   ArtifactListEntry,
   ArtifactListOptions,
   ArtifactListPage,
+  ArtifactReadWholeOptions,
   ArtifactStat,
   ArtifactStoreV1,
 } from './artifact-store.js'
@@ -135,11 +136,36 @@ export class ArtifactStoreHost {
     return this.#boundStream(body, checked, options?.signal)
   }
 
-  /** Reads a whole value into memory. Use {@link read} for large values. */
-  async readBytes(key: string, options?: ArtifactCallOptions): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = []
-    for await (const chunk of await this.read(key, options)) chunks.push(chunk)
-    return Buffer.concat(chunks)
+  /**
+   * Reads a whole value into memory, `onPart` seeing each part as it arrives: into one buffer of the
+   * value's size when the store can (`readWhole`), else by joining the stream's chunks (one chunk is
+   * handed on as it is). Bounded like {@link read}: the bound restarts with every part.
+   * @throws StrataError `ARTIFACT_NOT_FOUND`
+   */
+  async readBytes(key: string, options?: ArtifactReadWholeOptions): Promise<Uint8Array> {
+    const readWhole = this.store.readWhole?.bind(this.store)
+    if (!readWhole) {
+      const chunks: Uint8Array[] = []
+      for await (const chunk of await this.read(key, options)) {
+        options?.onPart?.(chunk)
+        chunks.push(chunk)
+      }
+      return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks)
+    }
+    const checked = normalizeArtifactKey(key)
+    return this.#call(
+      'read',
+      checked,
+      (signal, bound) =>
+        readWhole(checked, {
+          signal,
+          onPart: (part) => {
+            bound.resume()
+            options?.onPart?.(part)
+          },
+        }),
+      options?.signal ? { signal: options.signal } : undefined,
+    )
   }
 
   async readText(key: string, options?: ArtifactCallOptions): Promise<string> {

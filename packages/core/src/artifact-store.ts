@@ -36,6 +36,14 @@ export interface ArtifactCallOptions {
   signal?: AbortSignal
 }
 
+export interface ArtifactReadWholeOptions extends ArtifactCallOptions {
+  /**
+   * Called with each part of the value as it lands, in order (a view of the buffer being filled: copy it to
+   * keep it). A caller hashes the bytes here while the store reads the next part.
+   */
+  onPart?(part: Uint8Array): void
+}
+
 /** An object a write left behind before it completed (its writer was killed midway). */
 export interface ArtifactLeftover {
   /** The store's own temporary name, relative to its root (never an artifact's key). */
@@ -57,7 +65,7 @@ export interface ArtifactLeftover {
  * trust its keys. Strata never overwrites a key: every artifact version is written under a fresh prefix.
  *
  * Required: `write`, `read`, `stat`, `list`, `delete`, `deletePrefix`.
- * Optional capabilities: `exists`, `copy` (derived by the host when absent), `localPath`, `verify`,
+ * Optional capabilities: `readWhole`, `exists`, `copy` (derived by the host when absent), `localPath`, `verify`,
  * `leftovers` with `removeLeftover`, `close`.
  */
 export interface ArtifactStoreV1 {
@@ -95,6 +103,13 @@ export interface ArtifactStoreV1 {
 
   /** Deletes every object under `prefix` (which ends with `/`); resolves with how many were deleted. */
   deletePrefix(prefix: string, options?: ArtifactCallOptions): Promise<number>
+
+  /**
+   * Capability: reads the whole object into one buffer of its size (no chunks to join, no second copy),
+   * calling `onPart` with each part as it lands. Without it the host reads the stream and joins its chunks.
+   * @throws StrataError `ARTIFACT_NOT_FOUND` when no object has that key
+   */
+  readWhole?(key: string, options?: ArtifactReadWholeOptions): Promise<Uint8Array>
 
   /** Capability: cheaper than `stat` on some stores. */
   exists?(key: string, options?: ArtifactCallOptions): Promise<boolean>

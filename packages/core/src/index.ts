@@ -7,6 +7,7 @@ export type {
   ArtifactListEntry,
   ArtifactListOptions,
   ArtifactListPage,
+  ArtifactReadWholeOptions,
   ArtifactStat,
   ArtifactStoreV1,
 } from './artifact-store.js'

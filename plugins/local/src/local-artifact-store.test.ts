@@ -85,6 +85,60 @@ describe('reads do not wait on what is not a file', () => {
   })
 })
 
+describe('readWhole: a value into one buffer of its size', () => {
+  it('reads a large file in parts that land in order in the one buffer it returns', async () => {
+    const store = host(join(root, 'whole-store'))
+    // 20 MiB and a bit: three parts of 8 MiB, the last one short.
+    const value = Buffer.alloc(20 * 1024 * 1024 + 123)
+    for (let index = 0; index < value.length; index += 4096) value.writeUInt32BE(index, index)
+    await store.write('artifacts/big/1/data.bin', value)
+    const parts: Uint8Array[] = []
+    const bytes = await store.readBytes('artifacts/big/1/data.bin', {
+      onPart: (part) => parts.push(part),
+    })
+    expect(Buffer.compare(Buffer.from(bytes), value)).toBe(0)
+    expect(parts.map((part) => part.byteLength)).toEqual([8 << 20, 8 << 20, 4 * 1024 * 1024 + 123])
+    // Views of the returned buffer, not copies: it owns all its memory, nothing else.
+    expect(parts.every((part) => part.buffer === bytes.buffer)).toBe(true)
+    expect(bytes.byteLength).toBe(bytes.buffer.byteLength)
+  })
+
+  it('reads a small file in one part, an empty one as no bytes', async () => {
+    const store = host(join(root, 'whole-store'))
+    await store.write('artifacts/small/1/data.txt', 'hello')
+    await store.write('artifacts/small/1/empty', '')
+    const parts: string[] = []
+    const bytes = await store.readBytes('artifacts/small/1/data.txt', {
+      onPart: (part) => parts.push(Buffer.from(part).toString()),
+    })
+    expect(Buffer.from(bytes).toString()).toBe('hello')
+    expect(parts).toEqual(['hello'])
+    expect((await store.readBytes('artifacts/small/1/empty')).byteLength).toBe(0)
+  })
+
+  it('reports a missing key, a folder or a FIFO as ARTIFACT_NOT_FOUND', async () => {
+    const path = join(root, 'whole-missing')
+    const store = host(path)
+    await store.write('artifacts/x/1/data.json', '{}')
+    await expect(store.readBytes('artifacts/x/2/data.json')).rejects.toMatchObject({
+      code: 'ARTIFACT_NOT_FOUND',
+    })
+    await expect(store.readBytes('artifacts/x/1')).rejects.toMatchObject({ code: 'ARTIFACT_NOT_FOUND' })
+    if (process.platform === 'win32') return
+    execFileSync('mkfifo', [join(path, 'artifacts/x/1/fifo')])
+    await expect(store.readBytes('artifacts/x/1/fifo')).rejects.toMatchObject({ code: 'ARTIFACT_NOT_FOUND' })
+  })
+
+  it('writes a small value into a folder it made before, then removed', async () => {
+    const path = join(root, 'whole-refolder')
+    const store = host(path)
+    await store.write('artifacts/a/1/data.json', '1')
+    await rm(join(path, 'artifacts/a/1'), { recursive: true })
+    await store.write('artifacts/a/1/data.json', '2')
+    expect(await store.readText('artifacts/a/1/data.json')).toBe('2')
+  })
+})
+
 describe('temporary files of killed writes', () => {
   it('names the writer in each temporary file, so leftovers say who is alive', async () => {
     const path = join(root, 'leftovers')

@@ -6,6 +6,7 @@ import {
   type Dirent,
   fstatSync,
   openSync,
+  read,
   readFileSync,
   renameSync,
   rmSync,
@@ -22,6 +23,7 @@ import {
   type ArtifactLeftover,
   type ArtifactListOptions,
   type ArtifactListPage,
+  type ArtifactReadWholeOptions,
   type ArtifactStat,
   type ArtifactStoreV1,
   artifactNotFound,
@@ -49,6 +51,12 @@ const DEFAULT_PAGE = 1000
  * default stack). Larger values stream.
  */
 const SMALL_VALUE = 1024 * 1024
+/** How many folders a store remembers having made (see `#folders`). */
+const KNOWN_FOLDERS = 1024
+/** The size of one read of {@link LocalArtifactStore.readWhole}: few round trips, parts hashed while the next is read. */
+const READ_PART = 8 * 1024 * 1024
+/** The most one write(2) takes on Linux. */
+const WRITE_PART = 0x7fff_f000
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code
@@ -70,6 +78,8 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
   readonly apiVersion = 1
   readonly uri: string
   readonly #root: string
+  /** Folders this store made or found for small writes (a bounded memory, cleared when full). */
+  readonly #folders = new Set<string>()
 
   constructor(root: string) {
     this.#root = root
@@ -88,6 +98,17 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
       (body instanceof Uint8Array && body.byteLength <= SMALL_VALUE)
     ) {
       options?.signal?.throwIfAborted()
+      const folder = dirname(target)
+      // An artifact version's folder is new: made first, it saves a create that fails for want of it.
+      if (!this.#folders.has(folder)) {
+        try {
+          makeDirectorySync(folder)
+        } catch (cause) {
+          throw storeUnusable(this.#root, cause)
+        }
+        if (this.#folders.size >= KNOWN_FOLDERS) this.#folders.clear()
+        this.#folders.add(folder)
+      }
       return writeSmall(this.#root, target, temp, body)
     }
     try {
@@ -99,7 +120,7 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
       if (typeof body === 'string' || body instanceof Uint8Array) {
         options?.signal?.throwIfAborted()
         try {
-          await handle.writeFile(body)
+          await writeAll(handle, typeof body === 'string' ? Buffer.from(body) : body, options?.signal)
         } finally {
           await handle.close()
         }
@@ -131,6 +152,30 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
     } catch (error) {
       if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR')
         throw artifactNotFound(this.uri, key)
+      throw error
+    } finally {
+      if (descriptor !== undefined) closeSync(descriptor)
+    }
+  }
+
+  /**
+   * Reads a file into one buffer of its size, part after part, the next part's read under way while
+   * `onPart` sees the last one (a caller hashing them works while the disk does).
+   */
+  async readWhole(key: string, options?: ArtifactReadWholeOptions): Promise<Uint8Array> {
+    let descriptor: number | undefined
+    try {
+      descriptor = openSync(this.localPath(key), READ_FLAGS)
+      const info = fstatSync(descriptor)
+      if (!info.isFile()) throw artifactNotFound(this.uri, key)
+      if (info.size <= SMALL_VALUE) {
+        const bytes = readFileSync(descriptor)
+        options?.onPart?.(bytes)
+        return bytes
+      }
+      return await readParts(descriptor, info.size, options)
+    } catch (error) {
+      if (isMissing(error) || errorCode(error) === 'EISDIR') throw artifactNotFound(this.uri, key)
       throw error
     } finally {
       if (descriptor !== undefined) closeSync(descriptor)
@@ -338,6 +383,56 @@ function writeSmall(root: string, target: string, temp: string, body: string | U
   }
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
   return { size, modifiedAt: new Date() }
+}
+
+/**
+ * Reads `size` bytes of an open file into one buffer, the next part's read under way while `onPart` sees
+ * the last one (a caller hashing them works while the disk does).
+ */
+async function readParts(
+  descriptor: number,
+  size: number,
+  options: ArtifactReadWholeOptions | undefined,
+): Promise<Uint8Array> {
+  const target = Buffer.allocUnsafeSlow(size)
+  const readPart = (offset: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      read(descriptor, target, offset, Math.min(READ_PART, size - offset), offset, (error, bytesRead) =>
+        error ? reject(error) : resolve(bytesRead),
+      )
+    })
+  let offset = 0
+  let pending: Promise<number> | undefined = readPart(0)
+  try {
+    while (pending) {
+      const bytesRead = await pending
+      // Cut short since its stat: the bytes that are there (the caller's digest check refuses them).
+      if (bytesRead === 0) return target.subarray(0, offset)
+      const part = target.subarray(offset, offset + bytesRead)
+      offset += bytesRead
+      options?.signal?.throwIfAborted()
+      pending = offset < size ? readPart(offset) : undefined
+      options?.onPart?.(part)
+    }
+    return target
+  } finally {
+    // The caller closes the file: never while a read of it is under way.
+    await pending?.catch(() => {})
+  }
+}
+
+/** Writes a buffer in as few calls as the system allows (`writeFile` on a handle makes one per 512 KiB). */
+async function writeAll(
+  handle: Awaited<ReturnType<typeof open>>,
+  body: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let offset = 0
+  while (offset < body.byteLength) {
+    signal?.throwIfAborted()
+    const { bytesWritten } = await handle.write(body, offset, Math.min(WRITE_PART, body.byteLength - offset))
+    offset += bytesWritten
+  }
 }
 
 async function* once(chunk: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -24,9 +24,17 @@ const bytesMaterializer = defineMaterializer<Uint8Array>({
   save: (value, target) => target.write('data.bin', value),
   load: async (source) => {
     const bytes = await source.readBytes('data.bin')
-    return source.dataType === 'Buffer' ? Buffer.from(bytes) : new Uint8Array(bytes)
+    if (source.dataType === 'Buffer')
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    // A plain Uint8Array over the same memory when it owns all of it; a copy of a view into a shared pool.
+    return ownsItsBuffer(bytes) ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : new Uint8Array(bytes)
   },
 })
+
+/** Whether `bytes` spans its whole ArrayBuffer (not a slice of Node's shared pool), so it can be reused as is. */
+function ownsItsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+}
 
 type TypedArrayType = new (buffer: ArrayBuffer) => ArrayBufferView
 
@@ -69,6 +77,7 @@ const typedArrayMaterializer = defineMaterializer<ArrayBufferView>({
       )
     }
     const bytes = await source.readBytes('data.bin')
+    if (ownsItsBuffer(bytes) && bytes.buffer instanceof ArrayBuffer) return new Type(bytes.buffer)
     // A fresh, aligned buffer: the element type may need 8-byte alignment.
     const buffer = new ArrayBuffer(bytes.byteLength)
     new Uint8Array(buffer).set(bytes)
@@ -81,6 +90,7 @@ export const jsonMaterializer = defineMaterializer<unknown>({
   version: 1,
   canSave: (value) => findNonJson(value, { negativeZero: true }) === undefined,
   dataType: (value) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value),
+  // Canonical, so that equal values get equal digests (a downstream step's cache key holds its inputs').
   save: (value, target) => target.write('data.json', canonicalJson(value)),
   load: async (source) => JSON.parse(await source.readText('data.json')),
 })

@@ -53,6 +53,24 @@ describe('built-in materializers', () => {
     expect(Buffer.isBuffer(buffer.loaded)).toBe(true)
   })
 
+  it('load large bytes and typed arrays into memory of their own size, with no second copy', async () => {
+    const size = 3 * 1024 * 1024 + 8
+    const bytes = new Uint8Array(size).map((_, index) => index % 251)
+    for (const value of [bytes, Buffer.from(bytes), new Float64Array(bytes.buffer)]) {
+      const { loaded } = await roundTrip(value)
+      const view = loaded as ArrayBufferView
+      expect(view.constructor).toBe(value.constructor)
+      expect(
+        Buffer.compare(Buffer.from(view.buffer, view.byteOffset, view.byteLength), Buffer.from(bytes)),
+      ).toBe(0)
+      // The loaded value is the buffer the file was read into: its ArrayBuffer holds nothing else.
+      expect(view.buffer.byteLength).toBe(size)
+    }
+    // A small value read into Node's shared pool comes back as a plain Uint8Array over memory of its own.
+    const small = (await roundTrip(Uint8Array.from([9, 8, 7]))).loaded as Uint8Array
+    expect(small.buffer.byteLength).toBe(3)
+  })
+
   it('keep the element type of typed arrays', async () => {
     for (const value of [
       new Float32Array([1.5, -2]),

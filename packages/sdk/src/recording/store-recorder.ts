@@ -138,8 +138,9 @@ async function applyInTransaction(tx: StoreTransaction, runId: string, event: Ru
 
 /**
  * Records into the metadata store (in-process steps). Events queue until `flush()`, which applies them in
- * one transaction: the step runner flushes when a step starts and when it ends, so a step costs two commits,
- * not one per event, and an artifact version's row (its commit point) lands with its step's outcome.
+ * one transaction: the step runner flushes when a step ends (and when it has run 50 ms, so a longer step
+ * shows as running), so a short step costs one commit, not one per event, and an artifact version's row (its
+ * commit point) lands with its step's outcome.
  *
  * A flush waits for a store another process holds, up to the store's busy timeout. One that fails even so
  * (the store locked past it, a full disk) does not fail the step: what the step did is still what it did.

@@ -56,7 +56,7 @@ describe('loading checks the recorded digest', () => {
     const version = await save({ rows: [1, 2, 3] })
     calls.length = 0
     expect(await load(version)).toEqual({ rows: [1, 2, 3] })
-    expect(calls).toEqual([`read ${version.prefix}data.json`])
+    expect(calls).toEqual([`readWhole ${version.prefix}data.json`])
   })
 
   it('fails with ARTIFACT_CORRUPT naming the version and prefix when a file has other bytes of the same size', async () => {

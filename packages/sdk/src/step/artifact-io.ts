@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, type Hash, randomUUID } from 'node:crypto'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -43,6 +43,24 @@ async function* hashing(
   }
 }
 
+/** Above this size a buffer is hashed in parts, letting the store's write get under way between them. */
+const HASH_PART = 32 * 1024 * 1024
+
+/**
+ * Hashes a buffer while the store writes it: in parts, yielding between them so that the write's I/O
+ * (on other threads) is issued and goes on while this thread hashes.
+ */
+async function hashWhileWriting(hash: Hash, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength <= HASH_PART) {
+    hash.update(bytes)
+    return
+  }
+  for (let offset = 0; offset < bytes.byteLength; offset += HASH_PART) {
+    await new Promise(setImmediate)
+    hash.update(bytes.subarray(offset, offset + HASH_PART))
+  }
+}
+
 /**
  * Saves a value as a new artifact version under a fresh prefix, hashing every byte on its way. Nothing is
  * recorded here: the caller records the returned version (the commit point) after this resolves.
@@ -62,8 +80,9 @@ export async function saveArtifact(
       if (typeof body === 'string' || body instanceof Uint8Array) {
         // A value in memory goes to the store whole: it can write it in one call, not as a stream.
         const bytes = typeof body === 'string' ? Buffer.from(body) : body
-        hash.update(bytes)
-        await store.write(`${prefix}${name}`, bytes)
+        const writing = store.write(`${prefix}${name}`, bytes)
+        await hashWhileWriting(hash, bytes)
+        await writing
         files.push([name, hash.digest('hex'), bytes.byteLength])
         return
       }
@@ -128,9 +147,12 @@ export function artifactSource(
     })()
     return files
   }
-  const open = async (name: string): Promise<AsyncIterable<Uint8Array>> => {
+  const open = (name: string): Promise<AsyncIterable<Uint8Array>> =>
+    opening(name, () => store.read(`${version.prefix}${name}`))
+  /** Runs a read of file `name`, a missing file reported as the version's. */
+  const opening = async <T>(name: string, reading: () => Promise<T>): Promise<T> => {
     try {
-      return await store.read(`${version.prefix}${name}`)
+      return await reading()
     } catch (error) {
       if (!isStrataError(error) || error.code !== 'ARTIFACT_NOT_FOUND') throw error
       const left = await list().catch(() => [name])
@@ -153,10 +175,14 @@ export function artifactSource(
     read.set(name, { digest: hash.digest('hex'), size })
   }
   const readFile = async (name: string) => hashed(name, await open(name))
+  /** The whole file in one buffer (of its size, where the store can), hashed part by part as it lands. */
   const readBytes = async (name: string): Promise<Uint8Array> => {
-    const chunks: Uint8Array[] = []
-    for await (const chunk of await readFile(name)) chunks.push(chunk)
-    return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks)
+    const hash = createHash('sha256')
+    const bytes = await opening(name, () =>
+      store.readBytes(`${version.prefix}${name}`, { onPart: (part) => hash.update(part) }),
+    )
+    read.set(name, { digest: hash.digest('hex'), size: bytes.byteLength })
+    return bytes
   }
   const check = async (cause?: unknown): Promise<void> => {
     // The files the materializer read make up the recorded digest: nothing else to read (or list).

@@ -22,6 +22,12 @@ import { outputValues } from './step-outputs.js'
 import { stepRunIdOf } from './step-run-id.js'
 import { describeError, type StepRunnerHost } from './step-runner-host.js'
 
+/**
+ * How long a step runs before its start is committed on its own. Shorter steps commit their start with
+ * their outcome, in one transaction: a step's first commit is most of what it costs the framework.
+ */
+const START_COMMIT_MS = 50
+
 async function runHook(log: StepLog, name: string, hook: () => void | Promise<void>): Promise<void> {
   try {
     await withStepLog(log, async () => hook())
@@ -46,6 +52,8 @@ export class StepExecution {
   #tracking: StepTracking | undefined
   /** Folders inputs were downloaded to (files and directories from a remote store): removed at the end. */
   readonly #downloads: string[] = []
+  /** Commits the step's start if it is still running by then (see {@link START_COMMIT_MS}). */
+  #startCommit: NodeJS.Timeout | undefined
 
   constructor(
     host: StepRunnerHost,
@@ -175,7 +183,11 @@ export class StepExecution {
       ...(this.step.cache.enabled ? { cacheKey: prepared.key } : {}),
       cacheParts: prepared.parts as unknown as JsonObject,
     })
-    await this.recorder.flush()
+    // Committed with the step's outcome, or once the step has run START_COMMIT_MS (a longer step then shows
+    // as running): a short step costs one commit (or journal write), not two.
+    clearTimeout(this.#startCommit)
+    this.#startCommit = setTimeout(() => void this.recorder.flush().catch(() => {}), START_COMMIT_MS)
+    this.#startCommit.unref()
   }
 
   async #saveOutputs(definition: StepDefinition, result: unknown, prepared: PreparedStep): Promise<void> {
@@ -325,6 +337,7 @@ export class StepExecution {
         ...(logKey ? { logKey } : {}),
       })
     }
+    clearTimeout(this.#startCommit)
     await this.recorder.flush()
     await this.#removeDownloads()
     return outcome

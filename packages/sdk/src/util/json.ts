@@ -52,6 +52,33 @@ function describe(value: unknown, options: FindNonJsonOptions): { found: string;
   return undefined
 }
 
+/** Whether `value` is plain JSON, without building paths (the common case: a large value that is fine). */
+function isPlain(value: unknown, options: FindNonJsonOptions): boolean {
+  if (typeof value !== 'object' || value === null) return describe(value, options) === undefined
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (!(index in value) || !isPlain(value[index], options)) return false
+    }
+    return true
+  }
+  if (describe(value, options) !== undefined || hasSymbolKey(value)) return false
+  for (const key of Object.keys(value)) {
+    if (!isPlain((value as Record<string, unknown>)[key], options)) return false
+  }
+  return true
+}
+
+/** JSON drops symbol keys without a word: refused like other values it would lose. */
+function symbolKey(value: object): symbol | undefined {
+  return Object.getOwnPropertySymbols(value).find(
+    (key) => Object.getOwnPropertyDescriptor(value, key)?.enumerable,
+  )
+}
+
+function hasSymbolKey(value: object): boolean {
+  return Object.getOwnPropertySymbols(value).length > 0 && symbolKey(value) !== undefined
+}
+
 function findIn(value: unknown, path: string, options: FindNonJsonOptions): NonJson | undefined {
   const problem = describe(value, options)
   if (problem) return { path: path || '(the value itself)', ...problem }
@@ -63,10 +90,7 @@ function findIn(value: unknown, path: string, options: FindNonJsonOptions): NonJ
       if (found) return found
     }
   } else if (typeof value === 'object' && value !== null) {
-    // JSON drops symbol keys without a word: refuse them like other values it would lose.
-    const symbol = Object.getOwnPropertySymbols(value).find(
-      (key) => Object.getOwnPropertyDescriptor(value, key)?.enumerable,
-    )
+    const symbol = symbolKey(value)
     if (symbol !== undefined) {
       return {
         path: path || '(the value itself)',
@@ -82,13 +106,62 @@ function findIn(value: unknown, path: string, options: FindNonJsonOptions): NonJ
   return undefined
 }
 
-/** The first part of `value` that JSON would lose or change, or `undefined` for plain JSON. Linear time. */
+/**
+ * The first part of `value` that JSON would lose or change, or `undefined` for plain JSON. Linear time: a
+ * walk without paths, and a second one that names the path only when something was found.
+ */
 export function findNonJson(value: unknown, options: FindNonJsonOptions = {}): NonJson | undefined {
-  return findIn(value, '', options)
+  return isPlain(value, options) ? undefined : findIn(value, '', options)
 }
 
-/** JSON with object keys sorted, so equal values give equal strings (for cache keys). */
+/** What {@link canonicalJson} learns from one walk over a value's objects. */
+interface KeyCensus {
+  keys: Set<string>
+  objects: number
+  occurrences: number
+}
+
+function takeCensus(value: unknown, census: KeyCensus): void {
+  if (typeof value !== 'object' || value === null) return
+  if (Array.isArray(value)) {
+    for (const item of value) takeCensus(item, census)
+    return
+  }
+  census.objects++
+  for (const key of Object.keys(value)) {
+    census.keys.add(key)
+    census.occurrences++
+    takeCensus((value as Record<string, unknown>)[key], census)
+  }
+}
+
+/** Array-index keys, which every object lists first, in numeric order. */
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/
+const isIndexKey = (key: string) => INDEX_KEY.test(key) && Number(key) < 4_294_967_295
+
+/** The order of an object's keys in canonical JSON: index keys numerically, then the rest by code unit. */
+function canonicalKeyOrder(a: string, b: string): number {
+  const aIndex = isIndexKey(a)
+  const bIndex = isIndexKey(b)
+  if (aIndex !== bIndex) return aIndex ? -1 : 1
+  if (aIndex) return Number(a) - Number(b)
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * JSON with object keys sorted, so equal values give equal strings (for cache keys and artifact digests).
+ * Most values have few distinct keys (records, configs): then Node's own `JSON.stringify` writes every
+ * object's keys in the order of one sorted list of them all, at close to its plain speed. A value with so many
+ * distinct keys that checking each object against the list would cost more than sorting it (a large
+ * dictionary) has each object's keys sorted on the way instead. Both give the same string.
+ */
 export function canonicalJson(value: unknown): string {
+  const census: KeyCensus = { keys: new Set(), objects: 0, occurrences: 0 }
+  takeCensus(value, census)
+  // `__proto__` as a listed key would read every other object's prototype.
+  if (!census.keys.has('__proto__') && census.keys.size * census.objects <= 8 * census.occurrences + 65_536) {
+    return JSON.stringify(value, [...census.keys].sort(canonicalKeyOrder))
+  }
   return JSON.stringify(value, (_key, item: unknown) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return item
     return Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
