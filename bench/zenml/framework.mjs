@@ -24,9 +24,14 @@ function installedVersion() {
   }
 }
 
-/** Creates bench/.venv with the pinned ZenML unless it is already there; returns the versions. */
+/**
+ * Creates bench/.venv with the pinned ZenML unless it is already there; returns the versions and how long
+ * the install took (`installMs`, undefined when it was already there).
+ */
 export function ensureZenml(log) {
+  let installMs
   if (installedVersion() !== ZENML_VERSION) {
+    const begin = Date.now()
     const system = process.env.PYTHON ?? 'python3'
     log(`installing zenml[local]==${ZENML_VERSION} into ${venv} …`)
     try {
@@ -41,12 +46,16 @@ export function ensureZenml(log) {
         `could not install ZenML ${ZENML_VERSION} with ${system} (${error.message}) — bench:compare needs Python 3.10–3.14 with venv and pip, and access to PyPI; set PYTHON to another interpreter`,
       )
     }
+    installMs = Date.now() - begin
   }
   const pythonVersion = execFileSync(python, ['-c', 'import platform; print(platform.python_version())'], {
     encoding: 'utf8',
   }).trim()
-  return { zenml: installedVersion(), python: pythonVersion }
+  return { zenml: installedVersion(), python: pythonVersion, installMs }
 }
+
+/** SQLite's numbers for PRAGMA synchronous. */
+const SYNCHRONOUS = { 0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA' }
 
 export function zenmlFramework(workDir) {
   const project = join(workDir, 'zenml-project')
@@ -61,10 +70,19 @@ export function zenmlFramework(workDir) {
     NO_COLOR: '1',
     COLUMNS: '160',
   }
-  const env = { ...baseEnv, ZENML_CONFIG_PATH: join(workDir, 'zenml-config') }
+  const configPath = join(workDir, 'zenml-config')
+  const env = { ...baseEnv, ZENML_CONFIG_PATH: configPath }
+  // ZenML stores every step's and every run's logs in the artifact store by default; Strata stores a step's
+  // log only when the step printed something (the benchmark's steps print nothing). Runs with this
+  // environment turn ZenML's log storage off, so both rows can be shown.
+  const logsOff = { ZENML_DISABLE_STEP_LOGS_STORAGE: 'true', ZENML_DISABLE_PIPELINE_LOGS_STORAGE: 'true' }
   const cli = (args, environment = env, cwd = project) => measure(zenml, args, { env: environment, cwd })
+  // BENCH_SPAWNED_AT: the driver's start-up row counts from here, interpreter start included.
   const driver = (args, environment = env) =>
-    measure(python, [join(project, 'driver.py'), ...args.map(String)], { env: environment, cwd: project })
+    measure(python, [join(project, 'driver.py'), ...args.map(String)], {
+      env: { ...environment, BENCH_SPAWNED_AT: String(Date.now()) },
+      cwd: project,
+    })
   // Untimed: the repository and the store (ZenML creates and migrates it on first use).
   cli(['init'])
   cli(['stack', 'list'])
@@ -73,6 +91,26 @@ export function zenmlFramework(workDir) {
     name: 'ZenML',
     cli,
     driver,
+    /** A workload with ZenML's step and pipeline log storage turned off. */
+    driverWithoutLogs: (args) => driver(args, { ...env, ...logsOff }),
+    /**
+     * The SQLite settings ZenML's store runs with, read from its file by a new connection: ZenML sets only
+     * `foreign_keys` on its connections, so `synchronous` is SQLite's default for them too.
+     */
+    durability() {
+      const db = join(configPath, 'local_stores', 'default_zen_store', 'zenml.db')
+      const read = execFileSync(
+        python,
+        [
+          '-c',
+          'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute("PRAGMA journal_mode").fetchone()[0], c.execute("PRAGMA synchronous").fetchone()[0])',
+          db,
+        ],
+        { encoding: 'utf8' },
+      )
+      const [journal, synchronous] = read.trim().split(' ')
+      return { journalMode: journal, synchronous: SYNCHRONOUS[synchronous] ?? synchronous }
+    },
     /** ZenML's parallel path: a dynamic pipeline whose `submit`ted steps run on as many threads as steps. */
     fanOut: (width, ms) =>
       driver(['fanout-dynamic', width, ms], { ...env, ZENML_DYNAMIC_PIPELINE_WORKER_COUNT: String(width) }),
