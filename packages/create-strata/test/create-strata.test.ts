@@ -1,0 +1,326 @@
+// What a user gets from the registry, without a registry: every public package is packed as `pnpm publish`
+// would pack it (publishConfig applied, workspace:^ turned into real ranges), and fresh projects outside
+// this repository install those tarballs with npm and with pnpm on the machine's own Node (the system one:
+// no workspace node_modules/.bin on PATH). From there, as docs/getting-started.md says: create-strata →
+// install → the step test → `strata pipeline run` → `strata artifact-store flavor list`; and a flavor package
+// made from the `flavor` template, built, conformance-tested and packed, installed into the project,
+// discovered and used by a run.
+//
+// The only thing a registry would do that this does not: resolve `@strata/*` by name. The projects'
+// package.json point those at the tarballs (a direct dependency at its file, the rest through npm's
+// `overrides` / pnpm's `pnpm.overrides`), which is why create-strata runs with --no-install here.
+// Everything else (zod, vitest, typescript, esbuild, tsx, the AWS SDK, the `node` package) comes from the
+// registry.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const repo = resolve(import.meta.dirname, '../../..')
+const rootPackage = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  devDependencies: Record<string, string>
+}
+const pinnedNode = rootPackage.devDependencies.node
+
+/** The public packages of the workspace: what `changeset publish` publishes. */
+const publicPackages = ['packages', 'plugins', 'apps'].flatMap((group) =>
+  readdirSync(join(repo, group))
+    .map((name) => join(repo, group, name))
+    .filter((folder) => {
+      const path = join(folder, 'package.json')
+      return existsSync(path) && !(JSON.parse(readFileSync(path, 'utf8')) as { private?: boolean }).private
+    }),
+)
+
+// The machine's PATH without any node_modules/.bin (which `pnpm test` puts first): the Node and package
+// managers a user has.
+const systemPath = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((entry) => !entry.includes(`node_modules${'/'}.bin`))
+  .join(delimiter)
+const has = (command: string) =>
+  spawnSync(command, ['--version'], { env: { PATH: systemPath }, encoding: 'utf8' }).status === 0
+const missing = ['node', 'npm', 'pnpm'].filter((command) => !has(command))
+const skip = missing.length > 0 ? `not on PATH: ${missing.join(', ')}` : undefined
+if (skip && process.env.CI === 'true') throw new Error(`create-strata test cannot run: ${skip}`)
+if (skip) console.warn(`skipping the create-strata test: ${skip}`)
+const systemNode = skip
+  ? ''
+  : spawnSync('node', ['--version'], { env: { PATH: systemPath }, encoding: 'utf8' }).stdout.trim()
+
+let work: string
+let tarballs: string
+let configDir: string
+
+/** What a user's shell has: none of the npm_, pnpm or Vitest variables from the `pnpm test` that runs this file. */
+function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: systemPath,
+    HOME: process.env.HOME ?? tmpdir(),
+    STRATA_CONFIG_DIR: configDir,
+    NO_COLOR: '1',
+    ...(process.env.CI ? { CI: process.env.CI } : {}),
+    ...extra,
+  }
+}
+
+interface Result {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function exec(command: string, args: string[], cwd: string, env = userEnv()): Promise<Result> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', fail)
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+/** Runs a command that must succeed; its output is in the failure. */
+async function ok(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const result = await exec(command, args, cwd, env)
+  if (result.code !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) exited ${result.code}\n${result.stdout}\n${result.stderr}`,
+    )
+  return result.stdout
+}
+
+/** The tarball of a package, by name. */
+function tarball(name: string): string {
+  const file = `${name.replace('@', '').replace('/', '-')}-`
+  const found = readdirSync(tarballs).find(
+    (entry) => entry.startsWith(file) && /^\d/.test(entry.slice(file.length)),
+  )
+  if (!found) throw new Error(`no tarball of ${name} in ${tarballs}`)
+  return join(tarballs, found)
+}
+
+/** Points the project's @strata/* at the tarballs, as a registry holding them would. */
+function useTarballs(project: string, manager: 'npm' | 'pnpm'): void {
+  const path = join(project, 'package.json')
+  const pkg = JSON.parse(readFileSync(path, 'utf8'))
+  const strata = readdirSync(tarballs)
+    .filter((file) => file.startsWith('strata-'))
+    .map((file) => `@strata/${file.slice('strata-'.length).replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`)
+  const overrides = Object.fromEntries(strata.map((name) => [name, `file:${tarball(name)}`]))
+  for (const field of ['dependencies', 'devDependencies'])
+    for (const name of Object.keys(pkg[field] ?? {})) if (overrides[name]) pkg[field][name] = overrides[name]
+  if (manager === 'pnpm') {
+    pkg.pnpm = { ...pkg.pnpm, overrides }
+    // pnpm installs a missing peer (the plugins' @strata/core) from the registry without applying
+    // overrides; from a registry that has it, that is what a user gets.
+    if (pkg.dependencies) pkg.dependencies['@strata/core'] = overrides['@strata/core']
+  } else pkg.overrides = overrides
+  writeFileSync(path, JSON.stringify(pkg, null, 2))
+}
+
+function runName(output: string): string {
+  const match = /^run (\S+): completed$/m.exec(output)
+  if (!match) throw new Error(`no completed run in:\n${output}`)
+  return match[1] as string
+}
+
+beforeAll(async () => {
+  if (skip) return
+  work = mkdtempSync(join(tmpdir(), 'strata-create-'))
+  tarballs = join(work, 'tarballs')
+  configDir = join(work, 'config')
+  mkdirSync(tarballs)
+  for (const folder of publicPackages) {
+    const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { files?: string[] }
+    if (pkg.files?.includes('dist') && !existsSync(join(folder, 'dist')))
+      throw new Error(`${folder} is not built — run \`pnpm build\` first (\`pnpm test\` does)`)
+    // The workspace's pnpm (the one running this), as `changeset publish` packs.
+    await ok('pnpm', ['pack', '--pack-destination', tarballs], folder, { ...process.env })
+  }
+}, 120_000)
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe.skipIf(skip)(
+  'a project from an empty folder, from the packed packages',
+  { timeout: 600_000 },
+  () => {
+    let flavorTarball: string
+
+    it('packs every public package with exports that resolve from the tarball (no source condition)', () => {
+      for (const folder of publicPackages) {
+        const name = (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name: string }).name
+        const packed = spawnSync('tar', ['-xzOf', tarball(name), 'package/package.json'], {
+          encoding: 'utf8',
+        })
+        expect(packed.stdout, name).not.toContain('"source"')
+        expect(packed.stdout, name).not.toContain('workspace:')
+      }
+    })
+
+    it('npm: create-strata, install on the system Node, the step test, a run, the flavor list', async () => {
+      const created = await ok(
+        'npm',
+        [
+          'exec',
+          '--yes',
+          `--package=${tarball('create-strata')}`,
+          '--',
+          'create-strata',
+          'my-project',
+          '--with',
+          's3',
+          '--no-install',
+        ],
+        work,
+        userEnv({ npm_config_user_agent: '' }),
+      )
+      expect(created).toContain('Created my-project (template default) with npm.')
+      expect(created).toContain(
+        '  cd my-project\n  npm install\n  npm run pipeline\n  npm test\n  npm run strata -- run list\n',
+      )
+      const project = join(work, 'my-project')
+      expect(readdirSync(project).sort()).toEqual(
+        ['.gitignore', 'README.md', 'package.json', 'run.yaml', 'src', 'tsconfig.json'].sort(),
+      )
+      useTarballs(project, 'npm')
+      await ok('npm', ['install'], project)
+      // The project's own Node, which npm scripts and npx run on.
+      expect((await ok('npx', ['node', '--version'], project)).trim()).toBe(`v${pinnedNode}`)
+      expect(await ok('npm', ['test'], project)).toMatch(/Tests\s+2 passed/)
+      await ok('npm', ['run', 'typecheck'], project)
+      const run = await ok('npm', ['run', 'pipeline'], project)
+      expect(run).toMatch(/^run training-\S+: 3 steps on stack 'default'$/m)
+      expect(run).toContain('[load] loading 50 points')
+      runName(run)
+      const flavors = await ok('npm', ['run', 'strata', '--', 'artifact-store', 'flavor', 'list'], project)
+      expect(flavors).toMatch(/^local\s+@strata\/local@\S+\s+local\s+installed/m)
+      expect(flavors).toMatch(/^s3\s+@strata\/s3@\S+\s+remote\s+installed/m)
+    })
+
+    it.runIf(systemNode && Number(systemNode.slice(1).split('.')[0]) < 22)(
+      `the CLI run by the system Node (${systemNode}) itself fails in one line naming the requirement`,
+      async () => {
+        const result = await exec(
+          'node',
+          ['node_modules/@strata/cli/bin/strata.mjs', 'pipeline', 'run', 'src/pipeline.ts'],
+          join(work, 'my-project'),
+        )
+        expect(result.code).toBe(1)
+        expect(result.stdout).toBe('')
+        expect(result.stderr).toBe(
+          `Error: strata needs Node.js 22.16 or newer, but this is Node.js ${systemNode.slice(1)} — run it with the project's pinned Node ('pnpm exec strata ...' or a package.json script), or install Node.js 24 LTS\n`,
+        )
+      },
+    )
+
+    it('npm: the flavor template builds, passes its conformance suite and packs', async () => {
+      await ok(
+        'npm',
+        [
+          'exec',
+          '--yes',
+          `--package=${tarball('create-strata')}`,
+          '--',
+          'create-strata',
+          'strata-memory-store',
+          '--template',
+          'flavor',
+          '--no-install',
+        ],
+        work,
+      )
+      const flavor = join(work, 'strata-memory-store')
+      useTarballs(flavor, 'npm')
+      await ok('npm', ['install'], flavor)
+      // With CI=true strata-flavor-schemas checks the manifest the template ships instead of writing it.
+      expect(await ok('npm', ['run', 'build'], flavor)).toContain(
+        'strata-flavor-schemas: strata-memory-store: manifest up to date',
+      )
+      expect(await ok('npm', ['test'], flavor)).toMatch(/Tests\s+\d+ passed/)
+      await ok('npm', ['pack'], flavor)
+      flavorTarball = join(flavor, 'strata-memory-store-0.1.0.tgz')
+      expect(existsSync(flavorTarball)).toBe(true)
+    })
+
+    it('npm: the project installs the flavor package, discovers it and runs on a stack with it', async () => {
+      const project = join(work, 'my-project')
+      await ok('npm', ['install', flavorTarball], project)
+      const flavors = await ok('npx', ['strata', 'artifact-store', 'flavor', 'list'], project)
+      expect(flavors).toMatch(
+        /^memory\s+strata-memory-store@0\.1\.0\s+local\s+installed\s+Artifacts in memory/m,
+      )
+      const registered = await exec(
+        'npx',
+        ['strata', 'artifact-store', 'register', 'mem', '--flavor', 'memory'],
+        project,
+      )
+      expect(registered.code).toBe(0)
+      expect(registered.stdout + registered.stderr).toContain(
+        "Registered artifact store 'mem' (flavor memory from strata-memory-store@0.1.0)",
+      )
+      await ok(
+        'npx',
+        ['strata', 'stack', 'register', 'in-memory', '-o', 'default', '-a', 'mem', '--set'],
+        project,
+      )
+      const run = await ok('npm', ['run', 'pipeline'], project)
+      expect(run).toMatch(/^run training-\S+: 3 steps on stack 'in-memory'$/m)
+      const name = runName(run)
+      const described = JSON.parse(
+        await ok('npx', ['strata', 'run', 'describe', name, '--output', 'json'], project),
+      )
+      expect(described.status).toBe('completed')
+      await ok('npx', ['strata', 'stack', 'set', 'default'], project)
+    })
+
+    it('pnpm: create-strata, install on the system Node, the step test, a run, the flavor package', async () => {
+      const created = await ok(
+        'pnpm',
+        [
+          `--package=${tarball('create-strata')}`,
+          'dlx',
+          'create-strata',
+          'pnpm-project',
+          '--with',
+          's3,mlflow',
+          '--no-install',
+        ],
+        work,
+      )
+      expect(created).toContain('Created pnpm-project (template default) with pnpm.')
+      expect(created).toContain(
+        '  cd pnpm-project\n  pnpm install\n  pnpm pipeline\n  pnpm test\n  pnpm strata run list\n',
+      )
+      const project = join(work, 'pnpm-project')
+      // pnpm checks engines against the project's Node, not the system one.
+      expect(readFileSync(join(project, '.npmrc'), 'utf8')).toBe(`node-version=${pinnedNode}\n`)
+      useTarballs(project, 'pnpm')
+      const install = await exec('pnpm', ['install'], project)
+      expect(install.code, install.stdout + install.stderr).toBe(0)
+      expect(install.stdout + install.stderr).not.toContain('Unsupported engine')
+      expect((await ok('pnpm', ['exec', 'node', '--version'], project)).trim()).toBe(`v${pinnedNode}`)
+      expect(await ok('pnpm', ['test'], project)).toMatch(/Tests\s+2 passed/)
+      runName(await ok('pnpm', ['pipeline'], project))
+      const flavors = await ok('pnpm', ['strata', 'experiment-tracker', 'flavor', 'list'], project)
+      expect(flavors).toMatch(/^mlflow\s+@strata\/mlflow@\S+\s+\S+\s+installed/m)
+      await ok('pnpm', ['add', flavorTarball], project)
+      expect(await ok('pnpm', ['strata', 'artifact-store', 'flavor', 'list'], project)).toMatch(
+        /^memory\s+strata-memory-store@0\.1\.0\s+local\s+installed/m,
+      )
+      await ok('pnpm', ['strata', 'stack', 'set', 'in-memory'], project)
+      const run = await ok('pnpm', ['pipeline'], project)
+      expect(run).toMatch(/^run training-\S+: 3 steps on stack 'in-memory'$/m)
+      runName(run)
+      expect(await ok('pnpm', ['strata', 'run', 'list'], project)).toMatch(
+        /training-\S+\s+\S+\s+training\s+completed\s+in-memory/,
+      )
+    })
+  },
+)
