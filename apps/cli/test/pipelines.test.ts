@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -274,7 +275,7 @@ describe('strata pipeline', () => {
     const rows = sandbox.dump()
     const expected: Record<string, string> = {
       'missing-package.ts':
-        "Error: cannot load missing-package.ts: package 'tabular-frames' (imported by missing-package.ts) is not installed — install it in the project ('pnpm add tabular-frames', or your package manager's), or fix the import\n",
+        "Error: cannot load missing-package.ts: package 'tabular-frames' (imported by missing-package.ts) is not installed — install it in the project ('npm install tabular-frames'), or fix the import\n",
       'missing-module.ts':
         'Error: cannot load missing-module.ts: lib/helpers.js (imported by missing-module.ts) does not exist — fix the import path\n',
       'bad-syntax.ts':
@@ -282,13 +283,45 @@ describe('strata pipeline', () => {
       'throws.ts':
         'Error: cannot load throws.ts: it threw while loading (at throws.ts:2:7): RangeError: limit must be set — fix the code that runs when the module is imported\n',
     }
+    // No lockfile in the project and no package manager running the CLI: npm's command.
     for (const [file, error] of Object.entries(expected)) {
-      const result = await run(['pipeline', 'run', file])
+      const result = await run(['pipeline', 'run', file], { npm_config_user_agent: '' })
       expect(result.code, file).toBe(1)
       expect(result.stderr, file).toBe(error)
       expect(result.stdout, file).toBe('')
     }
+    // Run through pnpm (`pnpm strata ...`, `pnpm exec strata ...`), the fix is pnpm's.
+    const throughPnpm = await run(['pipeline', 'run', 'missing-package.ts'], {
+      npm_config_user_agent: 'pnpm/10.34.9 npm/? node/v24.21.0 linux x64',
+    })
+    expect(throughPnpm.stderr).toContain("('pnpm add tabular-frames')")
     expect(sandbox.dump()).toEqual(rows)
+  })
+
+  it('names "type": "module" when a module fails to load as CommonJS, or outside any package', async () => {
+    const source =
+      "import { pipeline } from '@strata/sdk'\nexport const p = pipeline({ name: 'p' }, () => {})\n"
+    const commonjs = join(sandbox.project, 'commonjs')
+    mkdirSync(commonjs, { recursive: true })
+    writeFileSync(join(commonjs, 'package.json'), JSON.stringify({ name: 'commonjs', version: '1.0.0' }))
+    writeFileSync(join(commonjs, 'pipeline.ts'), source)
+    const result = await run(['pipeline', 'run', 'commonjs/pipeline.ts'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      'Error: cannot load commonjs/pipeline.ts: commonjs/package.json has no "type": "module", so Node loads it as CommonJS, and Strata is ES modules only — add "type": "module" to commonjs/package.json (\'npm pkg set type=module\'), or rename the file to .mts\n',
+    )
+    // A folder with no package.json above it (the sandbox's tmpdir has none).
+    const bare = mkdtempSync(join(tmpdir(), 'strata-no-package-'))
+    try {
+      writeFileSync(join(bare, 'pipeline.ts'), source)
+      const outside = await sandbox.strata(['pipeline', 'run', 'pipeline.ts'], { cwd: bare })
+      expect(outside.code).toBe(1)
+      expect(outside.stderr).toBe(
+        `Error: cannot load pipeline.ts: there is no package.json above it, so Node loads it as CommonJS, and Strata is ES modules only — create one with "type": "module" ('npm init -y && npm pkg set type=module'), or start a project with 'npm create strata@latest'\n`,
+      )
+    } finally {
+      rmSync(bare, { recursive: true, force: true })
+    }
   })
 
   it('names a missing pipeline and an ambiguous module', async () => {

@@ -50,7 +50,7 @@ async function change(
   if (!root || !existsSync(join(root, 'package.json'))) {
     throw new StrataError(
       'NOT_A_PROJECT',
-      `integrations are installed into a project, and there is none here — run this in your project (a folder with package.json), or create one with 'npm init -y'`,
+      `integrations are installed into a project, and there is none here — run this in your project (a folder with package.json), or create one with 'npm create strata@latest'`,
     )
   }
   const { manager, root: lockRoot } = sdk.detectPackageManager(root)

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Pipeline } from '@strata/sdk'
 import { CommandError } from '../kit.js'
@@ -29,7 +29,7 @@ export async function importUserModule(
   } catch (error) {
     // A StrataError thrown while the module loads (a step defined wrongly) already says what to fix.
     if (sdk.isStrataError(error)) throw error
-    throw importFailure(error, path, cwd)
+    throw moduleFormatFailure(path, cwd) ?? (await importFailure(error, path, cwd))
   }
 }
 
@@ -50,8 +50,56 @@ function userFrame(stack: string, cwd: string): string | undefined {
   return undefined
 }
 
+/** The nearest package.json at or above `directory`, with its path. */
+function nearestPackageJson(directory: string): { path: string; type?: unknown } | undefined {
+  for (let folder = directory; ; folder = dirname(folder)) {
+    const path = join(folder, 'package.json')
+    if (existsSync(path)) {
+      try {
+        return { path, type: (JSON.parse(readFileSync(path, 'utf8')) as { type?: unknown }).type }
+      } catch {
+        return { path }
+      }
+    }
+    if (dirname(folder) === folder) return undefined
+  }
+}
+
+/**
+ * A .ts/.js module that failed to load where Node treats it as CommonJS (no `"type": "module"` in the
+ * nearest package.json, or no package.json at all): Strata's packages are ES modules only, so the import
+ * fails with a message about `exports` or `require` that does not name the fix. This names it.
+ */
+function moduleFormatFailure(path: string, cwd: string): CommandError | undefined {
+  if (!/\.(?:ts|tsx|js|jsx)$/.test(path)) return undefined
+  const pkg = nearestPackageJson(dirname(path))
+  if (pkg?.type === 'module') return undefined
+  const file = shown(path, cwd)
+  if (!pkg)
+    return new CommandError(
+      'MODULE_FORMAT',
+      `cannot load ${file}: there is no package.json above it, so Node loads it as CommonJS, and Strata is ES modules only — create one with "type": "module" ('npm init -y && npm pkg set type=module'), or start a project with 'npm create strata@latest'`,
+    )
+  return new CommandError(
+    'MODULE_FORMAT',
+    `cannot load ${file}: ${shown(pkg.path, cwd)} has no "type": "module", so Node loads it as CommonJS, and Strata is ES modules only — add "type": "module" to ${shown(pkg.path, cwd)} ('npm pkg set type=module'), or rename the file to .mts`,
+  )
+}
+
+/** How the user adds a package: their project's package manager (its lockfile, else the one running us). */
+async function addCommand(name: string, directory: string): Promise<string> {
+  const { detectPackageManager } = await import('@strata/sdk/internal')
+  const detected = detectPackageManager(directory)
+  let manager: string = detected.manager
+  if (manager === 'npm' && !existsSync(join(detected.root, 'package-lock.json'))) {
+    const agent = (process.env.npm_config_user_agent ?? '').split('/')[0]
+    if (agent === 'pnpm' || agent === 'yarn' || agent === 'bun') manager = agent
+  }
+  return `${manager} ${manager === 'npm' ? 'install' : 'add'} ${name}`
+}
+
 /** Turns what `import()` of a user's module threw into the one-line error the CLI prints. */
-function importFailure(error: unknown, path: string, cwd: string): CommandError {
+async function importFailure(error: unknown, path: string, cwd: string): Promise<CommandError> {
   const file = shown(path, cwd)
   const fail = (problem: string, fix: string) =>
     new CommandError('MODULE_IMPORT_FAILED', `cannot load ${file}: ${problem} — ${fix}`)
@@ -67,7 +115,7 @@ function importFailure(error: unknown, path: string, cwd: string): CommandError 
         const name = target.startsWith('@') ? target.split('/').slice(0, 2).join('/') : target.split('/')[0]!
         return fail(
           `package '${target}' (imported by ${from}) is not installed`,
-          `install it in the project ('pnpm add ${name}', or your package manager's), or fix the import`,
+          `install it in the project ('${await addCommand(name, dirname(path))}'), or fix the import`,
         )
       }
       return fail(`${shown(target, cwd)} (imported by ${from}) does not exist`, 'fix the import path')
