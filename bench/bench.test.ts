@@ -33,7 +33,7 @@ function tableRows(markdown: string): string[][] {
     )
 }
 
-const measured = /^-?\d+(\.\d+)?( ms| s| ms\/step|×)( \(.+\))?$/
+const measured = /^-?\d+(\.\d+)?( ms| s| ms\/step|×| MiB| GiB)( \(.+\))?$/
 
 describe('pnpm bench', () => {
   it('measures every Strata workload with its same-run reference', () => {
@@ -46,6 +46,11 @@ describe('pnpm bench', () => {
       'chain of 4 steps × 10 ms, one run',
       'chain of 8 steps × 10 ms, one run',
       'framework overhead per step (slope 4→8 steps minus the same waits in a loop)',
+      'the same overhead from 8 to 20 steps (flat: within the same budget)',
+      'CPU per step (process CPU time, slope 4→8 steps)',
+      'a 16 MiB Buffer from one step to the next (write, digest, read, check)',
+      'peak RSS of that run',
+      '10,000 records as a JSON artifact, one step to the next',
       '4-wide fan-out of 50 ms steps, one run',
       'the same fan-out in a warm process (its second run)',
       'fully cached re-run of a 8-step chain',
@@ -60,6 +65,7 @@ describe('pnpm bench', () => {
       if (reference) expect(ratio, label).toMatch(/^\d+\.\d\d×$/)
     }
     expect(rows.find(([label]) => label === '`stack list`')?.[4]).toMatch(/^≤ 2× [✓✗]$/)
+    expect(rows.find(([label]) => label === 'peak RSS of that run')?.[4]).toMatch(/^≤ 1.25× [✓✗]$/)
   }, 600_000)
 })
 

@@ -21,10 +21,18 @@ import {
 import { metricValues, runRounds, sharedMeasurements, sharedMetrics, sizes } from './plan.mjs'
 import { strataFramework } from './strata/framework.mjs'
 
+function formatMiB(mib) {
+  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${mib.toFixed(0)} MiB`
+}
+
 const options = parseArgs(process.argv.slice(2), { defaultRounds: 5 })
 requireBuild()
 const size = sizes(options.smoke)
 const processSteps = options.smoke ? [2, 4] : [4, 12]
+// Artifacts at the physical limit: a binary value (MiB) and a JSON one (records), and a chain long enough to
+// show whether the per-step cost stays flat.
+const artifact = options.smoke ? { mib: 16, records: 10_000 } : { mib: 1024, records: 1_000_000 }
+const flatSteps = options.smoke ? 20 : 1000
 const workDir = mkdtempSync(join(tmpdir(), 'strata-bench-'))
 
 try {
@@ -39,6 +47,12 @@ try {
     { id: 'fanOutWarm', run: (f) => f.driver(['fanout-warm', size.width, size.fanMs]) },
     { id: 'compile', run: (f) => f.driver(['compile', size.compile]) },
     { id: 'compileTenth', run: (f) => f.driver(['compile', size.compile / 10]) },
+    { id: 'chainFlat', run: (f) => f.driver(['chain', flatSteps, size.stepMs]) },
+    { id: 'loopFlat', run: (f) => f.driver(['loop', flatSteps, size.stepMs]) },
+    { id: 'plainBytes', run: (f) => f.driver(['plain-bytes', artifact.mib]) },
+    { id: 'bytes', run: (f) => f.driver(['bytes', artifact.mib]) },
+    { id: 'plainJson', run: (f) => f.driver(['plain-json', artifact.records]) },
+    { id: 'json', run: (f) => f.driver(['json', artifact.records]) },
     { id: 'processShort', run: (f) => f.driver(['process-chain', processSteps[0], size.stepMs]) },
     { id: 'processLong', run: (f) => f.driver(['process-chain', processSteps[1], size.stepMs]) },
   ]
@@ -60,6 +74,43 @@ try {
     { metric: shared.get('chainShort'), reference: ['the same waits in a loop', (m) => m.loopShort.ms] },
     { metric: shared.get('chainLong'), reference: ['the same waits in a loop', (m) => m.loopLong.ms] },
     { metric: shared.get('overhead'), absoluteBudget: 1 },
+    {
+      metric: {
+        label: `the same overhead from ${size.long} to ${flatSteps} steps (flat: within the same budget)`,
+        unit: 'ms/step',
+        value: (m) =>
+          (m.chainFlat.runMs - m.chainLong.runMs - (m.loopFlat.ms - m.loopLong.ms)) / (flatSteps - size.long),
+      },
+      absoluteBudget: 1,
+    },
+    {
+      metric: {
+        label: `CPU per step (process CPU time, slope ${size.short}→${size.long} steps)`,
+        unit: 'ms/step',
+        value: (m) => (m.chainLong.cpuMs - m.chainShort.cpuMs) / (size.long - size.short),
+      },
+    },
+    {
+      metric: {
+        label: `a ${formatMiB(artifact.mib)} Buffer from one step to the next (write, digest, read, check)`,
+        value: (m) => m.bytes.ms,
+      },
+      reference: ['plain Node: write + read + sha256', (m) => m.plainBytes.ms],
+      budget: 1.5,
+    },
+    {
+      metric: { label: 'peak RSS of that run', unit: 'MiB', value: (m) => m.bytes.peakMiB },
+      reference: [`the artifact: ${formatMiB(artifact.mib)}`, () => artifact.mib],
+      budget: 1.25,
+    },
+    {
+      metric: {
+        label: `${artifact.records.toLocaleString('en-US')} records as a JSON artifact, one step to the next`,
+        value: (m) => m.json.ms,
+      },
+      reference: ['plain Node: stringify + write + read + parse', (m) => m.plainJson.ms],
+      budget: 1.3,
+    },
     // The first run in a fresh process includes one-time start-up (lazy modules, esbuild's service); the
     // budget applies to the steady state, the row below.
     {
@@ -99,6 +150,12 @@ try {
     { metric: shared.get('listComponents'), reference: ['`node -e 0`', node] },
   ]
 
+  /** A row's figure: sizes in MiB, the rest as lib.mjs formats them. */
+  const format = (value, unit) => (unit === 'MiB' ? formatMiB(value) : formatValue(value, unit))
+  const formatSpread = (summary, unit) =>
+    unit === 'MiB'
+      ? `${format(summary.median, unit)} (${format(summary.min, unit)}–${format(summary.max, unit)})`
+      : formatSummary(summary, unit)
   let over = false
   const lines = [
     `# Strata benchmarks`,
@@ -120,7 +177,7 @@ try {
       const [label, value] = row.reference
       const referenceSummary = summarize(rounds.map(value))
       const ratios = summarize(rounds.map((m) => row.metric.value(m) / value(m)))
-      reference = `${label}: ${formatValue(referenceSummary.median)}`
+      reference = `${label}: ${format(referenceSummary.median, row.metric.unit === 'MiB' ? 'MiB' : undefined)}`
       ratio = formatSummary(ratios, '×')
       if (row.budget) {
         const ok = ratios.median <= row.budget
@@ -132,10 +189,10 @@ try {
     if (row.absoluteBudget) {
       const ok = summary.median <= row.absoluteBudget
       over ||= !ok
-      budgets.push(`≤ ${formatValue(row.absoluteBudget, row.metric.unit)} ${ok ? '✓' : '✗'}`)
+      budgets.push(`≤ ${format(row.absoluteBudget, row.metric.unit)} ${ok ? '✓' : '✗'}`)
     }
     lines.push(
-      `| ${row.metric.label} | ${formatSummary(summary, row.metric.unit)} | ${reference} | ${ratio} | ${budgets.join(', ')} |`,
+      `| ${row.metric.label} | ${formatSpread(summary, row.metric.unit)} | ${reference} | ${ratio} | ${budgets.join(', ')} |`,
     )
   }
   lines.push(

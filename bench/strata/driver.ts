@@ -1,6 +1,9 @@
 // Runs one benchmark workload on Strata and prints its timings as one JSON line. The harnesses
 // (bench/run.mjs, bench/compare.mjs) start one process per workload and round, with STRATA_CONFIG_DIR
 // pointing at the benchmark's own store. Usage: node driver.ts WORKLOAD [ARGS].
+import { createHash } from 'node:crypto'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const [workload = '', ...args] = process.argv.slice(2)
@@ -16,6 +19,40 @@ async function timed<T>(call: () => Promise<T> | T): Promise<[number, T]> {
   return [performance.now() - begin, result]
 }
 
+/** Peak resident memory of this process so far, in MiB. */
+const peakMiB = () => process.resourceUsage().maxRSS / 1024
+
+/**
+ * The physical limit of an artifact hand-off, in plain Node: write the value to a file beside the store,
+ * read it back, (bytes) hash it once or (JSON) stringify before and parse after. The value is made first,
+ * outside the clock, as the pipelines' steps make theirs.
+ */
+async function plain(kind: string, size: number): Promise<void> {
+  const { makeBytes, makeRecords } = await import('./payloads.ts')
+  const path = join(process.env.STRATA_CONFIG_DIR ?? '.', `plain-${process.pid}.bin`)
+  try {
+    if (kind === 'bytes') {
+      let data: Buffer | undefined = makeBytes(size)
+      const [ms] = await timed(async () => {
+        await writeFile(path, data as Buffer)
+        data = undefined
+        const back = await readFile(path)
+        createHash('sha256').update(back).digest('hex')
+      })
+      return emit({ ms, peakMiB: peakMiB() })
+    }
+    let records: unknown = makeRecords(size)
+    const [ms] = await timed(async () => {
+      await writeFile(path, JSON.stringify(records))
+      records = undefined
+      JSON.parse(await readFile(path, 'utf8'))
+    })
+    return emit({ ms, peakMiB: peakMiB() })
+  } finally {
+    await rm(path, { force: true })
+  }
+}
+
 function expectCompleted(run: { status: string; error?: string }): void {
   if (run.status !== 'completed') throw new Error(`the benchmark run ended ${run.status}: ${run.error ?? ''}`)
 }
@@ -28,18 +65,36 @@ async function main(): Promise<void> {
     })
     return emit({ ms: elapsed })
   }
-  const { chain, fanOut } = await import('./pipelines.ts')
+  if (workload === 'plain-bytes') return plain('bytes', n)
+  if (workload === 'plain-json') return plain('json', n)
+  const { bytesHandOff, chain, fanOut, making, recordsHandOff } = await import('./pipelines.ts')
   // Process start to here: Node, the SDK and the workload's module.
   const ready = performance.now()
   if (workload === 'chain' || workload === 'process-chain') {
     const settings: Record<string, Record<string, unknown>> = workload === 'process-chain'
       ? { 'orchestrator.local': { isolation: 'process' } }
       : {}
+    const cpu = process.cpuUsage()
     const [elapsed, run] = await timed(() =>
       chain.run({ params: { n, ms }, output: false, cache: false, settings }),
     )
+    const { user, system } = process.cpuUsage(cpu)
     expectCompleted(run)
-    return emit({ runMs: elapsed, startMs: ready })
+    return emit({ runMs: elapsed, startMs: ready, cpuMs: (user + system) / 1000 })
+  }
+  if (workload === 'bytes' || workload === 'json') {
+    const handOff = (size: number) =>
+      workload === 'bytes'
+        ? bytesHandOff.run({ params: { mib: size }, output: false, cache: false })
+        : recordsHandOff.run({ params: { count: size }, output: false, cache: false })
+    // A small run first, as the warm fan-out: the process's one-time start-up (lazy modules, esbuild's
+    // service) is not the artifact's cost.
+    expectCompleted(await handOff(1))
+    making.ms = 0
+    // The run's time less the producing step's making of its value, which the plain reference leaves out.
+    const [elapsed, run] = await timed(() => handOff(n))
+    expectCompleted(run)
+    return emit({ ms: elapsed - making.ms, makingMs: making.ms, peakMiB: peakMiB() })
   }
   if (workload === 'cached') {
     // A start value no earlier round used: the first run executes every step, the second none.

@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { input, type OutputHandle, pipeline, step } from '@strata/sdk'
 import { z } from 'zod'
+import { type BenchRecord, makeBytes, makeRecords } from './payloads.ts'
 
 const timing = z.object({ ms: z.number().min(0) })
 
@@ -59,5 +60,54 @@ export const fanOut = pipeline(
   ({ width, ms }) => {
     const seed = source()
     for (let index = 0; index < width; index++) work({ seed }, { params: { ms, index } })
+  },
+)
+
+/**
+ * Time the producing steps of the artifact pipelines spent making their value (not the framework's work:
+ * the driver subtracts it). Read in the same process, after an in-process run.
+ */
+export const making = { ms: 0 }
+
+function made<T>(make: () => T): T {
+  const begin = performance.now()
+  const value = make()
+  making.ms += performance.now() - begin
+  return value
+}
+
+export const produceBytes = step(
+  { name: 'produce_bytes', params: z.object({ mib: z.number().int().min(1) }) },
+  async (_inputs, ctx) => made(() => makeBytes(ctx.params.mib)),
+)
+
+export const consumeBytes = step(
+  { name: 'consume_bytes', inputs: { data: input<Buffer>() } },
+  async ({ data }) => data.byteLength,
+)
+
+/** One step returns `mib` MiB as a Buffer, the next takes it as its input. */
+export const bytesHandOff = pipeline(
+  { name: 'bench_bytes', params: z.object({ mib: z.number().int().min(1) }) },
+  ({ mib }) => {
+    consumeBytes({ data: produceBytes({ params: { mib } }) })
+  },
+)
+
+export const produceRecords = step(
+  { name: 'produce_records', params: z.object({ count: z.number().int().min(1) }) },
+  async (_inputs, ctx) => made(() => makeRecords(ctx.params.count)),
+)
+
+export const consumeRecords = step(
+  { name: 'consume_records', inputs: { records: input<BenchRecord[]>() } },
+  async ({ records }) => records.length,
+)
+
+/** One step returns `count` records (a JSON artifact), the next takes them as its input. */
+export const recordsHandOff = pipeline(
+  { name: 'bench_records', params: z.object({ count: z.number().int().min(1) }) },
+  ({ count }) => {
+    consumeRecords({ records: produceRecords({ params: { count } }) })
   },
 )
