@@ -128,6 +128,46 @@ function runName(output: string): string {
   return match[1] as string
 }
 
+/** The commands of each ```sh block of a page, one per line. */
+function shellBlocks(markdown: string): string[][] {
+  return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) =>
+    (match[1] as string).split('\n').filter((line) => line.trim() !== ''),
+  )
+}
+
+/**
+ * Runs a page's commands as a user types them, from `cwd`: `cd` moves, `npm create strata@latest` runs the
+ * packed create-strata (with --no-install), and a bare `npm install` first points @strata/* at the tarballs.
+ * Returns where it ended and what each other command printed (stdout and stderr).
+ */
+async function follow(commands: string[], cwd: string): Promise<{ at: string; outputs: string[] }> {
+  let here = cwd
+  const outputs: string[] = []
+  for (const command of commands) {
+    const line = command.replace(/\s+#.*$/, '')
+    if (line.startsWith('cd ')) {
+      here = join(here, line.slice(3))
+      continue
+    }
+    const create = /^npm create strata@latest (\S+)(?: -- (.*))?$/.exec(line)
+    if (create) {
+      const args = [create[1] as string, ...(create[2]?.split(' ') ?? []), '--no-install']
+      await ok(
+        'npm',
+        ['exec', '--yes', `--package=${tarball('create-strata')}`, '--', 'create-strata', ...args],
+        here,
+      )
+      continue
+    }
+    if (line === 'npm install') useTarballs(here, 'npm')
+    const result = await exec('sh', ['-c', line], here)
+    if (result.code !== 0)
+      throw new Error(`${line} (in ${here}) exited ${result.code}\n${result.stdout}\n${result.stderr}`)
+    outputs.push(result.stdout + result.stderr)
+  }
+  return { at: here, outputs }
+}
+
 beforeAll(async () => {
   if (skip) return
   work = mkdtempSync(join(tmpdir(), 'strata-create-'))
@@ -220,64 +260,64 @@ describe.skipIf(skip)(
       },
     )
 
-    it('npm: the flavor template builds, passes its conformance suite and packs', async () => {
-      await ok(
-        'npm',
-        [
-          'exec',
-          '--yes',
-          `--package=${tarball('create-strata')}`,
-          '--',
-          'create-strata',
-          'strata-memory-store',
-          '--template',
-          'flavor',
-          '--no-install',
-        ],
-        work,
-      )
-      const flavor = join(work, 'strata-memory-store')
-      useTarballs(flavor, 'npm')
-      await ok('npm', ['install'], flavor)
+    it('docs/writing-a-flavor.md: its code is the template, and its commands build, test, pack and use it', async () => {
+      const doc = readFileSync(join(repo, 'docs/writing-a-flavor.md'), 'utf8')
+      const template = join(import.meta.dirname, '../templates/flavor')
+      const files = [...doc.matchAll(/```ts title="([^"]+)"\n([\s\S]*?)```/g)]
+      expect(files.map((match) => match[1])).toEqual([
+        'src/memory-store.ts',
+        'src/index.ts',
+        'src/memory-store.test.ts',
+      ])
+      for (const [, file, code] of files)
+        expect(code, file).toBe(
+          readFileSync(join(template, file as string), 'utf8').replaceAll('{{name}}', 'strata-memory-store'),
+        )
+      const [create, build, use, ...rest] = shellBlocks(doc)
+      expect(rest).toEqual([])
+      const flavor = (await follow(create as string[], work)).at
+      expect(flavor).toBe(join(work, 'strata-memory-store'))
+      const built = await follow(build as string[], flavor)
       // With CI=true strata-flavor-schemas checks the manifest the template ships instead of writing it.
-      expect(await ok('npm', ['run', 'build'], flavor)).toContain(
-        'strata-flavor-schemas: strata-memory-store: manifest up to date',
-      )
-      expect(await ok('npm', ['test'], flavor)).toMatch(/Tests\s+\d+ passed/)
-      await ok('npm', ['pack'], flavor)
+      expect(built.outputs[0]).toContain('strata-flavor-schemas: strata-memory-store: manifest up to date')
+      expect(built.outputs[1]).toMatch(/Tests\s+\d+ passed/)
       flavorTarball = join(flavor, 'strata-memory-store-0.1.0.tgz')
       expect(existsSync(flavorTarball)).toBe(true)
-    })
-
-    it('npm: the project installs the flavor package, discovers it and runs on a stack with it', async () => {
-      const project = join(work, 'my-project')
-      await ok('npm', ['install', flavorTarball], project)
-      const flavors = await ok('npx', ['strata', 'artifact-store', 'flavor', 'list'], project)
-      expect(flavors).toMatch(
+      // The project beside it (made by the test above).
+      const used = await follow(use as string[], join(work, 'my-project'))
+      expect(used.outputs[1]).toMatch(
         /^memory\s+strata-memory-store@0\.1\.0\s+local\s+installed\s+Artifacts in memory/m,
       )
-      const registered = await exec(
-        'npx',
-        ['strata', 'artifact-store', 'register', 'mem', '--flavor', 'memory'],
-        project,
-      )
-      expect(registered.code).toBe(0)
-      expect(registered.stdout + registered.stderr).toContain(
+      expect(used.outputs[2]).toContain(
         "Registered artifact store 'mem' (flavor memory from strata-memory-store@0.1.0)",
       )
-      await ok(
-        'npx',
-        ['strata', 'stack', 'register', 'in-memory', '-o', 'default', '-a', 'mem', '--set'],
-        project,
-      )
-      const run = await ok('npm', ['run', 'pipeline'], project)
+      const run = used.outputs[4] as string
       expect(run).toMatch(/^run training-\S+: 3 steps on stack 'in-memory'$/m)
       const name = runName(run)
+      const project = join(work, 'my-project')
       const described = JSON.parse(
         await ok('npx', ['strata', 'run', 'describe', name, '--output', 'json'], project),
       )
       expect(described.status).toBe('completed')
       await ok('npx', ['strata', 'stack', 'set', 'default'], project)
+    })
+
+    it('docs/getting-started.md, followed literally from an empty folder', async () => {
+      const doc = readFileSync(join(repo, 'docs/getting-started.md'), 'utf8')
+      const empty = join(work, 'guide')
+      mkdirSync(empty)
+      const [create, run, stacks, ...rest] = shellBlocks(doc)
+      expect(rest).toEqual([])
+      const project = (await follow(create as string[], empty)).at
+      expect(project).toBe(join(empty, 'my-project'))
+      const ran = await follow(run as string[], project)
+      expect(ran.outputs[0]).toMatch(/Tests\s+2 passed/)
+      runName(ran.outputs[1] as string)
+      expect(ran.outputs[2]).toContain('all 3 steps cached — the orchestrator was not called')
+      expect(ran.outputs[3]).toMatch(/training-\S+\s+\S+\s+training\s+completed\s+default/)
+      const listed = await follow(stacks as string[], project)
+      expect(listed.outputs[0]).toMatch(/^local\s+@strata\/local@\S+\s+local\s+installed/m)
+      expect(listed.outputs[1]).toMatch(/default/)
     })
 
     it('pnpm: create-strata, install on the system Node, the step test, a run, the flavor package', async () => {
