@@ -122,7 +122,10 @@ async function strata(args: string[]): Promise<Result> {
 }
 
 /** Starts a run of the built CLI without waiting for it. */
-function start(pipeline: string, isolation: Isolation): { child: ChildProcess; exit: Promise<Result> } {
+function start(
+  pipeline: string,
+  isolation: Isolation,
+): { child: ChildProcess; exit: Promise<Result>; recorded: Promise<void> } {
   const config = isolation === 'process' ? ['--config', 'process.yaml'] : []
   const child = spawn(
     process.execPath,
@@ -144,7 +147,15 @@ function start(pipeline: string, isolation: Isolation): { child: ChildProcess; e
       resolveExit(result)
     }),
   )
-  return { child, exit }
+  // The run is recorded when the CLI names it.
+  const recorded = new Promise<void>((resolveRecorded) => {
+    const look = () => {
+      if (/^run \S+: \d+ steps? on stack/m.test(stdout)) resolveRecorded()
+    }
+    child.stdout?.on('data', look)
+    child.on('close', () => resolveRecorded())
+  })
+  return { child, exit, recorded }
 }
 
 type Isolation = 'in-process' | 'process'
@@ -254,10 +265,13 @@ describe('the CLI killed at a random point of a run (SIGKILL, SIGSEGV)', () => {
   it.each(ISOLATIONS)(
     '%s: no run left running once its owner is gone, completed artifacts intact, resume finishes',
     async (isolation) => {
-      // The span of a whole run on this machine now, measured: the kill points are fractions of it.
+      // The span of a whole run on this machine now, from the moment it is recorded to the CLI's exit,
+      // measured: the kill points are fractions of it (before it, the CLI has not written the store yet).
       reset()
+      const measured = start('chain', isolation)
+      await measured.recorded
       const began = Date.now()
-      const whole = await start('chain', isolation).exit
+      const whole = await measured.exit
       expect(whole.code, whole.stderr).toBe(0)
       const span = Date.now() - began
       // In-process, the step's death is the CLI's: SIGSEGV too.
@@ -266,6 +280,7 @@ describe('the CLI killed at a random point of a run (SIGKILL, SIGSEGV)', () => {
         const before = new Set((await runs()).map((run) => run.name))
         const at = Math.round(span * (0.05 + 0.9 * next()))
         const run = start('chain', isolation)
+        await run.recorded
         await sleep(at)
         run.child.kill(signal)
         await run.exit
@@ -273,10 +288,11 @@ describe('the CLI killed at a random point of a run (SIGKILL, SIGSEGV)', () => {
         await until('every step process to end', () =>
           readMarks().every((line) => !alive(Number(line.split(' ')[1]))),
         )
-        const fault = `${isolation}: the CLI killed with ${signal} ${at} ms into a run of ~${span} ms`
+        const fault = `${isolation}: the CLI killed with ${signal} ${at} ms after the run was recorded (its rest took ~${span} ms)`
         const made = (await runs()).filter((listed) => !before.has(listed.name))
         if (made.length === 0) {
           // Killed before the run was recorded: nothing to settle.
+          process.stdout.write(`faults signals: ${fault}: before the run was recorded\n`)
           await survived(`${fault} (before the run was recorded)`, true)
           continue
         }
