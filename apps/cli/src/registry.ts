@@ -15,12 +15,12 @@ export interface CommandEntry {
 }
 
 const COMPONENT_SUMMARIES: Record<ComponentType, string> = {
-  orchestrator: 'Orchestrators run pipelines (local, kubernetes, kubeflow)',
-  artifact_store: 'Artifact stores keep step outputs (local, s3, gcp)',
+  orchestrator: 'Orchestrators run pipelines (local; kubernetes, kubeflow: integrations)',
+  artifact_store: 'Artifact stores keep step outputs (local; s3, gcp: integrations)',
   container_registry: 'Container registries hold the images remote steps run in',
   image_builder: 'Image builders build those images',
   step_operator: 'Step operators run single steps on special hardware',
-  experiment_tracker: 'Experiment trackers log parameters and metrics (mlflow)',
+  experiment_tracker: 'Experiment trackers log parameters and metrics (mlflow: an integration)',
   model_registry: 'Model registries version models outside Strata',
   model_deployer: 'Model deployers serve models',
   alerter: 'Alerters send messages from pipelines',
@@ -45,6 +45,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     section: 'Management',
     summary: 'Show the store, the project and the active stack',
     load: () => load(import('./commands/status.js')),
+  },
+  {
+    name: 'version',
+    section: 'Management',
+    summary: 'Show the versions of the CLI, the SDK, core and the installed plugins',
+    load: () => load(import('./commands/version.js')),
   },
   {
     name: 'stack',

@@ -324,6 +324,17 @@ describe('strata pipeline', () => {
     }
   })
 
+  it('says when filters match none of the runs there are, and how to list them all', async () => {
+    const all = JSON.parse((await ok(sandbox, ['run', 'list', '--output', 'json'])).stdout).pagination.total
+    expect(all).toBeGreaterThan(0)
+    const result = await run(['run', 'list', '--pipeline', 'no-such-pipeline'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe(
+      `No runs match --pipeline no-such-pipeline (of ${all} ${all === 1 ? 'run' : 'runs'}) — 'strata run list' lists them all.\n`,
+    )
+  })
+
   it('names a missing pipeline and an ambiguous module', async () => {
     const ambiguous = await run(['pipeline', 'run', 'pipelines.ts'])
     expect(ambiguous.code).toBe(1)

@@ -350,6 +350,23 @@ describe.skipIf(skip)(
       runName(await ok('pnpm', ['pipeline'], project))
       const flavors = await ok('pnpm', ['strata', 'experiment-tracker', 'flavor', 'list'], project)
       expect(flavors).toMatch(/^mlflow\s+@strata\/mlflow@\S+\s+\S+\s+installed/m)
+      const versions = JSON.parse(
+        await ok('pnpm', ['exec', 'strata', 'version', '--output', 'json'], project),
+      )
+      const workspaceVersion = (folder: string) =>
+        (JSON.parse(readFileSync(join(repo, folder, 'package.json'), 'utf8')) as { version: string }).version
+      expect(versions).toEqual({
+        cli: workspaceVersion('apps/cli'),
+        sdk: workspaceVersion('packages/sdk'),
+        core: workspaceVersion('packages/core'),
+        store: workspaceVersion('packages/store'),
+        node: pinnedNode,
+        plugins: {
+          '@strata/local': workspaceVersion('plugins/local'),
+          '@strata/mlflow': workspaceVersion('plugins/mlflow'),
+          '@strata/s3': workspaceVersion('plugins/s3'),
+        },
+      })
       await ok('pnpm', ['add', flavorTarball], project)
       expect(await ok('pnpm', ['strata', 'artifact-store', 'flavor', 'list'], project)).toMatch(
         /^memory\s+strata-memory-store@0\.1\.0\s+local\s+installed/m,

@@ -91,7 +91,7 @@ function commands(type: ComponentType): Record<string, CommandSpec | GroupSpec> 
   return {
     register: defineCommand({
       summary: `Register a new ${noun}`,
-      description: `Config keys may be spelled --tracking-uri, --tracking_uri or --trackingUri; values are checked by\nthe flavor ('strata ${cli} flavor describe FLAVOR'). Secret fields take references: --token={{my_secret.token}}.\nA value '@path' is read from that file.`,
+      description: `Config keys may be spelled --my-key, --my_key or --myKey; values are checked by\nthe flavor ('strata ${cli} flavor describe FLAVOR'). Secret fields take references: --token={{my_secret.token}}.\nA value '@path' is read from that file.`,
       args: [{ ...nameArgument, help: `A name for the ${noun}` }],
       options: { flavor: { short: 'f', help: `The flavor ('strata ${cli} flavor list')` } },
       extras: { kind: 'config', help: 'Configuration of the flavor' },

@@ -155,7 +155,16 @@ export const runsGroup = defineGroup({
               sort: sort === 'created' ? 'created_asc' : 'created_desc',
             }),
           noun: 'runs',
-          empty: "No runs yet — start one with 'strata pipeline run FILE'.",
+          empty: async () => {
+            const filters = [
+              ...(pipeline === undefined ? [] : [`--pipeline ${pipeline}`]),
+              ...(status === undefined ? [] : [`--status ${status}`]),
+            ]
+            if (filters.length === 0) return "No runs yet — start one with 'strata pipeline run FILE'."
+            const all = (await (await context.client()).listRuns({ page: 1, size: 1 })).total
+            if (all === 0) return "No runs yet — start one with 'strata pipeline run FILE'."
+            return `No runs match ${filters.join(' ')} (of ${all} ${all === 1 ? 'run' : 'runs'}) — 'strata run list' lists them all.`
+          },
           columns: [
             { header: 'RUN', value: (run) => run.name },
             { header: 'ID', value: (run) => shortId(run.id), shrink: false },

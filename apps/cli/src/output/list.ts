@@ -73,8 +73,11 @@ export interface ListSpec<Row> {
   columns: ReadonlyArray<Column<Row>> | ((rows: readonly Row[]) => ReadonlyArray<Column<Row>>)
   /** What the rows are, in the page footer: `runs`. */
   noun: string
-  /** Said on stderr instead of an empty table when there are no rows at all. */
-  empty?: string
+  /**
+   * Said on stderr instead of an empty table when there are no rows at all; a function when it depends on
+   * more than this page (filters that match nothing, on a store that has rows).
+   */
+  empty?: string | (() => Promise<string>)
   /** The rows as JSON/YAML shows them. @default the rows themselves */
   items?(rows: readonly Row[]): unknown[] | Promise<unknown[]>
 }
@@ -96,7 +99,7 @@ export async function printList<Row>(context: ListContext, list: ListSpec<Row>):
     return 0
   }
   if (total === 0 && list.empty !== undefined) {
-    io.note(list.empty)
+    io.note(typeof list.empty === 'string' ? list.empty : await list.empty())
     return 0
   }
   printTable(io, typeof list.columns === 'function' ? list.columns(rows) : list.columns, rows)
