@@ -40,10 +40,13 @@ export const speak = step({ name: 'speak', secrets: ['fault_canary'] }, async ()
   process.stdout.write(Buffer.from('buffer write says ' + token + '\\n'))
   process.stderr.write(new TextEncoder().encode('bytes write says ' + token + '\\n'), () => {})
   console.error('console.error says %s', token)
-  if (process.env.FD_WRITES === '1') {
-    // Below Node's streams: the file descriptors themselves, and a program the step runs on them.
+  if (process.env.FD_WRITES) {
+    // Below Node's streams: the file descriptors themselves.
     writeSync(1, 'fd 1 says ' + token + '\\n')
-    writeSync(2, 'fd 2 says ' + token + '\\n')
+    writeSync(2, Buffer.from('fd 2 says ' + token + '\\n'))
+  }
+  if (process.env.FD_WRITES === 'child') {
+    // A program the step runs on its descriptors.
     spawnSync('sh', ['-c', 'echo "child says $FAULT_TOKEN"; echo "child err says $FAULT_TOKEN" >&2'], { stdio: 'inherit' })
   }
   return 'spoken'
@@ -62,13 +65,10 @@ const MASKED = [
   'bytes write says ********',
   'console.error says ********',
 ]
-/** What a step process writes below Node's streams: its stdout and stderr are pipes to the run. */
-const MASKED_FDS = [
-  'fd 1 says ********',
-  'fd 2 says ********',
-  'child says ********',
-  'child err says ********',
-]
+/** What a step writes to its file descriptors with fs.writeSync, beside Node's streams. */
+const MASKED_FDS = ['fd 1 says ********', 'fd 2 says ********']
+/** What a program a step process runs writes: its stdout and stderr are pipes to the run. */
+const MASKED_CHILD = ['child says ********', 'child err says ********']
 
 let sandbox: Sandbox
 const outputs: Result[] = []
@@ -114,14 +114,15 @@ async function survived(fault: string, held: boolean): Promise<void> {
 
 describe('a secret a step prints', () => {
   it.each([
-    ['in-process', [] as string[], MASKED],
-    // In-process, the step shares the CLI's file descriptors: only a step process has its own (pipes).
-    ['a process per step', ['--config', 'process.yaml'], [...MASKED, ...MASKED_FDS]],
+    ['in-process', [] as string[], [...MASKED, ...MASKED_FDS]],
+    // In-process, a program the step runs shares the CLI's file descriptors: only a step process has its
+    // own (pipes), so only there is a child's output masked.
+    ['a process per step', ['--config', 'process.yaml'], [...MASKED, ...MASKED_FDS, ...MASKED_CHILD]],
   ])(
     '%s: masked on the CLI, in the step log, nowhere in clear on disk',
     async (isolation, extra, masked) => {
       const ran = await strata(['pipeline', 'run', 'pipelines.ts', '--name', 'speaking', ...extra], {
-        FD_WRITES: extra.length > 0 ? '1' : '',
+        FD_WRITES: extra.length > 0 ? 'child' : 'fd',
       })
       expect(ran.code, ran.stdout + ran.stderr).toBe(0)
       const shown = ran.stdout + ran.stderr

@@ -76,8 +76,10 @@ type Write = (chunk: string | Uint8Array, encoding?: unknown, callback?: unknown
  * `process.stderr.write` (a library printing a progress bar or a warning). The step's log is echoed and
  * stored with the run's secrets masked, so nothing a step prints reaches the terminal unmasked. Outside
  * steps — the CLI, the run's own progress lines, echoes — console and the streams behave as usual.
- * Writes that bypass the streams (`fs.writeSync(1, …)`, native code) are not seen in-process; a step
- * process's orchestrator keeps those from its output.
+ * `fs.writeSync` and `fs.write` on descriptors 1 and 2 are routed too (the builtin's ESM bindings are
+ * synced, so `import { writeSync } from 'node:fs'` sees it). What bypasses Node altogether — native code, a
+ * child program inheriting the descriptors — is not seen in-process; a step process's orchestrator keeps
+ * those from its output.
  */
 function installCapture(): void {
   if (installed) return
@@ -103,6 +105,47 @@ function installCapture(): void {
     }
     stream.write = capture as typeof stream.write
   }
+  captureDescriptorWrites()
+}
+
+const STREAM_OF_FD: Record<number, Stream> = { 1: 'stdout', 2: 'stderr' }
+
+/** `fs.writeSync(1|2, …)` and `fs.write(1|2, …)` inside a step go to its log, as stream writes do. */
+function captureDescriptorWrites(): void {
+  const fs = process.getBuiltinModule('node:fs')
+  const originalSync = fs.writeSync
+  const originalAsync = fs.write
+  const captured = (fd: unknown, data: unknown, encoding: unknown): number | undefined => {
+    const stream = typeof fd === 'number' ? STREAM_OF_FD[fd] : undefined
+    const log = stream && current.getStore()
+    if (!stream || !log) return undefined
+    // Strings (with an optional encoding) and whole buffers: what a step prints. Offsets into a buffer
+    // (fs.writeSync(fd, buffer, offset, length)) are taken as they come, from the offset on.
+    if (typeof data === 'string') {
+      log.write(stream, data, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined)
+      return Buffer.byteLength(data, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+    }
+    if (ArrayBuffer.isView(data)) {
+      const offset = typeof encoding === 'number' ? encoding : 0
+      const bytes = new Uint8Array(data.buffer, data.byteOffset + offset, data.byteLength - offset)
+      log.write(stream, bytes)
+      return bytes.byteLength
+    }
+    return undefined
+  }
+  fs.writeSync = function (this: unknown, fd: number, data: unknown, ...rest: unknown[]) {
+    const written = captured(fd, data, rest[0])
+    if (written !== undefined) return written
+    return (originalSync as (...args: unknown[]) => number).call(this, fd, data, ...rest)
+  } as typeof fs.writeSync
+  fs.write = function (this: unknown, fd: number, data: unknown, ...rest: unknown[]) {
+    const written = captured(fd, data, rest[0])
+    if (written === undefined)
+      return (originalAsync as (...args: unknown[]) => void).call(this, fd, data, ...rest)
+    const callback = rest.at(-1)
+    if (typeof callback === 'function') process.nextTick(() => callback(null, written, data))
+  } as typeof fs.write
+  process.getBuiltinModule('node:module').syncBuiltinESMExports()
 }
 
 /** Runs `fn` with `log` receiving what it prints (console and the process's stdout and stderr). */
