@@ -88,8 +88,8 @@ async function announce(session: RunSession, done: ReadonlySet<string>, resumed:
       : [],
   )
   const header = resumed
-    ? `resuming run ${snapshot.runName}: ${done.size} of ${snapshot.steps.length} steps already done`
-    : `run ${snapshot.runName}: ${snapshot.steps.length} steps on stack '${environment.stackName}'`
+    ? `resuming run ${snapshot.runName}: ${done.size} of ${stepCount(snapshot.steps.length)} already done`
+    : `run ${snapshot.runName}: ${stepCount(snapshot.steps.length)} on stack '${environment.stackName}'`
   say(header, {
     type: 'run_started',
     runName: snapshot.runName,
@@ -161,7 +161,11 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
       result = {
         steps: Object.fromEntries(snapshot.steps.map((step) => [step.id, 'cached' as StepRunState])),
       }
-      session.say?.(`all ${snapshot.steps.length} steps cached — the orchestrator was not called`)
+      session.say?.(
+        snapshot.steps.length === 1
+          ? 'the step is cached — the orchestrator was not called'
+          : `all ${snapshot.steps.length} steps cached — the orchestrator was not called`,
+      )
     } else {
       await runs.setStatus(session.runId, 'running')
       const context = orchestratorContext({
@@ -194,4 +198,9 @@ async function executeRecordedRun(options: ExecuteRunOptions): Promise<PipelineR
     options.signal?.removeEventListener('abort', stop)
   }
   return finishRun({ session, result, failure, tracking, stopped: controller.signal.aborted })
+}
+
+/** `1 step`, `3 steps`. */
+function stepCount(count: number): string {
+  return `${count} ${count === 1 ? 'step' : 'steps'}`
 }

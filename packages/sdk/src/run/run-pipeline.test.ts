@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { training } from '../../fixtures/example-pipeline.js'
+import { load, training } from '../../fixtures/example-pipeline.js'
+import { pipeline } from '../index.js'
 import { tempEnvironment } from '../test-support/temp-environment.js'
 
 let environment: Awaited<ReturnType<typeof tempEnvironment>>
@@ -11,6 +12,17 @@ afterEach(async () => {
 })
 
 describe('running the example pipeline in-process', () => {
+  it('counts one step in the singular', async () => {
+    const single = pipeline({ name: 'single' }, () => {
+      load()
+    })
+    const lines: string[] = []
+    await single.run({ environment, output: (line) => lines.push(line) })
+    expect(lines).toContainEqual(expect.stringMatching(/^run single-\S+: 1 step on stack 'default'$/))
+    await single.run({ environment, output: (line) => lines.push(line) })
+    expect(lines).toContain('the step is cached — the orchestrator was not called')
+  })
+
   it('compiles to a diamond in topological order', () => {
     const compiled = training.compile({ params: { rows: 8 } })
     expect(compiled.steps.map((step) => [step.id, step.upstream])).toEqual([
