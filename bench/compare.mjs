@@ -16,6 +16,8 @@ import {
   formatSummary,
   gitRevision,
   machineInfo,
+  measure,
+  median,
   parseArgs,
   requireBuild,
   summarize,
@@ -69,6 +71,9 @@ try {
     ...sharedMeasurements(size),
     // A footnote: ZenML's `local` orchestrator runs the static pipeline's steps one after another.
     { id: 'fanOutSequential', only: 'zenml', run: (f) => f.driver(['fanout', size.width, size.fanMs]) },
+    // The limit of every process row: the interpreter's bare start, `node -e 0` and `python -c pass`.
+    { id: 'interpreterStrata', only: 'strata', run: () => measure(process.execPath, ['-e', '0']) },
+    { id: 'interpreterZenml', only: 'zenml', run: () => zenml.interpreter() },
     // The log-storage and durability variants: one side changed each, the other side's default row beside it.
     {
       id: 'chainShortNoLogs',
@@ -170,6 +175,18 @@ try {
       `| ${variant.label} | ${formatSummary(strataSummary, variant.unit)} | ${formatSummary(zenmlSummary, variant.unit)} | ${Number.isFinite(ratio) && ratio > 0 ? `${ratio.toFixed(1)}×` : 'n/a'} |`,
     )
   }
+  // Each side against its own interpreter's bare start, measured in the same rounds.
+  const nodeStart = summarize(strataRounds.map((m) => m.interpreterStrata.wallMs))
+  const pythonStart = summarize(zenmlRounds.map((m) => m.interpreterZenml.wallMs))
+  const startRatio = pythonStart.median / nodeStart.median
+  lines.push(
+    `| the limit: interpreter start (\`node -e 0\` / \`python -c pass\`) | ${formatSummary(nodeStart)} | ${formatSummary(pythonStart)} | ${startRatio.toFixed(1)}× |`,
+  )
+  const times = (rounds, pick, limit) => (median(rounds.map(pick)) / limit.median).toFixed(1)
+  lines.push(
+    '',
+    `Against that limit (each side's median ÷ its own interpreter's): \`--help\` ${times(strataRounds, (m) => m.help.wallMs, nodeStart)}× (Strata) and ${times(zenmlRounds, (m) => m.help.wallMs, pythonStart)}× (ZenML); \`stack list\` ${times(strataRounds, (m) => m.stackList.wallMs, nodeStart)}× and ${times(zenmlRounds, (m) => m.stackList.wallMs, pythonStart)}×; process start to pipeline code loaded ${times(strataRounds, (m) => m.chainShort.startMs, nodeStart)}× and ${times(zenmlRounds, (m) => m.chainShort.startMs, pythonStart)}×.`,
+  )
   const sequential = summarize(zenmlRounds.map((m) => m.fanOutSequential.runMs))
   lines.push(
     '',

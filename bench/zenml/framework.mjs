@@ -91,6 +91,8 @@ export function zenmlFramework(workDir) {
     name: 'ZenML',
     cli,
     driver,
+    /** The interpreter's bare start (`python -c pass`): the limit of every ZenML process row. */
+    interpreter: () => measure(python, ['-c', 'pass'], { env, cwd: project }),
     /** A workload with ZenML's step and pipeline log storage turned off. */
     driverWithoutLogs: (args) => driver(args, { ...env, ...logsOff }),
     /**
