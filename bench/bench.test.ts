@@ -77,12 +77,17 @@ describe.skipIf(!zenmlInstalled && process.env.CI !== 'true')('pnpm bench:compar
     const markdown = run('bench/compare.mjs')
     expect(markdown).toMatch(/^# Strata vs ZenML 0\.98\.0$/m)
     const rows = tableRows(markdown)
-    expect(rows).toHaveLength(13)
+    // 13 shared workloads, 5 log-storage and durability variants, the interpreter-start limit.
+    expect(rows).toHaveLength(19)
     for (const [label, strata, zenml] of rows) {
       expect(strata, label).toMatch(measured)
       expect(zenml, label).toMatch(measured)
     }
     expect(markdown).toContain('has no `local_threaded` orchestrator')
+    expect(markdown).toMatch(
+      /store durability: Strata SQLite journal_mode=wal, synchronous=NORMAL .* ZenML SQLite journal_mode=\w+, synchronous=\w+/,
+    )
+    expect(markdown).toMatch(/Against that limit .*`--help` \d+\.\d× \(Strata\)/)
   }, 900_000)
 })
 
