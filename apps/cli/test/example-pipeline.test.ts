@@ -100,6 +100,20 @@ describe('the example pipeline from the CLI', () => {
       'completed',
       ...STEPS.map((step) => `${step}:cached`),
     ])
+
+    // Only evaluate runs again: the header counts the one process that starts, not the cached steps.
+    writeFileSync(
+      join(sandbox.project, 'process-evaluate.yaml'),
+      'settings: { orchestrator.local: { isolation: process } }\nsteps: { evaluate: { cache: false } }\n',
+    )
+    const third = await ok(sandbox, [...run, '--config', 'process-evaluate.yaml'], { env })
+    expect(third.stdout).toMatch(
+      /^local orchestrator: up to 32 steps at once, 1 in its own process \(up to \d+ at once\)$/m,
+    )
+    expect(await stepStates(runName(third.stdout), env)).toEqual([
+      'completed',
+      ...STEPS.map((step) => `${step}:${step === 'evaluate' ? 'completed' : 'cached'}`),
+    ])
   }, 60_000)
 })
 

@@ -141,14 +141,15 @@ export class LocalOrchestrator implements OrchestratorV1 {
   }
 
   async run(snapshot: PipelineSnapshot, context: OrchestratorRunContext): Promise<OrchestratorRunResult> {
+    // Counted among the steps that will run: cached (or, on resume, done) steps start no process.
     const processSteps = snapshot.steps.filter(
-      (step) => this.#isolation(snapshot, step.id) === 'process',
+      (step) => !context.cached.has(step.id) && this.#isolation(snapshot, step.id) === 'process',
     ).length
     const slots = new Slots(this.#config.processConcurrency)
     // Step folders of runs killed before they could remove them (never one a live process uses).
     await reclaimStepFolders()
     context.logger.info(
-      `local orchestrator: up to ${this.#config.concurrency} steps at once${processSteps > 0 ? `, ${processSteps} in their own processes (up to ${this.#config.processConcurrency} at once)` : ', in-process'}`,
+      `local orchestrator: up to ${this.#config.concurrency} steps at once${processSteps > 0 ? `, ${processSteps === 1 ? '1 in its own process' : `${processSteps} in their own processes`} (up to ${this.#config.processConcurrency} at once)` : ', in-process'}`,
     )
     const runInOwnProcess = async (stepId: string, signal: AbortSignal): Promise<StepOutcome> => {
       const release = await slots.take()
