@@ -379,7 +379,7 @@ describe('strata artifact', () => {
     ])
     expect(dry.stderr).toContain('Dry run: nothing was deleted. Pass --yes to delete these.')
     const pruned = await ok(sandbox, ['artifact', 'prune', '--yes'])
-    expect(pruned.stderr).toContain('Deleted 3 versions and 0 orphaned prefixes.')
+    expect(pruned.stderr).toContain('Deleted 3 versions, 0 orphaned prefixes and 0 temporary files.')
     expect((await ok(sandbox, ['artifact', 'prune'])).stdout).toBe('Nothing to prune.\n')
   })
 })
