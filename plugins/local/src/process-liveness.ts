@@ -12,7 +12,7 @@ const START_TOLERANCE_MS = 5_000
  * When the process with `pid` started (ms since the epoch): `null` when no process has that pid,
  * `undefined` when this machine cannot tell (no `/proc`).
  */
-export function processStartedAt(pid: number): number | null | undefined {
+function processStartedAt(pid: number): number | null | undefined {
   try {
     process.kill(pid, 0)
   } catch (error) {

@@ -19,7 +19,7 @@ function alive(pid: number): boolean {
 }
 
 /** A version's digest from its files on disk (as `saveArtifact` computes it), or why it cannot be had. */
-export function digestOnDisk(directory: string): string | undefined {
+function digestOnDisk(directory: string): string | undefined {
   if (!existsSync(directory)) return undefined
   const files = readdirSync(directory, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.strata-tmp-'))

@@ -113,7 +113,7 @@ export async function saveArtifact(
 }
 
 /** An artifact version's files as a materializer reads them, hashed on their way through. */
-export interface VerifyingSource extends ArtifactSource {
+interface VerifyingSource extends ArtifactSource {
   /**
    * Checks the version's digest against what was read (hashing the files the materializer did not read
    * to the end, once); with the materializer's own failure as `cause`, says whether the data was at fault.
