@@ -225,6 +225,7 @@ function projectPackage(options, name) {
     ...common,
     scripts: {
       pipeline: 'strata pipeline run src/pipeline.ts --config run.yaml',
+      predict: 'strata pipeline run src/predict.ts',
       strata: 'strata',
       test: 'vitest run',
       typecheck: 'tsc --noEmit',
