@@ -4,7 +4,9 @@
 // no workspace node_modules/.bin on PATH). From there, as docs/getting-started.md says: create-strata →
 // install → the step test → `strata pipeline run` → `strata artifact-store flavor list`; and a flavor package
 // made from the `flavor` template, built, conformance-tested and packed, installed into the project,
-// discovered and used by a run.
+// discovered and used by a run. docs/getting-started.md is followed literally in a Strata store of its own,
+// its S3 section against moto (skipped with a message when moto cannot start, a failure with CI=true), its
+// model section through promotion to the `predict` run that uses the version in production.
 //
 // The only thing a registry would do that this does not: resolve `@strata/*` by name. The projects'
 // package.json point those at the tarballs (a direct dependency at its file, the rest through npm's
@@ -15,6 +17,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
+import { MOTO_CREDENTIALS, startMoto } from '@strata/testing/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const repo = resolve(import.meta.dirname, '../../..')
@@ -135,12 +138,28 @@ function shellBlocks(markdown: string): string[][] {
   )
 }
 
+/** The version range of an x-range (`0.0.x`) as a test of a version. */
+function inRange(version: string, range: string): boolean {
+  const parts = range.split('.')
+  return version.split('.').every((part, index) => parts[index] === 'x' || parts[index] === part)
+}
+
 /**
- * Runs a page's commands as a user types them, from `cwd`: `cd` moves, `npm create strata@latest` runs the
- * packed create-strata (with --no-install), and a bare `npm install` first points @strata/* at the tarballs.
+ * Runs a page's commands as a user types them, from `cwd`, in `env`: `cd` moves, `npm create
+ * strata@latest` runs the packed create-strata (with --no-install), and a bare `npm install` first points
+ * @strata/* at the tarballs. `npx strata integration install NAME` is the one command that asks npm to fetch
+ * a @strata package by name and range (`npm install @strata/s3@0.0.x`), which the `overrides` cannot answer
+ * (npm refuses a direct dependency whose range differs from its override, EOVERRIDE, and there is no
+ * registry holding these): the CLI's own --dry-run says which command it would run, the tarball of that
+ * package stands for the release the registry would pick (its version must be in the range), it goes into
+ * package.json as that install writes it, and `npm install` installs it.
  * Returns where it ended and what each other command printed (stdout and stderr).
  */
-async function follow(commands: string[], cwd: string): Promise<{ at: string; outputs: string[] }> {
+async function follow(
+  commands: string[],
+  cwd: string,
+  env = userEnv(),
+): Promise<{ at: string; outputs: string[] }> {
   let here = cwd
   const outputs: string[] = []
   for (const command of commands) {
@@ -156,14 +175,31 @@ async function follow(commands: string[], cwd: string): Promise<{ at: string; ou
         'npm',
         ['exec', '--yes', `--package=${tarball('create-strata')}`, '--', 'create-strata', ...args],
         here,
+        env,
       )
       continue
     }
+    let run = line
+    let planned = ''
+    if (/^npx strata integration install \S+$/.test(line)) {
+      planned = (await ok('sh', ['-c', `${line} --dry-run`], here, env)).trim()
+      const wanted = /^npm install (@strata\/[a-z\d-]+)@(\S+)$/.exec(planned)
+      if (!wanted) throw new Error(`${line} --dry-run planned something else: ${planned}`)
+      const [, name, range] = wanted as unknown as [string, string, string]
+      const file = tarball(name)
+      const version = /-(\d+\.\d+\.\d+)\.tgz$/.exec(file)?.[1] ?? ''
+      if (!inRange(version, range)) throw new Error(`${file} is not in the range ${range} the CLI installs`)
+      const path = join(here, 'package.json')
+      const pkg = JSON.parse(readFileSync(path, 'utf8'))
+      pkg.dependencies = { ...pkg.dependencies, [name]: `file:${file}` }
+      writeFileSync(path, JSON.stringify(pkg, null, 2))
+      run = 'npm install'
+    }
     if (line === 'npm install') useTarballs(here, 'npm')
-    const result = await exec('sh', ['-c', line], here)
+    const result = await exec('sh', ['-c', run], here, env)
     if (result.code !== 0)
-      throw new Error(`${line} (in ${here}) exited ${result.code}\n${result.stdout}\n${result.stderr}`)
-    outputs.push(result.stdout + result.stderr)
+      throw new Error(`${run} (in ${here}) exited ${result.code}\n${result.stdout}\n${result.stderr}`)
+    outputs.push((planned ? `${planned}\n` : '') + result.stdout + result.stderr)
   }
   return { at: here, outputs }
 }
@@ -306,18 +342,92 @@ describe.skipIf(skip)(
       const doc = readFileSync(join(repo, 'docs/getting-started.md'), 'utf8')
       const empty = join(work, 'guide')
       mkdirSync(empty)
-      const [create, run, stacks, ...rest] = shellBlocks(doc)
+      // A Strata store of its own, as a new user has: no stacks, runs or models from the tests above.
+      const guideEnv = (extra: Record<string, string> = {}) =>
+        userEnv({ STRATA_CONFIG_DIR: join(work, 'guide-config'), ...extra })
+      const [create, run, stacks, s3, production, ...rest] = shellBlocks(doc)
       expect(rest).toEqual([])
-      const project = (await follow(create as string[], empty)).at
+      const project = (await follow(create as string[], empty, guideEnv())).at
       expect(project).toBe(join(empty, 'my-project'))
-      const ran = await follow(run as string[], project)
+      const ran = await follow(run as string[], project, guideEnv())
       expect(ran.outputs[0]).toMatch(/Tests\s+2 passed/)
       runName(ran.outputs[1] as string)
       expect(ran.outputs[2]).toContain('all 3 steps cached — the orchestrator was not called')
       expect(ran.outputs[3]).toMatch(/training-\S+\s+\S+\s+training\s+completed\s+default/)
-      const listed = await follow(stacks as string[], project)
+      const listed = await follow(stacks as string[], project, guideEnv())
       expect(listed.outputs[0]).toMatch(/^local\s+@strata\/local@\S+\s+local\s+installed/m)
       expect(listed.outputs[1]).toMatch(/default/)
+      let trainingRuns = 2
+
+      // The S3 section, against moto: the bucket and credentials the page asks for, in the environment.
+      const bucket = 'getting-started'
+      const { server: moto, skip: noMoto } = await startMoto()
+      let env = guideEnv()
+      if (noMoto) console.warn(`the getting-started page's S3 section is not followed: ${noMoto}`)
+      try {
+        if (moto) {
+          const made = await fetch(`${moto.url}/${bucket}`, { method: 'PUT' })
+          expect(made.status, await made.text()).toBe(200)
+          env = guideEnv({
+            S3_BUCKET: bucket,
+            S3_ENDPOINT: moto.url,
+            AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+            // The default credential chain must not go looking for a cloud metadata server.
+            AWS_EC2_METADATA_DISABLED: 'true',
+          })
+          const onS3 = await follow(s3 as string[], project, env)
+          expect(onS3.outputs[0]).toMatch(/^npm install @strata\/s3@\S+\n/)
+          const installed = JSON.parse(
+            readFileSync(join(project, 'node_modules/@strata/s3/package.json'), 'utf8'),
+          ) as { version: string }
+          expect(installed.version).toBe(
+            (JSON.parse(readFileSync(join(repo, 'plugins/s3/package.json'), 'utf8')) as { version: string })
+              .version,
+          )
+          expect(onS3.outputs[1]).toContain("Registered artifact store 'bucket'")
+          const header = onS3.outputs[3] as string
+          expect(header).toMatch(/^run training-\S+: 3 steps on stack 's3'$/m)
+          // A step's cache is per artifact store: the local store's outputs are not reused.
+          expect(header).not.toMatch(/cached/)
+          expect(header).toMatch(/^step fit: completed$/m)
+          const name = runName(header)
+          trainingRuns++
+          expect(onS3.outputs[4]).toMatch(/^\W*s3\s/m)
+          const described = JSON.parse(
+            await ok('npx', ['strata', 'run', 'describe', name, '--output', 'json'], project, env),
+          )
+          expect(described.status).toBe('completed')
+          // What the run wrote, read from the bucket behind Strata's back.
+          const listing = await (await fetch(`${moto.url}/${bucket}?list-type=2&prefix=strata/`)).text()
+          expect(listing).toMatch(/<Key>strata\/[^<]+<\/Key>/)
+        }
+
+        // The model section: as many versions as training runs, the newest promoted, used by `predict`.
+        // Without moto the stack is still the default one; with it, the S3 store holds the newest version's line.
+        const promoted = await follow(production as string[], project, env)
+        const versions = [...(promoted.outputs[0] as string).matchAll(/^v(\d+)\s/gm)].map((match) =>
+          Number(match[1]),
+        )
+        expect(versions).toEqual(Array.from({ length: trainingRuns }, (_, index) => trainingRuns - index))
+        expect(promoted.outputs[1]).toContain(`Model line v${trainingRuns} is in production.`)
+        const description = promoted.outputs[2] as string
+        expect(description).toMatch(new RegExp(`^Version\\s+v${trainingRuns}$`, 'm'))
+        expect(description).toMatch(/^Stage\s+production$/m)
+        expect(description).toMatch(/^Metadata\s+meanAbsoluteError=\d/m)
+        expect(description).toMatch(/^Artifacts\s+line v\d+ \(model\)/m)
+        const predicted = /\[predict\] line version (\d+): 10 -> (\S+), 100 -> (\S+)$/m.exec(
+          promoted.outputs[3] as string,
+        )
+        expect(predicted, promoted.outputs[3]).not.toBeNull()
+        const [, used, at10, at100] = predicted as unknown as [string, string, string, string]
+        expect(Number(used)).toBe(trainingRuns)
+        // The template's data lie on y = 2x + 1 within ±0.1, so the fitted line predicts it closely.
+        expect(Math.abs(Number(at10) - 21)).toBeLessThan(0.5)
+        expect(Math.abs(Number(at100) - 201)).toBeLessThan(0.5)
+      } finally {
+        await moto?.stop()
+      }
     })
 
     it('pnpm: create-strata, install on the system Node, the step test, a run, the flavor package', async () => {
