@@ -153,7 +153,7 @@ describe('no opaque fallback', () => {
 
   it('points to the materializers guide', () => {
     expect(() => selectMaterializer(new Map(), { where: 'output' })).toThrow(
-      /, or add a materializer for it \(see docs\/pipelines\.md#materializers\)$/,
+      /, or add a materializer for it \(defineMaterializer: see 'Materializers' in node_modules\/@strata\/sdk\/README\.md\)$/,
     )
   })
 
