@@ -116,7 +116,13 @@ export class GcsArtifactStore implements ArtifactStoreV1 {
       objectKey,
       generation === undefined ? {} : { generation: Number(generation) },
     )
-    return this.#errors.guardRead(file.createReadStream({ validation: 'crc32c' }), key, options?.signal)
+    const stream = file.createReadStream({ validation: 'crc32c' })
+    // The client's transport (teeny-request on node-fetch) hangs more than ten listeners on one response
+    // body (its own, node-fetch's, a pipeline's): Node then warns of a leak on every read, into a step's log.
+    stream.once('response', (response: { body?: { setMaxListeners?: (n: number) => unknown } }) =>
+      response?.body?.setMaxListeners?.(32),
+    )
+    return this.#errors.guardRead(stream, key, options?.signal)
   }
 
   async stat(key: string, options?: ArtifactCallOptions): Promise<ArtifactStat | undefined> {
