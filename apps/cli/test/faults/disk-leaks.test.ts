@@ -6,7 +6,7 @@
 // all died. After each fault: the store is whole, no run is left running without its owner, no other
 // artifact lost or changed, no canary printed.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -235,13 +235,12 @@ describe('a writer killed in the middle of a big artifact', () => {
 
 describe('step folders of a killed CLI', () => {
   it('runs sync removes the folder once its step process is gone, and not before', async () => {
+    // The marks file is the suite's: this run's step process is the one that marks after it starts.
+    const stepMarks = () => readMarks().filter((line) => line.startsWith('step '))
+    const before = stepMarks().length
     const cli = start(['pipeline', 'run', 'pipelines.ts', '--name', 'waiting', '--config', 'process.yaml'])
-    await until('the step process', () => readMarks().some((line) => line.startsWith('step ')))
-    const stepPid = Number(
-      readMarks()
-        .find((line) => line.startsWith('step '))
-        ?.split(' ')[1],
-    )
+    await until('the step process', () => stepMarks().length > before)
+    const stepPid = Number(stepMarks()[before]?.split(' ')[1])
     expect(stepFolders()).toEqual([expect.stringMatching(new RegExp(`^strata-step-${cli.child.pid}-`))])
     cli.child.kill('SIGKILL')
     const { stdout } = await cli.exit
@@ -264,19 +263,21 @@ describe('step folders of a killed CLI', () => {
   }, 120_000)
 
   it('the next run removes the folder of a run whose processes all died', async () => {
+    // The test before leaves 'go' behind: without removing it, this step would finish before it is killed.
+    rmSync(join(sandbox.project, 'go'), { force: true })
+    // The marks file is the suite's: this run's step process is the one that marks after it starts.
+    const stepMarks = () => readMarks().filter((line) => line.startsWith('step '))
+    const before = stepMarks().length
     const cli = start(['pipeline', 'run', 'pipelines.ts', '--name', 'waiting', '--config', 'process.yaml'])
-    await until('the step process', () => readMarks().some((line) => line.startsWith('step ')))
-    const stepPid = Number(
-      readMarks()
-        .find((line) => line.startsWith('step '))
-        ?.split(' ')[1],
-    )
+    await until('the step process', () => stepMarks().length > before)
+    const stepPid = Number(stepMarks()[before]?.split(' ')[1])
     cli.child.kill('SIGKILL')
     process.kill(stepPid, 'SIGKILL')
     await cli.exit
     await until('the step process to be gone', () => !alive(stepPid))
     expect(stepFolders()).toHaveLength(1)
 
+    writeFileSync(join(sandbox.project, 'go'), '')
     const next = await strata([
       'pipeline',
       'run',
