@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 
 /** What a fault test file records: each fault it tried, and whether Strata came through it as promised. */
 export interface FaultReport {
@@ -8,10 +8,21 @@ export interface FaultReport {
 
 /**
  * A fault file's tally, printed when the file ends: `faults hostile-text: 161 tried, 161 survived`, then
- * each fault that was not survived. A file creates one report at its top level.
+ * each fault that was not survived. A test that fails counts as a fault not survived, even when it failed
+ * before it could record one (the tally never reads "all survived" over a failed test). A file creates one
+ * report at its top level.
  */
 export function faultReport(suite: string): FaultReport {
   const results: Array<{ fault: string; survived: boolean }> = []
+  /** Whether the current test has recorded a fault it did not survive. */
+  let recordedFailure = false
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail' && !recordedFailure) {
+      const message = task.result.errors?.[0]?.message?.split('\n')[0] ?? 'no message'
+      results.push({ fault: `${task.name} (the test failed: ${message})`, survived: false })
+    }
+    recordedFailure = false
+  })
   afterAll(() => {
     const failed = results.filter((result) => !result.survived)
     const lines = [
@@ -23,6 +34,7 @@ export function faultReport(suite: string): FaultReport {
   return {
     tried(fault, survived) {
       results.push({ fault, survived })
+      if (!survived) recordedFailure = true
     },
   }
 }
