@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
-import type { Client, DiscoveryResult } from '@strata/sdk/internal'
-import type { StrataWorkspace } from '@strata/sdk/stack-state'
+import type { Client, DiscoveryResult, StrataWorkspace } from '@strata/sdk/stack-state'
 import { CommandError, UsageError } from './errors.js'
 import { type Io, neutralise } from './output/io.js'
 import { cliVersion } from './version.js'
@@ -137,14 +136,18 @@ export class CommandContext<Args extends object = object, Options extends object
   }
 
   /**
-   * Every flavor this project can use, found once; discovery warnings are printed. Imports no plugin.
+   * Every flavor this project can use, found once; discovery warnings are printed. Imports no plugin, and
+   * neither zod nor the whole SDK (`flavor list`, `integration list` stay within the start-up budget).
    * A flavor refused for its interface version is warned about at the end (flushWarnings), unless the
    * command fails with that very refusal: then it is the error, said once.
    */
   flavors(): Promise<DiscoveryResult> {
     this.#flavors ??= (async () => {
-      const [sdk, workspace] = await Promise.all([this.sdk(), this.workspace()])
-      const result = await sdk.discoverWorkspaceFlavors(workspace)
+      const [{ discoverWorkspaceFlavors }, workspace] = await Promise.all([
+        import('@strata/sdk/stack-state'),
+        this.workspace(),
+      ])
+      const result = await discoverWorkspaceFlavors(workspace)
       // Optional: a project's own (handed-over) core of an older patch may not know refusals.
       const refused = new Set(result.registry.refusals?.().map((error) => error.message))
       for (const warning of result.warnings) {

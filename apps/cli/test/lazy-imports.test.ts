@@ -80,8 +80,14 @@ const LAZY_COMMANDS = [
   ['stack', 'list'],
   ['stack', 'describe'],
   ['orchestrator', 'list'],
+  ['artifact-store', 'describe'],
+  ['orchestrator', 'flavor', 'list'],
+  ['artifact-store', 'flavor', 'list'],
+  ['artifact-store', 'flavor', 'describe', 'local'],
+  ['integration', 'list'],
   ['secret', 'list'],
   ['pipeline', 'list'],
+  ['pipeline', 'schedule', 'list'],
   ['pipeline', 'runs', 'list'],
   ['pipeline', 'runs', 'describe', 'RUN'],
   ['run', 'list'],
@@ -91,6 +97,7 @@ const LAZY_COMMANDS = [
   ['model', 'describe', 'counter'],
   ['model', 'version', 'list', 'counter'],
   ['model', 'version', 'describe', 'counter', 'latest'],
+  ['status'],
 ]
 
 describe('the module graph of the fast read-only commands stays lazy', () => {

@@ -1,7 +1,8 @@
-// The part of the spec that needs no dependency (no zod): errors, component types and pure helpers.
-// Start-up-critical code (the store, the CLI's fast paths such as `strata stack list`) imports
-// `@strata/core/base` so that it does not pay for loading zod. The main entry re-exports the same
-// modules, so both share one class.
+// The part of the spec that needs no dependency (no zod): errors, component types, pure helpers, and what
+// lists, describes and masks flavors without importing them (the flavor catalog, JSON Schema fields, secret
+// references). Start-up-critical code (the store, the CLI's fast paths such as `strata stack list` and
+// `strata <type> flavor list`) imports `@strata/core/base` so that it does not pay for loading zod. The
+// main entry re-exports the same modules, so both share one class.
 export { closestName } from './closest-name.js'
 export {
   COMPONENT_TYPES,
@@ -12,6 +13,7 @@ export {
   parseComponentType,
   REQUIRED_COMPONENT_TYPES,
 } from './component-types.js'
+export { maskConfig, secretValuesOf } from './config-secrets.js'
 export {
   errorMessage,
   isStrataError,
@@ -19,5 +21,14 @@ export {
   type StrataErrorCode,
   type StrataErrorOptions,
 } from './errors.js'
+export { type AnyFlavor, flavorId, type PluginDefinition } from './flavor.js'
+export { FlavorCatalog, type FlavorEntry, type FlavorSource } from './flavor-catalog.js'
+export {
+  describeJsonSchemaFields,
+  type JsonSchema,
+  type JsonSchemaField,
+  secretFieldPaths,
+} from './json-schema.js'
 export { assertName, NAME_MAX_LENGTH, NAME_RULE, nameProblem } from './name-rule.js'
 export { escapeControls, excerpt, findControlCharacter, QUOTE_LIMIT, quote } from './quote.js'
+export { MASK, parseSecretReference, SECRET_KEYWORD } from './secret-reference.js'

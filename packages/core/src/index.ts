@@ -40,6 +40,12 @@ export {
   parseComponentType,
   REQUIRED_COMPONENT_TYPES,
 } from './component-types.js'
+export {
+  maskConfig,
+  resolveConfigSecrets,
+  secretReferencesOf,
+  secretValuesOf,
+} from './config-secrets.js'
 export { type DagNode, type ExecuteDagOptions, executeDag } from './dag-executor.js'
 export {
   errorMessage,
@@ -68,15 +74,9 @@ export {
   type StackIssue,
   SUPPORTED_API_VERSIONS,
 } from './flavor.js'
-export {
-  flavorConfigJsonSchema,
-  maskConfig,
-  type ParseFlavorConfigOptions,
-  parseFlavorConfig,
-  resolveConfigSecrets,
-  secretReferencesOf,
-  secretValuesOf,
-} from './flavor-config.js'
+export { FlavorCatalog } from './flavor-catalog.js'
+export { type ParseFlavorConfigOptions, parseFlavorConfig } from './flavor-config.js'
+export { flavorConfigJsonSchema, toFlavorJsonSchema } from './flavor-json-schema.js'
 export {
   type FlavorEntry,
   FlavorRegistry,
@@ -88,7 +88,6 @@ export {
   type JsonSchema,
   type JsonSchemaField,
   secretFieldPaths,
-  toFlavorJsonSchema,
 } from './json-schema.js'
 export type { JsonObject, JsonValue } from './json-value.js'
 export { type Logger, type LogLevel, silentLogger } from './logger.js'
@@ -123,10 +122,10 @@ export {
 } from './plugin-manifest.js'
 export { escapeControls, excerpt, findControlCharacter, QUOTE_LIMIT, quote } from './quote.js'
 export { redactError, redactText } from './redact-secrets.js'
+export { isSecretSchema, secret } from './secret.js'
 export {
   assertSecretsResolved,
   formatSecretReference,
-  isSecretSchema,
   looksLikeSecretReference,
   MASK,
   parseSecretReference,
@@ -134,8 +133,7 @@ export {
   SECRET_KEYWORD,
   type SecretReference,
   type SecretResolver,
-  secret,
-} from './secret.js'
+} from './secret-reference.js'
 export {
   type ArtifactKind,
   type ArtifactVersionInfo,

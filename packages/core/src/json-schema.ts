@@ -1,5 +1,4 @@
-import { z } from 'zod'
-import { SECRET_KEYWORD } from './secret.js'
+import { SECRET_KEYWORD } from './secret-reference.js'
 
 /** A JSON Schema object (draft 2020-12), as zod writes it. */
 export interface JsonSchema {
@@ -14,24 +13,6 @@ export interface JsonSchema {
   /** Strata's mark for secret fields. */
   secret?: boolean
   [keyword: string]: unknown
-}
-
-/**
- * The JSON Schema of a flavor's config or settings schema, as user input (defaults make fields optional).
- * A secret field appears as its own schema plus `"secret": true`; the reference alternative is implied.
- */
-export function toFlavorJsonSchema(schema: z.ZodType): JsonSchema {
-  return z.toJSONSchema(schema, {
-    io: 'input',
-    unrepresentable: 'any',
-    override(context) {
-      const json = context.jsonSchema as JsonSchema
-      if (json[SECRET_KEYWORD] !== true || !Array.isArray(json.anyOf) || json.anyOf.length !== 2) return
-      const [, valueSchema] = json.anyOf
-      delete json.anyOf
-      Object.assign(json, valueSchema, { [SECRET_KEYWORD]: true })
-    },
-  }) as JsonSchema
 }
 
 /** Paths (`['accessKeyId']`, `['auth', 'token']`) of the fields a JSON Schema marks secret. */

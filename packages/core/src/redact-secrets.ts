@@ -1,4 +1,4 @@
-import { MASK } from './secret.js'
+import { MASK } from './secret-reference.js'
 
 /** Secret values shorter than this are not redacted: masking `a` everywhere would garble every message. */
 const MIN_SECRET_LENGTH = 4

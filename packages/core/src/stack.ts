@@ -1,9 +1,10 @@
 import { type ComponentType, componentCliName, REQUIRED_COMPONENT_TYPES } from './component-types.js'
+import { maskConfig, secretReferencesOf } from './config-secrets.js'
 import { isStrataError, StrataError } from './errors.js'
 import type { StackIssue } from './flavor.js'
-import { maskConfig, parseFlavorConfig, secretReferencesOf } from './flavor-config.js'
-import type { FlavorRegistry } from './flavor-registry.js'
-import { resolveSecretReference, type SecretResolver } from './secret.js'
+import type { FlavorCatalog } from './flavor-catalog.js'
+import { parseFlavorConfig } from './flavor-config.js'
+import { resolveSecretReference, type SecretResolver } from './secret-reference.js'
 
 /** A component as a stack holds it. */
 export interface StackComponentSpec {
@@ -34,7 +35,7 @@ export interface StackView {
 }
 
 export interface ValidateStackOptions {
-  registry: FlavorRegistry
+  registry: FlavorCatalog
   /** When given, every secret reference must resolve. */
   secrets?: SecretResolver
 }

@@ -46,7 +46,10 @@ export function flavorGroup(type: ComponentType): GroupSpec {
         summary: `List the ${noun} flavors this project can use, and first-party ones it could install`,
         options: listOptions(['name', 'package', 'status']),
         async run(context) {
-          const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
+          const [sdk, { registry }] = await Promise.all([
+            import('@strata/sdk/stack-state'),
+            context.flavors(),
+          ])
           const all: FlavorRow[] = registry.list(type).map((entry) => {
             const custom = entry.source.kind === 'custom'
             return {
@@ -105,9 +108,9 @@ export function flavorGroup(type: ComponentType): GroupSpec {
           const { output } = context.options
           const name = context.args.FLAVOR
           const [sdk, { registry }, { describeJsonSchemaFields }] = await Promise.all([
-            context.sdk(),
+            import('@strata/sdk/stack-state'),
             context.flavors(),
-            import('@strata/core'),
+            import('@strata/core/base'),
           ])
           const integration = sdk.integrationOfFlavor(type, name)
           if (!registry.find(type, name) && !registry.refusal?.(type, name) && integration) {

@@ -27,7 +27,7 @@ import { flavorGroup } from './component-flavor.js'
 /** A component as JSON/YAML output shows it: secret fields masked by the flavor's schema when known. */
 async function componentData(context: CommandContext, component: ComponentRecord, stacks: string[]) {
   const { registry } = await context.flavors()
-  const { maskConfig } = await import('@strata/core')
+  const { maskConfig } = await import('@strata/core/base')
   const schema = registry.find(component.type, component.flavor)?.configSchema
   return {
     id: component.id,

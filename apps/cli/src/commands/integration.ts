@@ -96,7 +96,7 @@ export default defineGroup({
       summary: 'List integrations, their flavors, and whether this project has them',
       options: listOptions(['name', 'package']),
       async run(context) {
-        const [sdk, { registry }] = await Promise.all([context.sdk(), context.flavors()])
+        const [sdk, { registry }] = await Promise.all([import('@strata/sdk/stack-state'), context.flavors()])
         const all = sdk.INTEGRATIONS.map((integration) => ({
           name: integration.name,
           package: integration.package,

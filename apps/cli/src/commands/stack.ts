@@ -119,7 +119,7 @@ async function validateComponents(
 }
 
 async function stackData(context: CommandContext, stack: StackRecord, active: boolean) {
-  const [{ registry }, { maskConfig }] = await Promise.all([context.flavors(), import('@strata/core')])
+  const [{ registry }, { maskConfig }] = await Promise.all([context.flavors(), import('@strata/core/base')])
   const components: Record<string, unknown> = {}
   for (const type of COMPONENT_TYPES) {
     const component = stack.components[type]

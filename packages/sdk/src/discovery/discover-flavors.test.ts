@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path'
 import { describeJsonSchemaFields, parseFlavorConfig } from '@strata/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { discoverFlavors } from './discover-flavors.js'
+import { parsePluginManifest } from './plugin-manifest.js'
 
 const fixtures = resolve(import.meta.dirname, '../../../../fixtures')
 const project = join(fixtures, 'demo-project')
@@ -106,5 +107,54 @@ describe('discoverFlavors', () => {
     expect(warnings).toEqual([
       'flavor alerter/pager from /nowhere/pager.js@custom implements the alerter interface v7, but this Strata supports v1 — upgrade Strata (@strata/cli and @strata/sdk), or install a /nowhere/pager.js release built for alerter v1',
     ])
+  })
+})
+
+describe('parsePluginManifest', () => {
+  const flavor = {
+    type: 'artifact_store',
+    name: 'demo',
+    apiVersion: 1,
+    description: 'A demo',
+    isLocal: true,
+    entry: './dist/index.js',
+    schema: './dist/schemas/artifact_store.demo.json',
+  }
+
+  it('accepts a manifest as the plugin build writes it', () => {
+    const manifest = { flavors: [flavor, { ...flavor, name: 'other', settingsSchema: './s.json' }] }
+    expect(parsePluginManifest({ name: 'demo', strata: manifest }, '/x')).toEqual(manifest)
+  })
+
+  it('names the package and every wrong field, with how to fix it', () => {
+    const broken = {
+      name: '@acme/broken',
+      strata: {
+        flavors: [
+          { ...flavor, type: 'bucket', name: 'Demo', apiVersion: 1.5, isLocal: 'yes', entry: undefined },
+        ],
+      },
+    }
+    expect(() => parsePluginManifest(broken, '/x')).toThrow(
+      '@acme/broken has an invalid "strata" manifest in its package.json (flavors.0.type: expected one of "orchestrator"|',
+    )
+    const message = (() => {
+      try {
+        parsePluginManifest(broken, '/x')
+      } catch (error) {
+        return (error as Error).message
+      }
+    })()
+    expect(message).toContain('flavors.0.name: must match /^[a-z0-9][a-z0-9_-]*$/')
+    expect(message).toContain('flavors.0.apiVersion: expected an integer, received number')
+    expect(message).toContain('flavors.0.isLocal: expected boolean, received string')
+    expect(message).toContain('flavors.0.entry: expected string, received undefined')
+    expect(message).toMatch(/ — fix it or reinstall the package$/)
+    expect(() => parsePluginManifest({ strata: { flavors: [] } }, '/plugins/x')).toThrow(
+      '/plugins/x has an invalid "strata" manifest in its package.json (flavors: expected at least one flavor)',
+    )
+    expect(() => parsePluginManifest({ name: 'p', strata: 'yes' }, '/x')).toThrow(
+      '(root): expected object, received string',
+    )
   })
 })

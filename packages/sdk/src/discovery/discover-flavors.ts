@@ -1,19 +1,20 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { FlavorRegistry } from '@strata/core'
 import {
   type AnyFlavor,
   type ComponentType,
   errorMessage,
+  FlavorCatalog,
   type FlavorEntry,
-  FlavorRegistry,
   type FlavorSource,
   flavorId,
   isStrataError,
   type JsonSchema,
   type PluginDefinition,
   StrataError,
-} from '@strata/core'
+} from '@strata/core/base'
 import type { FlavorRecord } from '@strata/store'
 import { type FlavorManifest, type PackageJson, parsePluginManifest } from './plugin-manifest.js'
 
@@ -29,10 +30,15 @@ export interface DiscoverFlavorsOptions {
   customFlavors?: ReadonlyArray<Omit<FlavorRecord, 'createdAt'>>
   /** Built-in plugin packages, resolved from the SDK's own location. @default ['@strata/local'] */
   builtins?: readonly string[]
+  /**
+   * The registry to fill. Plugin objects in `configPlugins` need a `FlavorRegistry` (it turns their zod
+   * schemas into JSON Schema); without any, a zod-free `FlavorCatalog` does. @default a new FlavorCatalog
+   */
+  registry?: FlavorCatalog | FlavorRegistry
 }
 
 export interface DiscoveryResult {
-  registry: FlavorRegistry
+  registry: FlavorCatalog
   /** Problems that did not stop discovery (a broken manifest, a conflict); each says how to fix it. */
   warnings: string[]
 }
@@ -180,7 +186,7 @@ function customEntry(record: Omit<FlavorRecord, 'createdAt'>): FlavorEntry {
  * from the store. Code is imported only by an entry's `load()`.
  */
 export function discoverFlavors(options: DiscoverFlavorsOptions = {}): DiscoveryResult {
-  const registry = new FlavorRegistry()
+  const registry = options.registry ?? new FlavorCatalog()
   const warnings: string[] = []
   const attempt = (fn: () => void): void => {
     try {
@@ -220,7 +226,13 @@ export function discoverFlavors(options: DiscoverFlavorsOptions = {}): Discovery
   for (const plugin of options.configPlugins ?? []) {
     attempt(() => {
       if (typeof plugin !== 'string') {
-        registry.registerPlugin(plugin, { version: 'config', kind: 'config' })
+        const full = registry as Partial<FlavorRegistry>
+        if (typeof full.registerPlugin !== 'function') {
+          throw new Error(
+            'discoverFlavors: plugin objects in configPlugins need options.registry, a FlavorRegistry',
+          )
+        }
+        full.registerPlugin.call(registry, plugin, { version: 'config', kind: 'config' })
         return
       }
       const base = root ?? process.cwd()

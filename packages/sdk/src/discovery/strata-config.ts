@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { errorMessage, type PluginDefinition, StrataError } from '@strata/core'
+import { errorMessage, type PluginDefinition, StrataError } from '@strata/core/base'
 
 /** A project's `strata.config.*`. */
 export interface StrataConfig {

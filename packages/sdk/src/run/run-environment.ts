@@ -3,7 +3,7 @@ import {
   COMPONENT_TYPES,
   type ComponentType,
   type ExperimentTrackerV1,
-  type FlavorRegistry,
+  type FlavorCatalog,
   hostComponent,
   type Logger,
   type OrchestratorV1,
@@ -42,7 +42,7 @@ export interface RunEnvironment {
   /** The store's repositories (the workspace's store). */
   repositories: StoreRepositories
   workspace: StrataWorkspace
-  registry: FlavorRegistry
+  registry: FlavorCatalog
   stackName: string
   /** The stack's components with their secrets resolved (never printed), keyed by component type. */
   components: RunComponents

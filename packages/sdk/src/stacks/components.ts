@@ -3,9 +3,9 @@ import {
   type ComponentInterfaces,
   type ComponentType,
   componentCliName,
+  type FlavorCatalog,
   type FlavorContext,
   type FlavorEntry,
-  type FlavorRegistry,
   type Logger,
   parseFlavorConfig,
   parseSecretReference,
@@ -31,7 +31,7 @@ export interface PreparedComponent extends NewComponent {
 }
 
 export interface PrepareComponentOptions {
-  registry: FlavorRegistry
+  registry: FlavorCatalog
   /** To report references to secrets that do not exist yet. */
   secrets?: SecretRepository
 }
@@ -85,7 +85,7 @@ function refuseSecretValues(
 }
 
 export interface CreateComponentOptions {
-  registry: FlavorRegistry
+  registry: FlavorCatalog
   /** Resolves the config's `{{secret.key}}` references. */
   secrets: SecretResolver
   /** The user's Strata directory; the component's `dataDir` is `<configDir>/local_stores/<component id>`. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import type { ComponentType, FlavorRegistry } from '@strata/core'
+import type { ComponentType, FlavorCatalog } from '@strata/core/base'
 
 /** A first-party integration: one `@strata/<name>` package and the flavors it provides. */
 export interface Integration {
@@ -71,7 +71,7 @@ export function integrationOfFlavor(type: ComponentType, name: string): Integrat
 /** The installed version of an integration, seen through discovery (`undefined` when not installed). */
 export function installedIntegrationVersion(
   integration: Integration,
-  registry: FlavorRegistry,
+  registry: FlavorCatalog,
 ): string | undefined {
   return registry.list().find((entry) => entry.source.package === integration.package)?.source.version
 }

@@ -4,7 +4,7 @@ import {
   type ComponentInterfaces,
   type ComponentType,
   errorMessage,
-  type FlavorRegistry,
+  type FlavorCatalog,
   hostComponent,
   isStrataError,
   type SecretResolver,
@@ -37,7 +37,7 @@ export function stackSpec(stack: StackRecord): StackSpec {
  */
 export async function validateStoredStack(
   stack: StackRecord,
-  options: { registry: FlavorRegistry; secrets?: SecretResolver },
+  options: { registry: FlavorCatalog; secrets?: SecretResolver },
 ): Promise<StackView> {
   return validateStack(stackSpec(stack), options)
 }

@@ -1,7 +1,8 @@
 // `@strata/sdk/stack-state`: the part of the stacks API that loads neither zod nor plugin code, for
-// start-up-critical callers (`strata stack list`, `strata stack set`), and the Client, whose reads need only
-// the store (`strata pipeline list`, `runs list`, `artifact list`, `model list`). Everything here is also
-// exported by the main entry.
+// start-up-critical callers (`strata stack list`, `strata stack set`), the Client, whose reads need only
+// the store (`strata pipeline list`, `runs list`, `artifact list`, `model list`), and flavor discovery
+// with the first-party integrations (`strata <type> flavor list`, `strata integration list`). Everything
+// here is also exported by the main entry (discovery's result type by the internal one).
 
 export {
   type ComponentRecord,
@@ -10,7 +11,15 @@ export {
   type StackRecord,
 } from '@strata/store'
 export { Client } from '../client/client.js'
+export type { DiscoveryResult } from '../discovery/discover-flavors.js'
 export { findProjectRoot } from '../discovery/project-root.js'
+export {
+  findIntegration,
+  INTEGRATIONS,
+  type Integration,
+  installedIntegrationVersion,
+  integrationOfFlavor,
+} from './integrations.js'
 export {
   initProject,
   isInitializedProject,
@@ -32,3 +41,4 @@ export {
   type StrataWorkspace,
   setActiveStack,
 } from './stack-state.js'
+export { discoverWorkspaceFlavors } from './workspace-flavors.js'

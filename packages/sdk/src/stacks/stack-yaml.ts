@@ -4,7 +4,7 @@ import {
   type ComponentType,
   componentCliName,
   excerpt,
-  type FlavorRegistry,
+  type FlavorCatalog,
   maskConfig,
   NAME_RULE,
   nameProblem,
@@ -55,7 +55,7 @@ const exportSchema = z.object({
  */
 export function exportStack(
   stack: StackRecord,
-  options: { registry?: FlavorRegistry; strataVersion?: string } = {},
+  options: { registry?: FlavorCatalog; strataVersion?: string } = {},
 ): string {
   const components: StackExport['components'] = {}
   for (const type of COMPONENT_TYPES) {
@@ -155,7 +155,7 @@ export interface StackImportResult {
 export async function importStack(
   workspace: StrataWorkspace,
   document: StackExport,
-  options: { registry: FlavorRegistry; name?: string },
+  options: { registry: FlavorCatalog; name?: string },
 ): Promise<StackImportResult> {
   const { store } = workspace
   await ensureDefaultStack(store)

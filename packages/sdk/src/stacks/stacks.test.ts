@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { FlavorRegistry } from '@strata/core'
+import type { FlavorCatalog } from '@strata/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { discoverFlavors } from '../discovery/discover-flavors.js'
 import { createComponent, prepareComponent } from './components.js'
@@ -22,7 +22,7 @@ import { exportStack, importStack, parseStackExport, readStackFile } from './sta
 const demoProject = resolve(import.meta.dirname, '../../../../fixtures/demo-project')
 let root: string
 let workspace: StrataWorkspace
-let registry: FlavorRegistry
+let registry: FlavorCatalog
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'strata-sdk-stacks-'))

@@ -4,7 +4,8 @@ import type { StrataWorkspace } from './stack-state.js'
 
 /**
  * Every flavor this workspace can use, without importing plugin code: built-ins, the project's plugin
- * dependencies, `strata.config.*` plugins and the store's custom flavors.
+ * dependencies, `strata.config.*` plugins and the store's custom flavors. Loads zod only for plugin objects
+ * in `strata.config.*` (whose import has loaded it already).
  * @throws StrataError `INVALID_STRATA_CONFIG` for a config file that cannot be loaded
  */
 export async function discoverWorkspaceFlavors(workspace: StrataWorkspace): Promise<DiscoveryResult> {
@@ -13,9 +14,14 @@ export async function discoverWorkspaceFlavors(workspace: StrataWorkspace): Prom
     root === undefined ? undefined : loadStrataConfig(root),
     workspace.store.flavors.list(),
   ])
+  const plugins = loaded?.config.plugins
+  const registry = plugins?.some((plugin) => typeof plugin !== 'string')
+    ? new (await import('@strata/core')).FlavorRegistry()
+    : undefined
   return discoverFlavors({
     ...(root === undefined ? {} : { projectRoot: root }),
-    ...(loaded?.config.plugins ? { configPlugins: loaded.config.plugins } : {}),
+    ...(plugins ? { configPlugins: plugins } : {}),
+    ...(registry ? { registry } : {}),
     customFlavors,
   })
 }
