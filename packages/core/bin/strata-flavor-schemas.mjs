@@ -44,6 +44,23 @@ if (!Array.isArray(plugin?.flavors) || plugin.flavors.length === 0)
 const manifest = pluginManifest(plugin, entry)
 for (const [index, flavor] of plugin.flavors.entries()) {
   const listed = manifest.flavors[index]
+  // A createModule is only worth its promise if its default export is this flavor's create (the same
+  // function, so the same code): read-only commands call it instead of importing the plugin.
+  if (listed.create) {
+    const id = `${flavor.type}/${flavor.name}`
+    let created
+    try {
+      created = (await import(pathToFileURL(resolve(root, listed.create)).href)).default
+    } catch (error) {
+      fail(
+        `cannot import ${id}'s createModule ${listed.create} (${error?.message ?? error}) — build it as an entry of its own`,
+      )
+    }
+    if (created !== flavor.create)
+      fail(
+        `the default export of ${id}'s createModule ${listed.create} is not its create — export default the create the flavor declares`,
+      )
+  }
   const outputs = [[listed.schema, flavor.config]]
   if (listed.settingsSchema) outputs.push([listed.settingsSchema, flavor.settings])
   for (const [file, schema] of outputs) {

@@ -3,6 +3,19 @@
 // references). Start-up-critical code (the store, the CLI's fast paths such as `strata stack list` and
 // `strata <type> flavor list`) imports `@strata/core/base` so that it does not pay for loading zod. The
 // main entry re-exports the same modules, so both share one class.
+
+export type {
+  ArtifactBody,
+  ArtifactCallOptions,
+  ArtifactLeftover,
+  ArtifactListEntry,
+  ArtifactListOptions,
+  ArtifactListPage,
+  ArtifactReadWholeOptions,
+  ArtifactStat,
+  ArtifactStoreV1,
+} from './artifact-store.js'
+export { ArtifactStoreHost, artifactNotFound } from './artifact-store-host.js'
 export { closestName } from './closest-name.js'
 export {
   COMPONENT_TYPES,
@@ -13,7 +26,7 @@ export {
   parseComponentType,
   REQUIRED_COMPONENT_TYPES,
 } from './component-types.js'
-export { maskConfig, secretValuesOf } from './config-secrets.js'
+export { maskConfig, resolveConfigSecrets, secretValuesOf } from './config-secrets.js'
 export {
   errorMessage,
   isStrataError,
@@ -21,7 +34,7 @@ export {
   type StrataErrorCode,
   type StrataErrorOptions,
 } from './errors.js'
-export { type AnyFlavor, flavorId, type PluginDefinition } from './flavor.js'
+export { type AnyFlavor, type FlavorContext, flavorId, type PluginDefinition } from './flavor.js'
 export { FlavorCatalog, type FlavorEntry, type FlavorSource } from './flavor-catalog.js'
 export {
   describeJsonSchemaFields,
@@ -29,6 +42,12 @@ export {
   type JsonSchemaField,
   secretFieldPaths,
 } from './json-schema.js'
+export { type Logger, silentLogger } from './logger.js'
 export { assertName, NAME_MAX_LENGTH, NAME_RULE, nameProblem } from './name-rule.js'
 export { escapeControls, excerpt, findControlCharacter, QUOTE_LIMIT, quote } from './quote.js'
-export { MASK, parseSecretReference, SECRET_KEYWORD } from './secret-reference.js'
+export {
+  MASK,
+  parseSecretReference,
+  SECRET_KEYWORD,
+  type SecretResolver,
+} from './secret-reference.js'

@@ -30,6 +30,11 @@ export interface FlavorEntry {
   /** The module `load()` imports, when the flavor comes from a file (manifest or custom flavors). */
   entryUrl?: string
   /**
+   * A module whose default export is the flavor's `create`, importable without zod (the manifest's
+   * `create`): read-only callers build the component from it without `load()`.
+   */
+  createUrl?: string
+  /**
    * The flavor definition, imported on first call.
    * @throws StrataError `PLUGIN_LOAD_FAILED` when the package cannot be imported
    */

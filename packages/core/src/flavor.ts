@@ -118,6 +118,17 @@ export interface FlavorDefinition<
    * assignable to {@link AnyFlavor}.)
    */
   create(config: z.output<TConfig>, context: FlavorContext): Promise<ComponentInterfaces[TType]>
+  /**
+   * The module, relative to the plugin's entry (e.g. `'./memory-store-create.js'`), whose default export is
+   * this very `create` and which imports no zod. Read-only commands that need an artifact store
+   * (`strata pipeline runs logs`, `strata artifact describe`) then build the component from it without
+   * importing the plugin, so without loading zod: with the stored config, its secrets resolved and the
+   * JSON Schema's top-level defaults filled in, but not parsed by `config`. Declare it only when `create`
+   * needs nothing more (no transforms, no nested defaults). `strata-flavor-schemas` checks that the module's
+   * default export is `create` and writes it into the manifest. Without it, those commands import the
+   * plugin and build the whole stack, as every other command does.
+   */
+  createModule?: string
 }
 
 /** Any flavor, whatever its type and schemas. */

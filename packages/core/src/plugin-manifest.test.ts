@@ -37,6 +37,15 @@ describe('pluginManifest', () => {
     expect(entry).not.toHaveProperty('isRemote')
     expect(entry?.schema).toBe('./schemas/artifact_store.disk.json')
     expect(entry?.settingsSchema).toBe('./schemas/artifact_store.disk.settings.json')
+    expect(entry).not.toHaveProperty('create')
+  })
+
+  it("lists a flavor's createModule as create, beside the entry", () => {
+    const flavor = { ...diskStore, createModule: './disk-create.js' }
+    const [built] = pluginManifest({ name: 'p', flavors: [flavor] }, './dist/index.js').flavors
+    expect(built?.create).toBe('./dist/disk-create.js')
+    const [flat] = pluginManifest({ name: 'p', flavors: [flavor] }, 'index.js').flavors
+    expect(flat?.create).toBe('./disk-create.js')
   })
 })
 

@@ -18,6 +18,8 @@ export interface FlavorManifestEntry {
   schema: string
   /** The JSON Schema file of the settings, for flavors that have settings. */
   settingsSchema?: string
+  /** The zod-free module whose default export is the flavor's `create` (its `createModule`). */
+  create?: string
 }
 
 /** The `"strata"` field of a plugin's package.json. */
@@ -67,10 +69,18 @@ function schemaFolder(entry: string): string {
   return `${slash <= 0 ? '.' : entry.slice(0, slash)}/schemas`
 }
 
+/** `./dist/index.js` + `./memory-create.js` → `./dist/memory-create.js`: a module the entry names. */
+function besideEntry(entry: string, module: string): string {
+  const slash = entry.lastIndexOf('/')
+  const folder = slash <= 0 ? '.' : entry.slice(0, slash)
+  return `${folder}/${module.replace(/^\.\//, '')}`
+}
+
 /**
  * A plugin's manifest, derived from its code: each flavor's type, name, `apiVersion`, description and
- * `isLocal`/`isRemote` as the flavor declares them, `entry`, and JSON Schema paths beside the entry
- * (`<type>.<name>.json`, `<type>.<name>.settings.json`), in the plugin's order.
+ * `isLocal`/`isRemote` as the flavor declares them, `entry`, JSON Schema paths beside the entry
+ * (`<type>.<name>.json`, `<type>.<name>.settings.json`), and its `createModule` as `create`, in the
+ * plugin's order.
  */
 export function pluginManifest(plugin: PluginDefinition, entry: string): PluginManifest {
   const folder = schemaFolder(entry)
@@ -87,6 +97,7 @@ export function pluginManifest(plugin: PluginDefinition, entry: string): PluginM
         entry,
         schema: `${file}.json`,
         ...(flavor.settings ? { settingsSchema: `${file}.settings.json` } : {}),
+        ...(flavor.createModule ? { create: besideEntry(entry, flavor.createModule) } : {}),
       }
     }),
   }

@@ -80,4 +80,36 @@ describe('strata-flavor-schemas', () => {
       /cannot import @fixture\/strata-demo's entry \.\/missing\.js .* — build it first/,
     )
   })
+
+  it("writes a flavor's createModule as create once its default export is the flavor's create, else fails", async () => {
+    // A plugin whose one flavor names a create module: the demo store with its create moved out.
+    await writeFile(
+      join(plugin, 'create.js'),
+      "import demo from './index.js'\nexport default demo.flavors[0].create\n",
+    )
+    await writeFile(join(plugin, 'other-create.js'), 'export default async () => ({})\n')
+    const entry = (module: string) =>
+      [
+        "import demo from './index.js'",
+        `export default { ...demo, flavors: [{ ...demo.flavors[0], createModule: '${module}' }] }`,
+      ].join('\n')
+    await writeFile(join(plugin, 'with-create.js'), entry('./create.js'))
+    const written = await run(['--entry', './with-create.js'])
+    expect(written.stderr).toBe('')
+    const pkg = JSON.parse(await readFile(join(plugin, 'package.json'), 'utf8'))
+    expect(pkg.strata.flavors[0]).toMatchObject({ entry: './with-create.js', create: './create.js' })
+
+    await writeFile(join(plugin, 'with-create.js'), entry('./other-create.js'))
+    const wrong = await run(['--entry', './with-create.js'])
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain(
+      "the default export of artifact_store/demo's createModule ./other-create.js is not its create — export default the create the flavor declares",
+    )
+    await writeFile(join(plugin, 'with-create.js'), entry('./gone.js'))
+    const missing = await run(['--entry', './with-create.js'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(
+      /cannot import artifact_store\/demo's createModule \.\/gone\.js .* — build it as an entry of its own/,
+    )
+  })
 })

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path'
 import { defineFlavor } from '@strata/core'
 import { z } from 'zod'
+import createLocalArtifactStore from './local-artifact-store-create.js'
 
 export const localArtifactStoreConfig = z.object({
   path: z
@@ -17,8 +18,6 @@ export const localArtifactStore = defineFlavor({
   description: 'A directory on this machine',
   isLocal: true,
   config: localArtifactStoreConfig,
-  create: async (config, context) => {
-    const { LocalArtifactStore } = await import('./local-artifact-store.js')
-    return new LocalArtifactStore(config.path ?? context.dataDir)
-  },
+  create: createLocalArtifactStore,
+  createModule: './local-artifact-store-create.js',
 })

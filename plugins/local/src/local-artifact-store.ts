@@ -28,7 +28,7 @@ import {
   type ArtifactStoreV1,
   artifactNotFound,
   isStrataError,
-} from '@strata/core'
+} from '@strata/core/base'
 import { makeDirectory, makeDirectorySync, storeUnusable } from './local-directories.js'
 import { HOST_TAG, STARTED_SECONDS, writerState } from './process-liveness.js'
 

@@ -1,7 +1,7 @@
 import { mkdirSync, statfsSync, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os'
 import type { ArtifactKind, JsonObject, PipelineSnapshot, ScheduleInfo } from '@strata/core'
+import type { ArtifactStoreHost } from '@strata/core/base'
 import { StrataError } from '@strata/core/base'
 import type {
   ArtifactSummary,
@@ -101,6 +102,8 @@ export class Client {
   readonly #openEnvironment: () => Promise<RunEnvironment>
   #environment: Promise<RunEnvironment> | undefined
   readonly #ownsEnvironment: boolean
+  /** The artifact store read-only operations use (see {@link Client.#storeForReading}). */
+  #readingStore: Promise<{ store: ArtifactStoreHost; owned: boolean }> | undefined
 
   /** Wraps an environment the caller owns (and closes). */
   constructor(environment: RunEnvironment)
@@ -145,6 +148,27 @@ export class Client {
   environment(): Promise<RunEnvironment> {
     this.#environment ??= this.#openEnvironment()
     return this.#environment
+  }
+
+  /**
+   * The artifact store that reading logs and checking artifact data use: the stack's, once built; before
+   * that, one built alone from its flavor's zod-free `createModule` (see openArtifactStoreForReading), so
+   * `strata pipeline runs logs` loads neither zod nor the rest of the stack; without one, the stack, built.
+   */
+  #storeForReading(): Promise<ArtifactStoreHost> {
+    this.#readingStore ??= (async () => {
+      const workspace = this.#workspace
+      if (this.#environment === undefined && workspace !== undefined) {
+        const { openArtifactStoreForReading } = await import('./artifact-store-for-reading.js')
+        const store = await openArtifactStoreForReading(workspace, {
+          ...(this.#options.stack ? { stackName: this.#options.stack } : {}),
+          ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+        })
+        if (store) return { store, owned: true }
+      }
+      return { store: (await this.environment()).artifactStore, owned: false }
+    })()
+    return this.#readingStore.then(({ store }) => store)
   }
 
   get #runs() {
@@ -218,7 +242,7 @@ export class Client {
     const parts: string[] = []
     for (const candidate of steps) {
       const text = candidate.logKey
-        ? await (await this.environment()).artifactStore.readText(candidate.logKey).catch(() => '')
+        ? await (await this.#storeForReading()).readText(candidate.logKey).catch(() => '')
         : ''
       parts.push(step ? text : `── ${candidate.name} (${candidate.status}) ──\n${text || '(no output)\n'}`)
     }
@@ -528,8 +552,11 @@ export class Client {
     version: ArtifactVersionRecord,
     options: { verify?: boolean } = {},
   ): Promise<ArtifactDataReport> {
-    const { artifactData } = await import('./artifact-maintenance.js')
-    return artifactData((await this.environment()).artifactStore, version, options)
+    const [{ artifactData }, store] = await Promise.all([
+      import('./artifact-maintenance.js'),
+      this.#storeForReading(),
+    ])
+    return artifactData(store, version, options)
   }
 
   get #models() {
@@ -646,6 +673,8 @@ export class Client {
 
   async close(): Promise<void> {
     if (!this.#ownsEnvironment) return
+    const reading = await this.#readingStore?.catch(() => undefined)
+    if (reading?.owned) await reading.store.close()
     if (this.#environment) await (await this.#environment.catch(() => undefined))?.close()
     await this.#workspace?.close()
   }

@@ -136,6 +136,7 @@ function manifestEntry(flavor: FlavorManifest, packageDir: string, source: Flavo
     : undefined
   const url = pathToFileURL(join(packageDir, flavor.entry)).href
   return {
+    ...(flavor.create ? { createUrl: pathToFileURL(join(packageDir, flavor.create)).href } : {}),
     type: flavor.type,
     name: flavor.name,
     apiVersion: flavor.apiVersion,

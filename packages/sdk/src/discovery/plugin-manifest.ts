@@ -16,6 +16,8 @@ export interface FlavorManifest {
   /** The JSON Schema file of the config, written by the plugin's build. */
   schema: string
   settingsSchema?: string
+  /** A module whose default export is the flavor's `create`, importable without zod (its `createModule`). */
+  create?: string
 }
 
 export interface PluginManifest {
@@ -61,6 +63,7 @@ function flavorProblems(value: unknown, path: string): string[] {
   expect('entry', 'string')
   expect('schema', 'string')
   expect('settingsSchema', 'string', true)
+  expect('create', 'string', true)
   return problems
 }
 

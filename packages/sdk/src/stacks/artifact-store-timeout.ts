@@ -1,4 +1,4 @@
-import { StrataError } from '@strata/core'
+import { StrataError } from '@strata/core/base'
 
 /**
  * The bound on every artifact store call that `STRATA_ARTIFACT_STORE_TIMEOUT_MS` sets (see

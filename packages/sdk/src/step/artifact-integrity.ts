@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import { type ArtifactStoreHost, type ArtifactVersionInfo, isStrataError, StrataError } from '@strata/core'
+import type { ArtifactVersionInfo } from '@strata/core'
+// From the zod-free entry: `strata artifact describe` checks data without loading zod.
+import { type ArtifactStoreHost, isStrataError, StrataError } from '@strata/core/base'
 
 /**
  * A version's content digest: sha256 over its files' names and sha256 digests, in name order. What
