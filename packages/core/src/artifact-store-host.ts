@@ -337,14 +337,16 @@ export class ArtifactStoreHost {
     options?: ArtifactCallOptions,
     timeoutMs: number = this.timeoutMs,
   ): Promise<T> {
-    const started = performance.now()
+    // hrtime, not performance.now(): the first use of `performance` loads perf_hooks, a few ms of the start-up
+    // of a command that reads one file (`strata pipeline runs logs`).
+    const started = process.hrtime.bigint()
     const bound = new CallBound(timeoutMs, () => this.#timeout(operation, key, timeoutMs), options?.signal)
     try {
       const result = await Promise.race([fn(bound.signal, bound), bound.expired])
       this.#logger.debug(`artifact_store.${operation}`, {
         store: this.name,
         key,
-        ms: Math.round((performance.now() - started) * 100) / 100,
+        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
       })
       return result
     } catch (error) {

@@ -17,6 +17,7 @@ export type {
 } from './artifact-store.js'
 export { ArtifactStoreHost, artifactNotFound } from './artifact-store-host.js'
 export { closestName } from './closest-name.js'
+export { compareText } from './compare-text.js'
 export {
   COMPONENT_TYPES,
   type ComponentCliName,

@@ -1,3 +1,4 @@
+import { compareText } from './compare-text.js'
 import { type ComponentType, componentCliName } from './component-types.js'
 import { StrataError } from './errors.js'
 import { type AnyFlavor, flavorId, SUPPORTED_API_VERSIONS } from './flavor.js'
@@ -157,6 +158,6 @@ export class FlavorCatalog {
   list(type?: ComponentType): FlavorEntry[] {
     return [...this.#entries.values()]
       .filter((entry) => type === undefined || entry.type === type)
-      .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))
+      .sort((a, b) => compareText(a.type, b.type) || compareText(a.name, b.name))
   }
 }

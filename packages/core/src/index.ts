@@ -30,6 +30,7 @@ export {
   type VendorFailure,
 } from './bucket-store-errors.js'
 export { closestName } from './closest-name.js'
+export { compareText } from './compare-text.js'
 export { type ComponentHostOptions, type ComponentIdentity, hostComponent } from './component-host.js'
 export {
   COMPONENT_TYPES,

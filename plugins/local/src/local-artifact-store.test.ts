@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { type ArtifactLeftover, ArtifactStoreHost } from '@strata/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalArtifactStore } from './local-artifact-store.js'
-import { HOST_TAG, STARTED_SECONDS } from './process-liveness.js'
+import { hostTag, STARTED_SECONDS } from './process-liveness.js'
 
 let root: string
 beforeAll(async () => {
@@ -146,10 +146,10 @@ describe('temporary files of killed writes', () => {
     await mkdir(join(path, 'artifacts/big/v1'), { recursive: true })
     await mkdir(join(path, 'runs/r1'), { recursive: true })
     const dead = deadPid()
-    const gone = `artifacts/big/v1/.strata-tmp-${dead}.${STARTED_SECONDS.toString(36)}.${HOST_TAG}-abc123`
-    const mine = `runs/r1/.strata-tmp-${process.pid}.${STARTED_SECONDS.toString(36)}.${HOST_TAG}-def456`
+    const gone = `artifacts/big/v1/.strata-tmp-${dead}.${STARTED_SECONDS.toString(36)}.${hostTag()}-abc123`
+    const mine = `runs/r1/.strata-tmp-${process.pid}.${STARTED_SECONDS.toString(36)}.${hostTag()}-def456`
     const elsewhere = `runs/r1/.strata-tmp-${process.pid}.${STARTED_SECONDS.toString(36)}.00000000-aaa111`
-    const reused = `runs/r1/.strata-tmp-${process.pid}.${(STARTED_SECONDS - 3600).toString(36)}.${HOST_TAG}-bbb222`
+    const reused = `runs/r1/.strata-tmp-${process.pid}.${(STARTED_SECONDS - 3600).toString(36)}.${hostTag()}-bbb222`
     const old = 'runs/r1/.strata-tmp-0123456789ab'
     for (const key of [gone, mine, elsewhere, reused, old]) await writeFile(join(path, key), 'partial')
     await writeFile(join(path, 'runs/r1/done.json'), '{}')

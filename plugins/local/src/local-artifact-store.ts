@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import {
   closeSync,
   constants,
@@ -30,7 +29,7 @@ import {
   isStrataError,
 } from '@strata/core/base'
 import { makeDirectory, makeDirectorySync, storeUnusable } from './local-directories.js'
-import { HOST_TAG, STARTED_SECONDS, writerState } from './process-liveness.js'
+import { hostTag, STARTED_SECONDS, writerState } from './process-liveness.js'
 
 /** Partial writes live under this marker until renamed into place; listings never show them. */
 const TEMP_MARKER = '.strata-tmp-'
@@ -38,11 +37,14 @@ const TEMP_MARKER = '.strata-tmp-'
  * Who writes: `<pid>.<start, base 36 seconds>.<host tag>`. A temporary file carries its writer, so that
  * `strata artifact prune` can tell one a live process is still writing from one a killed writer left.
  */
-const WRITER = `${process.pid}.${STARTED_SECONDS.toString(36)}.${HOST_TAG}`
+const writer = (): string => `${process.pid}.${STARTED_SECONDS.toString(36)}.${hostTag()}`
+/** Random hex; node:crypto is loaded on the first write, not when a read-only command opens the store. */
+const randomHex = (bytes: number): string =>
+  process.getBuiltinModule('node:crypto').randomBytes(bytes).toString('hex')
 const TEMP_NAME = /^\.strata-tmp-(\d+)\.([0-9a-z]+)\.([0-9a-f]{8})-[0-9a-f]+$/
 
 function tempPath(target: string): string {
-  return join(dirname(target), `${TEMP_MARKER}${WRITER}-${randomBytes(6).toString('hex')}`)
+  return join(dirname(target), `${TEMP_MARKER}${writer()}-${randomHex(6)}`)
 }
 const DEFAULT_PAGE = 1000
 /**
@@ -243,7 +245,7 @@ export class LocalArtifactStore implements ArtifactStoreV1 {
    * @throws StrataError `ARTIFACT_STORE_UNUSABLE` naming the path and why it cannot hold artifacts
    */
   async verify(options?: ArtifactCallOptions): Promise<void> {
-    const probe = `.strata-verify-${randomBytes(6).toString('hex')}`
+    const probe = `.strata-verify-${randomHex(6)}`
     const content = `strata probe ${probe}`
     try {
       await makeDirectory(this.#root)

@@ -1,9 +1,22 @@
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 
-/** This machine, in eight hex digits: names that carry it are judged only on the machine that made them. */
-export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+let tag: string | undefined
+
+/**
+ * This machine, in eight hex digits: names that carry it are judged only on the machine that made them.
+ * Computed on first use: loading node:crypto costs a read-only command (`strata pipeline runs logs`, which
+ * opens the store but writes nothing) a tenth of its start-up budget.
+ */
+export function hostTag(): string {
+  tag ??= process
+    .getBuiltinModule('node:crypto')
+    .createHash('sha256')
+    .update(hostname())
+    .digest('hex')
+    .slice(0, 8)
+  return tag
+}
 
 /** Clock ticks and a recorded start differ by rounding; a reused pid started much later. */
 const START_TOLERANCE_MS = 5_000
@@ -39,9 +52,9 @@ export const STARTED_SECONDS = Math.round(
 /** Whether a process is still the one that made something. */
 export type WriterState = 'alive' | 'gone' | 'unknown'
 
-/** The process `pid` that started at `startedSeconds` on the machine `hostTag`, as this machine sees it. */
-export function writerState(pid: number, startedSeconds: number, hostTag: string): WriterState {
-  if (hostTag !== HOST_TAG) return 'unknown'
+/** The process `pid` that started at `startedSeconds` on the machine tagged `machine`, as this machine sees it. */
+export function writerState(pid: number, startedSeconds: number, machine: string): WriterState {
+  if (machine !== hostTag()) return 'unknown'
   const started = processStartedAt(pid)
   if (started === null) return 'gone'
   if (started === undefined) return 'unknown'

@@ -1,3 +1,4 @@
+import { compareText } from '@strata/core/base'
 import { parseSort } from '@strata/store'
 
 /**
@@ -14,5 +15,6 @@ export function sortRows<Row>(
   const { field, descending } = parseSort(sort, Object.keys(fields))
   const key = fields[field]
   if (!key) return [...rows]
-  return [...rows].sort((a, b) => (descending ? -1 : 1) * key(a).localeCompare(key(b)))
+  // compareText: localeCompare's order without loading ICU's collator (~6 ms of a start-up budget).
+  return [...rows].sort((a, b) => (descending ? -1 : 1) * compareText(key(a), key(b)))
 }

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto'
 import type { ArtifactVersionInfo } from '@strata/core'
 // From the zod-free entry: `strata artifact describe` checks data without loading zod.
 import { type ArtifactStoreHost, isStrataError, StrataError } from '@strata/core/base'
+
+/** A sha256 hash; node:crypto is loaded when one is needed (a load, --verify), not by `artifact describe`. */
+const sha256 = () => process.getBuiltinModule('node:crypto').createHash('sha256')
 
 /**
  * A version's content digest: sha256 over its files' names and sha256 digests, in name order. What
@@ -9,7 +11,7 @@ import { type ArtifactStoreHost, isStrataError, StrataError } from '@strata/core
  */
 export function versionDigest(files: Iterable<readonly [name: string, fileDigest: string]>): string {
   const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const digest = createHash('sha256')
+  const digest = sha256()
   for (const [name, fileDigest] of sorted) digest.update(`${name}\0${fileDigest}\n`)
   return digest.digest('hex')
 }
@@ -117,7 +119,7 @@ export async function verifyArtifactData(
   const digests: Array<[string, string]> = []
   let size = 0
   for await (const entry of store.listAll(version.prefix)) {
-    const hash = createHash('sha256')
+    const hash = sha256()
     for await (const chunk of await store.read(entry.key)) {
       hash.update(chunk)
       size += chunk.byteLength
