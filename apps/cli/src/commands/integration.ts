@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { StrataError } from '@strata/core/base'
@@ -71,6 +70,8 @@ async function change(
     return 0
   }
   context.io.note(`$ ${command.join(' ')}  (in ${root})`)
+  // Not imported at the top: `integration list` would pay for child_process's ESM facade on every start.
+  const { spawnSync } = process.getBuiltinModule('node:child_process')
   const result = spawnSync(command[0]!, command.slice(1), {
     cwd: root,
     stdio: 'inherit',
