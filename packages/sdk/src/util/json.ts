@@ -52,18 +52,36 @@ function describe(value: unknown, options: FindNonJsonOptions): { found: string;
   return undefined
 }
 
-/** Whether `value` is plain JSON, without building paths (the common case: a large value that is fine). */
-function isPlain(value: unknown, options: FindNonJsonOptions): boolean {
-  if (typeof value !== 'object' || value === null) return describe(value, options) === undefined
+/**
+ * Whether `value` is plain JSON, without building paths (the common case: a large value that is fine). An
+ * object passes on its prototype alone (a Date, Map, Set or class instance has another one), its keys are
+ * walked with `for...in` (no array of them per object), and the symbol-key check allocates only for objects
+ * that have symbols.
+ */
+function isPlain(value: unknown, negativeZero: boolean): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value) && !(negativeZero && value === 0 && 1 / value < 0)
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (value === null) return true
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      if (!(index in value) || !isPlain(value[index], options)) return false
+      if (!(index in value) || !isPlain(value[index], negativeZero)) return false
     }
     return true
   }
-  if (describe(value, options) !== undefined || hasSymbolKey(value)) return false
-  for (const key of Object.keys(value)) {
-    if (!isPlain((value as Record<string, unknown>)[key], options)) return false
+  const prototype = Object.getPrototypeOf(value)
+  if ((prototype !== Object.prototype && prototype !== null) || hasSymbolKey(value)) return false
+  // A plain object's prototype has no enumerable keys of its own (one that does is checked too: stricter).
+  for (const key in value) {
+    if (!isPlain((value as Record<string, unknown>)[key], negativeZero)) return false
   }
   return true
 }
@@ -111,7 +129,7 @@ function findIn(value: unknown, path: string, options: FindNonJsonOptions): NonJ
  * walk without paths, and a second one that names the path only when something was found.
  */
 export function findNonJson(value: unknown, options: FindNonJsonOptions = {}): NonJson | undefined {
-  return isPlain(value, options) ? undefined : findIn(value, '', options)
+  return isPlain(value, options.negativeZero === true) ? undefined : findIn(value, '', options)
 }
 
 /** What {@link canonicalJson} learns from one walk over a value's objects. */
