@@ -147,6 +147,9 @@ export function mapBucketStoreError(
   )
 }
 
+/** The least a part handed to `onPart` by {@link BucketStoreErrors.readWhole} holds (but the last). */
+const WHOLE_PART = 1024 * 1024
+
 /** A vendor's body stream: iterable, and destroyed to release its connection. */
 export interface DestroyableStream extends AsyncIterable<unknown> {
   destroy(error?: Error): unknown
@@ -244,6 +247,52 @@ export class BucketStoreErrors {
         body.destroy()
       }
     })()
+  }
+
+  /**
+   * Reads a whole object's body (guarded as {@link guardRead}) into one buffer of its announced `size`, each
+   * chunk copied into place as it arrives and handed to `onPart` in parts of at least {@link WHOLE_PART}
+   * bytes (a caller hashes them while the next ones arrive). Without a size, or when the body turns out
+   * longer, the chunks are joined instead; a shorter body gives the bytes that came (the caller's digest
+   * check refuses them).
+   */
+  async readWhole(
+    body: DestroyableStream,
+    size: number | undefined,
+    key: string,
+    options?: { signal?: AbortSignal; onPart?(part: Uint8Array): void },
+  ): Promise<Uint8Array> {
+    const chunks = this.guardRead(body, key, options?.signal)
+    const onPart = options?.onPart
+    if (size === undefined || !Number.isSafeInteger(size) || size < 0) {
+      const parts: Uint8Array[] = []
+      for await (const chunk of chunks) {
+        onPart?.(chunk)
+        parts.push(chunk)
+      }
+      return Buffer.concat(parts)
+    }
+    const target = Buffer.allocUnsafeSlow(size)
+    let filled = 0
+    let handed = 0
+    let overflow: Uint8Array[] | undefined
+    for await (const chunk of chunks) {
+      if (overflow || filled + chunk.byteLength > size) {
+        overflow ??= []
+        overflow.push(chunk)
+        continue
+      }
+      target.set(chunk, filled)
+      filled += chunk.byteLength
+      if (filled - handed >= WHOLE_PART) {
+        onPart?.(target.subarray(handed, filled))
+        handed = filled
+      }
+    }
+    if (filled > handed) onPart?.(target.subarray(handed, filled))
+    if (!overflow) return filled === size ? target : target.subarray(0, filled)
+    for (const chunk of overflow) onPart?.(chunk)
+    return Buffer.concat([target.subarray(0, filled), ...overflow])
   }
 
   /**

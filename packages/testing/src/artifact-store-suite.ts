@@ -92,6 +92,36 @@ export function artifactStoreConformance(options: ArtifactStoreSuiteOptions): vo
       expect(await store.exists(key('large/blob'))).toBe(false)
     })
 
+    it('reads a whole value into one buffer of its size, handing its parts on in order', async () => {
+      // Several MiB: more than one part (and than one network chunk) on every store.
+      const size = 12 * 1024 * 1024 + 123
+      const expected = createHash('sha256')
+      await store.write(
+        key('whole/blob'),
+        patternStream(size, (chunk) => expected.update(chunk)),
+      )
+      const digest = expected.digest('hex')
+      const parts = createHash('sha256')
+      let partBytes = 0
+      const bytes = await store.readBytes(key('whole/blob'), {
+        onPart: (part) => {
+          parts.update(part)
+          partBytes += part.byteLength
+        },
+      })
+      expect(bytes.byteLength).toBe(size)
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(digest)
+      expect(partBytes).toBe(size)
+      expect(parts.digest('hex')).toBe(digest)
+      if (raw.readWhole) {
+        // Read into place: one buffer of exactly the value's size, not chunks joined afterwards.
+        expect(bytes.byteOffset).toBe(0)
+        expect(bytes.buffer.byteLength).toBe(size)
+        await expectNotFound(store.readBytes(key('whole/missing')))
+      }
+      await store.delete(key('whole/blob'))
+    })
+
     it('lists by prefix in key order, page by page', async () => {
       const names = ['ls/a/1', 'ls/a/2', 'ls/a/3', 'ls/a/sub/x', 'ls/ab/1', 'ls/b.txt', 'ls/a-b']
       for (const name of names) await store.write(key(name), name)

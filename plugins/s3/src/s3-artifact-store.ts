@@ -5,6 +5,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -17,6 +18,7 @@ import {
   type ArtifactCallOptions,
   type ArtifactListOptions,
   type ArtifactListPage,
+  type ArtifactReadWholeOptions,
   type ArtifactStat,
   type ArtifactStoreV1,
   abortableSource,
@@ -130,6 +132,24 @@ export class S3ArtifactStore implements ArtifactStoreV1 {
       if (isMissingKey(error)) throw artifactNotFound(this.uri, key)
       throw await this.#errors.failure(error, 'read', key)
     }
+  }
+
+  /**
+   * One GET, its body copied as it arrives into a buffer of the size the response announces (no joining
+   * of chunks, no second copy), handed on in parts for the caller to hash while the rest arrives.
+   */
+  async readWhole(key: string, options?: ArtifactReadWholeOptions): Promise<Uint8Array> {
+    let response: GetObjectCommandOutput
+    try {
+      response = await this.#s3().send(
+        new GetObjectCommand({ Bucket: this.#root.bucket, Key: this.#objectKey(key) }),
+        { abortSignal: options?.signal },
+      )
+    } catch (error) {
+      if (isMissingKey(error)) throw artifactNotFound(this.uri, key)
+      throw await this.#errors.failure(error, 'read', key)
+    }
+    return this.#errors.readWhole(response.Body as Readable, response.ContentLength, key, options)
   }
 
   async stat(key: string, options?: ArtifactCallOptions): Promise<ArtifactStat | undefined> {
