@@ -3,7 +3,8 @@
 // ratio of the local store's in the same run, plus each process's peak RSS growth over its own baseline. Each
 // store's value is then read back `--rounds` times (default 3) each way, alternating: a plain read of the
 // store's stream and a load through loadArtifact, which hashes every byte and checks the digest; the medians
-// are printed side by side with the cost of the check.
+// are printed side by side with the cost of the check. Last, the value is loaded whole `--rounds` times (readWhole
+// where the store has it), against the local store's whole load.
 // Needs `pnpm build` (the root script runs it) and, for the GCS row, `bash .ci/setup/gcs.sh`.
 // `--gc-every-mib N` (diagnostic) forces a full GC every N MiB moved: the growth then shows what the store
 // and its client hold, without the dead chunks V8 has not collected yet.
@@ -213,6 +214,25 @@ const lines = [
       `${mibPerSecond(result.readMs)} MiB/s (${(result.readMs / 1000).toFixed(2)} s)`,
       `${mibPerSecond(result.verifiedMs)} MiB/s (${(result.verifiedMs / 1000).toFixed(2)} s)`,
       `${result.verifiedMs >= result.readMs ? '+' : ''}${((result.verifiedMs / result.readMs - 1) * 100).toFixed(0)}% time`,
+      '',
+    ]
+      .join(' | ')
+      .trim(),
+  ),
+  '',
+  `Whole loads (median of ${rounds} rounds each, after the streaming ones, readWhole's first): loadArtifact through a materializer that asks for the value in one buffer, as the bytes materializer does — through the store's readWhole (read into one buffer of the value's size, hashed part by part as it lands), and through the same store without it (the stream's chunks joined). Peak RSS growth is the first readWhole round's peak over the streaming rounds' peak, as a multiple of the value's size.`,
+  '',
+  '| store | readWhole | whole load | ÷ local whole load | chunks joined instead | peak RSS growth ÷ value |',
+  '| --- | :---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(({ name, result }) =>
+    [
+      '',
+      name,
+      result.readWhole ? 'yes' : 'no',
+      `${mibPerSecond(result.wholeMs)} MiB/s (${(result.wholeMs / 1000).toFixed(2)} s)`,
+      `${(result.wholeMs / reference.wholeMs).toFixed(2)}×`,
+      `${(result.joinedMs / 1000).toFixed(2)} s (${(result.joinedMs / result.wholeMs).toFixed(2)}× readWhole's)`,
+      `${((result.wholePeakKiB - result.peakKiB) / 1024 / sizeMiB).toFixed(2)}×`,
       '',
     ]
       .join(' | ')

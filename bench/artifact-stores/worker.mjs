@@ -138,11 +138,53 @@ for (let round = 0; round < rounds; round++) {
   plain.push(await plainRead())
   verified.push(await verifiedLoad())
 }
+// The streaming figures' peak, before the whole loads below hold the value in memory.
+const peakKiB = process.resourceUsage().maxRSS
+
+// Loads the file whole, as the bytes materializer does: the store's readWhole when it has one (one buffer of
+// the value's size, hashed part by part as it lands), else the stream's chunks joined.
+const wholeMaterializer = {
+  ...streaming,
+  id: 'bench.whole',
+  load: async (source) => (await source.readBytes('blob')).byteLength,
+}
+// The same store without readWhole, for the side-by-side (after the readWhole rounds, so that their peak RSS is
+// their own): the host then joins the stream's chunks.
+const joinedHost = new ArtifactStoreHost(
+  {
+    apiVersion: 1,
+    uri: store.uri,
+    write: (...args) => store.write(...args),
+    read: (...args) => store.read(...args),
+    stat: (...args) => store.stat(...args),
+    list: (...args) => store.list(...args),
+    delete: (...args) => store.delete(...args),
+    deletePrefix: (...args) => store.deletePrefix(...args),
+  },
+  { name: `bench-${kind}-joined`, flavor: kind },
+)
+async function wholeLoad(through) {
+  globalThis.gc?.()
+  const started = performance.now()
+  try {
+    const bytes = await loadArtifact(through, { ...version, materializer: 'bench.whole' }, wholeMaterializer)
+    return { ms: performance.now() - started, intact: bytes === size }
+  } catch (error) {
+    console.error(error)
+    return { ms: performance.now() - started, intact: false }
+  }
+}
+// Peak RSS after the first whole load: later rounds allocate their buffer before the last one's is released.
+const whole = [await wholeLoad(host)]
+const wholePeakKiB = process.resourceUsage().maxRSS
+for (let round = 1; round < rounds; round++) whole.push(await wholeLoad(host))
+const joined = []
+for (let round = 0; round < rounds; round++) joined.push(await wholeLoad(joinedHost))
 await store.delete('bench/blob')
 await store.close?.()
 
 const median = (runs) => runs.map((run) => run.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)]
-const intact = stat.size === size && [...plain, ...verified].every((run) => run.intact)
+const intact = stat.size === size && [...plain, ...verified, ...whole, ...joined].every((run) => run.intact)
 console.log(
   JSON.stringify({
     kind,
@@ -151,7 +193,11 @@ console.log(
     verifiedMs: median(verified),
     rounds,
     intact,
+    wholeMs: median(whole),
+    joinedMs: median(joined),
+    readWhole: typeof store.readWhole === 'function',
     baselineKiB,
-    peakKiB: process.resourceUsage().maxRSS,
+    peakKiB,
+    wholePeakKiB,
   }),
 )
